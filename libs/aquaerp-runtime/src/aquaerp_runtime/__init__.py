@@ -1,0 +1,1 @@
+"""What every AquaERP service shares, one module per concern."""

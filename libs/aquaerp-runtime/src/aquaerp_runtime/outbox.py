@@ -210,3 +210,38 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wakeup.wait(), self.idle_interval)
                 except TimeoutError:
                     pass
+
+
+# The workflow service receives every service's events at this method.
+PUBLISH_METHOD = "/aquaerp.workflow.v1.WorkflowService/Publish"
+
+
+def grpc_publisher(channel: Any, *, source: str, timeout: float = 10.0) -> Publisher:
+    """Publishes outbox events to the workflow service over `channel`."""
+    from aquaerp.common.v1 import common_pb2
+
+    call = channel.unary_unary(
+        PUBLISH_METHOD,
+        request_serializer=common_pb2.PublishEventsRequest.SerializeToString,
+        response_deserializer=common_pb2.PublishEventsResponse.FromString,
+    )
+
+    async def publish(events: Sequence[OutboxEvent]) -> None:
+        request = common_pb2.PublishEventsRequest(
+            events=[
+                common_pb2.Event(
+                    id=str(event.id),
+                    type=event.event_type,
+                    source=source,
+                    aggregate_type=event.aggregate_type,
+                    aggregate_id=event.aggregate_id,
+                    sequence=event.sequence,
+                    occurred_at=event.occurred_at.isoformat(),
+                    payload_json=event.payload_json(),
+                )
+                for event in events
+            ]
+        )
+        await call(request, timeout=timeout)
+
+    return publish

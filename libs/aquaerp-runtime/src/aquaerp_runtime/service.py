@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from sqlalchemy import Table
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -36,6 +37,7 @@ from .interceptors.request_context import RequestContextInterceptor
 from .interceptors.sentry import SentryInterceptor
 from .metrics import serve_metrics
 from .migrations import upgrade_async
+from .outbox import OutboxRelay, grpc_publisher
 from .sentry import init_sentry, sentry_enabled
 from .settings import ServiceSettings
 from .structured_logging import configure_logging
@@ -65,6 +67,11 @@ class ServiceSpec:
     @property
     def schema(self) -> str:
         return self.name
+
+    @property
+    def module(self) -> str:
+        """Top-level package, run as `python -m <module>`."""
+        return self.setup.__module__.split(".")[0]
 
     @property
     def env_prefix(self) -> str:
@@ -108,6 +115,20 @@ class ServiceContext:
     def add_background(self, task: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A coroutine run for the life of the server (relay, worker loop), cancelled at stop."""
         self._background.append(task)
+
+    def publish_outbox(self, table: Table) -> OutboxRelay | None:
+        """Runs the relay that delivers `table`'s events to the workflow service (when
+        `publish_events` is on). Returns it so the service can `notify()` it after commits."""
+        if not self.settings.publish_events:
+            return None
+        relay = OutboxRelay(
+            self.database,
+            table,
+            grpc_publisher(self.channel("workflow"), source=self.spec.name),
+            source=self.spec.name,
+        )
+        self.add_background(relay.run)
+        return relay
 
     def on_shutdown(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._shutdown_hooks.append(hook)

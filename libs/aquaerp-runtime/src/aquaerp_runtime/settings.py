@@ -42,6 +42,9 @@ class ServiceSettings(BaseSettings):
     # Default deadline for outgoing calls that have no incoming deadline to inherit.
     call_timeout: float = 10.0
 
+    # Deliver this service's outbox events to the workflow service.
+    publish_events: bool = True
+
     # This service's own account, used when it calls other services.
     service_client_id: str = ""
     service_client_secret: str = ""

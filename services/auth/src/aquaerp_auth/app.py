@@ -14,6 +14,7 @@ from aquaerp_runtime.service import ServiceContext, ServiceSpec
 from aquaerp_runtime.settings import ServiceSettings
 
 from .config import AuthSettings
+from .models import outbox
 from .servicer import AuthServicer
 from .service import AuthService
 
@@ -36,6 +37,7 @@ async def setup(ctx: ServiceContext) -> None:
         if await service.bootstrap_admin(settings.bootstrap_admin_email, settings.bootstrap_admin_password):
             log.info("created the first administrator %s", settings.bootstrap_admin_email)
     ctx.verifier = service.verifier
+    ctx.publish_outbox(outbox)
     ctx.add_servicer(auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(service), SERVICE_NAME)
 
     async def rotate_keys_when_old() -> None:

@@ -132,6 +132,7 @@ class ServiceHarness:
                 "metrics_port": 0,
                 "drain_delay": 0.0,
                 "shutdown_grace": 1.0,
+                "publish_events": False,
                 **overrides,
             }
         )

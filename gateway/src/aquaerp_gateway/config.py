@@ -1,0 +1,29 @@
+"""Gateway settings (env prefix GATEWAY_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from aquaerp_runtime.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    http_host: str = "0.0.0.0"
+    http_port: int = 8000
+    # Proxies whose X-Forwarded-For is trusted (the ingress controller), comma separated.
+    forwarded_allow_ips: str = "127.0.0.1"
+    cors_origins: list[str] = Field(default_factory=list)
+    # Requests per client address on /api/v1/auth/*: burst size and sustained rate per second.
+    auth_rate_burst: int = 30
+    auth_rate_per_second: float = 1.0
+    idempotency_ttl_hours: int = 24
+    # Built web app served at / (the local stack); empty in Kubernetes where nginx serves it.
+    web_dist: Path | None = None
+    # Development-only routes (the SMTP sink's mailbox).
+    dev_routes: bool = False
+    mail_sink_dir: Path | None = None

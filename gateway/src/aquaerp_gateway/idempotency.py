@@ -1,0 +1,139 @@
+"""`Idempotency-Key` on POST: the same key with the same body replays the first response; with
+another body it is refused (422); while the first is still running, a duplicate gets 409.
+
+Keys are scoped to the caller and kept `idempotency_ttl_hours`. Responses that should be retried
+(5xx, 401, 429) are not kept, so a retry runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aquaerp_runtime.context import request_id_var
+from aquaerp_runtime.db import Database
+
+from .problems import PROBLEM_JSON
+from .repository import IdempotencyRepository
+
+HEADER = b"idempotency-key"
+NOT_KEPT = {401, 429}
+MAX_KEY_LENGTH = 200
+
+
+def _caller(headers: dict[bytes, bytes], scope: Scope) -> str:
+    # The route verifies the token; here it only scopes the key. A forged token cannot read
+    # another caller's stored response because the route rejects it before anything is kept.
+    authorization = headers.get(b"authorization", b"").decode("latin-1")
+    if authorization.lower().startswith("bearer "):
+        try:
+            claims = jwt.decode(authorization[7:], options={"verify_signature": False})
+            return f"sub:{claims.get('sub', '')}"
+        except jwt.PyJWTError:
+            return "invalid"
+    client = scope.get("client")
+    return f"ip:{client[0] if client else ''}"
+
+
+async def _send_problem(send: Send, status: int, detail: str) -> None:
+    body = json.dumps(
+        {"type": "about:blank", "title": "Conflict" if status == 409 else "Invalid input",
+         "status": status, "detail": detail, "request_id": request_id_var.get()}
+    ).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, database: Database, ttl_hours: int) -> None:
+        self.app = app
+        self.database = database
+        self.ttl = timedelta(hours=ttl_hours)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        raw_key = headers.get(HEADER)
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1").strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await _send_problem(send, 422, f"Idempotency-Key must have 1 to {MAX_KEY_LENGTH} characters")
+            return
+
+        # Read the whole body to fingerprint it, then hand it to the app unchanged.
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        fingerprint = hashlib.sha256(
+            scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope.get("query_string", b"") + b"\n" + body
+        ).hexdigest()
+        caller = _caller(headers, scope)
+
+        async with self.database.unit_of_work() as session:
+            repo = IdempotencyRepository(session)
+            if random.random() < 0.01:
+                await repo.purge_older_than(datetime.now(UTC) - self.ttl)
+            claimed = await repo.claim(caller, key, fingerprint)
+            stored = None if claimed else await repo.get(caller, key)
+
+        if stored is not None:
+            if stored.request_hash != fingerprint:
+                await _send_problem(send, 422, "this Idempotency-Key was used with a different request")
+            elif stored.status_code is None:
+                await _send_problem(send, 409, "a request with this Idempotency-Key is still in progress")
+            else:
+                replay_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers or []]
+                replay_headers.append((b"idempotent-replayed", b"true"))
+                await send({"type": "http.response.start", "status": stored.status_code, "headers": replay_headers})
+                await send({"type": "http.response.body", "body": stored.body or b""})
+            return
+
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status = 500
+        response_headers: list[list[str]] = []
+        response_body: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers.extend(
+                    [k.decode("latin-1"), v.decode("latin-1")]
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"x-request-id", b"traceparent")
+                )
+            elif message["type"] == "http.response.body":
+                response_body.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        finally:
+            async with self.database.unit_of_work() as session:
+                repo = IdempotencyRepository(session)
+                if status >= 500 or status in NOT_KEPT:
+                    await repo.release(caller, key)
+                else:
+                    await repo.complete(caller, key, status, response_headers, b"".join(response_body))

@@ -1,0 +1,1 @@
+"""AquaERP contrat service."""

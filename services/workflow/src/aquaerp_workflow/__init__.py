@@ -1,0 +1,1 @@
+"""AquaERP workflow service."""

@@ -81,6 +81,18 @@ class ServiceSpec:
         return self.settings_class(**overrides)
 
 
+def service_names() -> list[str]:
+    """Names of the installed services, without importing them."""
+    return sorted({entry.name for entry in entry_points(group="aquaerp.services")})
+
+
+def load_service(name: str) -> ServiceSpec:
+    """One installed service's spec."""
+    (entry,) = entry_points(group="aquaerp.services", name=name)
+    spec: ServiceSpec = entry.load()
+    return spec
+
+
 def discover_services() -> dict[str, ServiceSpec]:
     """All installed services, from the `aquaerp.services` entry points."""
     specs: dict[str, ServiceSpec] = {}

@@ -32,7 +32,7 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         cache_ttl: float = 300.0,
-        min_refresh_interval: float = 5.0,
+        min_refresh_interval: float = 1.0,
         leeway: float = 5.0,
     ) -> None:
         self._source = jwks_source
@@ -45,11 +45,17 @@ class TokenVerifier:
         self._fetched_at = float("-inf")
         self._refresh_lock = asyncio.Lock()
 
-    async def _refresh(self, *, force: bool) -> None:
+    async def _refresh(self, *, force: bool, kid: str = "") -> None:
         async with self._refresh_lock:
+            if kid and kid in self._keys:
+                return  # fetched by a concurrent caller while we waited for the lock
             age = time.monotonic() - self._fetched_at
-            if age < self.min_refresh_interval or (not force and age < self.cache_ttl):
+            if not force and age < self.cache_ttl:
                 return
+            if age < self.min_refresh_interval:
+                # A key rotated just after our last fetch: wait out the interval rather than
+                # refuse a valid token. Bounded, so unknown kids cannot make us hammer auth.
+                await asyncio.sleep(self.min_refresh_interval - age)
             document = json.loads(await self._source())
             keys = {}
             for entry in document.get("keys", []):
@@ -62,7 +68,7 @@ class TokenVerifier:
         if time.monotonic() - self._fetched_at > self.cache_ttl:
             await self._refresh(force=False)
         if kid not in self._keys:
-            await self._refresh(force=True)
+            await self._refresh(force=True, kid=kid)
         try:
             return self._keys[kid]
         except KeyError:

@@ -26,7 +26,7 @@ from ..client import create_channel
 from ..db import Database, create_engine
 from ..migrations import upgrade_async
 from ..postgres import ensure_database, start_embedded, with_database
-from ..service import RunningService, ServiceSpec, discover_services, start_service
+from ..service import RunningService, ServiceSpec, load_service, service_names, start_service
 
 
 class TestSettings(BaseSettings):
@@ -220,14 +220,14 @@ def service_account_settings(name: str) -> dict[str, Any]:
 async def auth_service(
     database_url: str, migrate: Callable[[ServiceSpec], Awaitable[None]]
 ) -> AsyncIterator[AuthFixture]:
-    spec = discover_services()["auth"]
+    spec = load_service("auth")
     harness = ServiceHarness(database_url, migrate)
     running = await harness.start(
         spec,
         bootstrap_admin_email=TEST_ADMIN_EMAIL,
         bootstrap_admin_password=TEST_ADMIN_PASSWORD,
         service_accounts={
-            name: SERVICE_ACCOUNT_SECRET for name in discover_services() if name != "auth"
+            name: SERVICE_ACCOUNT_SECRET for name in service_names() if name != "auth"
         },
     )
     fixture = AuthFixture(running)

@@ -1,0 +1,1 @@
+"""AquaERP facture service: French invoices and credit notes, Factur-X documents."""

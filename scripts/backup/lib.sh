@@ -1,0 +1,127 @@
+# Shared by pg-backup.sh (the nightly CronJob) and restore-drill.sh. Source it, do not run it.
+#
+# PG_BIN: directory of pg_dump/pg_restore/psql matching the server's major version (or newer);
+# empty means the ones on PATH.
+
+pg_tool() {
+    local tool=$1
+    shift
+    "${PG_BIN:+$PG_BIN/}$tool" "$@"
+}
+
+log() {
+    printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
+}
+
+# with_database URL NAME: the same server URL pointing at database NAME (query string kept).
+with_database() {
+    local url=$1 name=$2 base query=""
+    base=${url%%\?*}
+    [[ $url == *\?* ]] && query="?${url#*\?}"
+    local authority=${base#*://}
+    authority=${authority%%/*}
+    printf '%s://%s/%s%s' "${base%%://*}" "$authority" "$name" "$query"
+}
+
+# database_name URL: the database part of a URL.
+database_name() {
+    local base=${1%%\?*}
+    base=${base#*://}
+    printf '%s' "${base#*/}"
+}
+
+psql_query() {
+    local url=$1 sql=$2
+    pg_tool psql "$url" -X -q -t -A -v ON_ERROR_STOP=1 -c "$sql"
+}
+
+# The application schemas: every schema except PostgreSQL's own and public (BACKUP_SCHEMAS
+# overrides, space separated).
+list_schemas() {
+    local url=$1
+    if [[ -n ${BACKUP_SCHEMAS:-} ]]; then
+        printf '%s\n' $BACKUP_SCHEMAS
+        return
+    fi
+    psql_query "$url" "SELECT nspname FROM pg_namespace
+        WHERE nspname NOT LIKE 'pg\_%' AND nspname NOT IN ('information_schema', 'public')
+        ORDER BY nspname"
+}
+
+# SQL printing "schema.table<TAB>rows" for every table of the given schemas (space separated).
+row_counts_sql() {
+    local schemas=$1
+    cat <<SQL
+SELECT format('%s.%s', n.nspname, c.relname) || E'\t' ||
+       (xpath('/row/c/text()', query_to_xml(
+            format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND n.nspname = ANY (string_to_array('$schemas', ' '))
+ ORDER BY 1;
+SQL
+}
+
+row_counts() {
+    local url=$1 schemas=$2
+    psql_query "$url" "$(row_counts_sql "$schemas")"
+}
+
+# dump_database URL DIR: one `pg_dump -Fc` file per application schema, all taken from the
+# same snapshot (consistent across services), plus in DIR:
+#   rowcounts.tsv   rows per table in that snapshot (what a restore must give back)
+#   extensions.txt  extensions to create before restoring (they live outside the schemas)
+#   schemas.txt     the schemas dumped, in order
+#   SHA256SUMS      checksums of every file
+dump_database() {
+    local url=$1 dir=$2 schema snapshot line schemas
+    mkdir -p "$dir"
+    mapfile -t schema_list < <(list_schemas "$url")
+    if ((${#schema_list[@]} == 0)); then
+        log "no application schema in $(database_name "$url")"
+        return 1
+    fi
+    schemas="${schema_list[*]}"
+    printf '%s\n' "${schema_list[@]}" >"$dir/schemas.txt"
+
+    # A session holds a repeatable-read snapshot; every pg_dump and the row counts use it.
+    coproc SNAPSHOT { pg_tool psql "$url" -X -q -t -A -v ON_ERROR_STOP=1 2>&1; }
+    printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" \
+        "SELECT pg_export_snapshot();" >&"${SNAPSHOT[1]}"
+    read -r -t 30 snapshot <&"${SNAPSHOT[0]}"
+    if [[ ! $snapshot =~ ^[0-9A-F-]+$ ]]; then
+        log "could not export a snapshot: $snapshot"
+        return 1
+    fi
+    for schema in "${schema_list[@]}"; do
+        pg_tool pg_dump "$url" --snapshot="$snapshot" --format=custom --compress=6 \
+            --no-owner --no-privileges --schema="$schema" --file="$dir/$schema.dump"
+        log "dumped schema $schema ($(stat -c %s "$dir/$schema.dump") bytes)"
+    done
+    printf '%s\n' "$(row_counts_sql "$schemas")" "SELECT '__END__';" >&"${SNAPSHOT[1]}"
+    : >"$dir/rowcounts.tsv"
+    while read -r -t 300 line <&"${SNAPSHOT[0]}"; do
+        [[ $line == __END__ ]] && break
+        printf '%s\n' "$line" >>"$dir/rowcounts.tsv"
+    done
+    printf '%s\n' "COMMIT;" '\q' >&"${SNAPSHOT[1]}"
+    wait "$SNAPSHOT_PID" 2>/dev/null || true
+
+    psql_query "$url" "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1" \
+        >"$dir/extensions.txt"
+    (cd "$dir" && sha256sum -- *.dump rowcounts.tsv extensions.txt schemas.txt >SHA256SUMS)
+}
+
+# restore_database DIR URL: restores every dump of DIR into the (empty) database at URL.
+restore_database() {
+    local dir=$1 url=$2 extension schema
+    (cd "$dir" && sha256sum --quiet --check SHA256SUMS)
+    while read -r extension; do
+        [[ -z $extension ]] && continue
+        psql_query "$url" "CREATE EXTENSION IF NOT EXISTS \"$extension\"" >/dev/null
+    done <"$dir/extensions.txt"
+    while read -r schema; do
+        pg_tool pg_restore --dbname="$url" --no-owner --no-privileges --exit-on-error \
+            "$dir/$schema.dump"
+        log "restored schema $schema"
+    done <"$dir/schemas.txt"
+}

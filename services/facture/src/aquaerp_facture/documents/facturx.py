@@ -8,6 +8,9 @@ RDF block carrying the `fx:` properties with their PDF/A extension schema descri
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pydyf
 from weasyprint import Attachment
 from weasyprint.document import Document as RenderedPages
 
@@ -65,7 +68,17 @@ def facturx_xmp(conformance_level: str = EN16931_CONFORMANCE) -> bytes:
 _XMP = facturx_xmp()
 
 
-def write_facturx_pdf(pages: RenderedPages, cii_xml: bytes, *, full_fonts: bool) -> bytes:
+def _list_each_associated_file_once(_pages: RenderedPages, pdf: pydyf.PDF) -> None:
+    # WeasyPrint 70 adds the attachment to the catalog's /AF array twice (once from the
+    # name tree, once from the file specification): keep a single reference.
+    associated = pdf.catalog.get("AF")
+    if associated is not None:
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(associated))
+
+
+def write_facturx_pdf(
+    pages: RenderedPages, cii_xml: bytes, *, issued: datetime, full_fonts: bool
+) -> bytes:
     """Write laid-out pages as a Factur-X PDF embedding `cii_xml` as the only attachment."""
     pages.metadata.attachments = [
         Attachment(
@@ -73,8 +86,14 @@ def write_facturx_pdf(pages: RenderedPages, cii_xml: bytes, *, full_fonts: bool)
             name=FACTURX_FILENAME,
             description="Factur-X XML invoice",
             relationship="Data",
+            created=issued,
+            modified=issued,
         )
     ]
     pages.metadata.xmp_metadata = [_XMP]
-    pdf: bytes = pages.write_pdf(pdf_variant=PDF_VARIANT, full_fonts=full_fonts)
+    pdf: bytes = pages.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        full_fonts=full_fonts,
+        finisher=_list_each_associated_file_once,
+    )
     return pdf

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import datetime, time
 from importlib import resources
 from typing import Any
 
@@ -106,5 +107,8 @@ class DocumentRenderer:
         )
         # Embedding the pre-subset faces whole skips per-document subsetting; a document
         # with a character outside them falls back to a system font, which must be subset.
-        pdf = write_facturx_pdf(pages, xml, full_fonts=self._fonts.covers(html))
+        issued = datetime.combine(document.issue_date, time())
+        pdf = write_facturx_pdf(
+            pages, xml, issued=issued, full_fonts=self._fonts.covers(html)
+        )
         return RenderedDocument(pdf=pdf, xml=xml, totals=totals)

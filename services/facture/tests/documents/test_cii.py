@@ -131,7 +131,7 @@ def test_the_xsd_catches_a_misplaced_element(make_invoice: Callable[..., Documen
     root = etree.fromstring(build_cii(make_invoice()))
     header = root.find("{*}ExchangedDocument")
     header.insert(0, header.find("{*}TypeCode"))  # TypeCode must follow ID
-    with pytest.raises(Exception, match="(?i)typecode|ID"):
+    with pytest.raises(Exception, match=r"not valid .*TypeCode.*: This element is not expected"):
         xml_check_xsd(etree.tostring(root), flavor="factur-x", level="en16931")
 
 
@@ -145,17 +145,15 @@ def test_xml_carries_the_key_business_terms(make_invoice: Callable[..., Document
         "urn:cen.eu:en16931:2017"
     ]
     assert text("{*}ExchangedDocument/ram:TypeCode") == ["380"]
-    assert text(".//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == [
-        "732829320"
-    ]
-    assert text(".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == [
-        "552100554"
-    ]
+    assert text(".//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == ["732829320"]
+    assert text(".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == ["552100554"]
     assert text(".//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == ["58"]
     assert text(".//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == [
         "FR7630006000011234567890189"
     ]
-    assert text(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode") == [
+    assert text(
+        ".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode"
+    ) == [
         "S",
         "S",
         "S",
@@ -178,5 +176,7 @@ def test_credit_note_references_the_invoice(make_credit_note: Callable[..., Docu
     assert root.findtext("{*}ExchangedDocument/ram:TypeCode", None, NS) == "381"
     reference = root.find(".//ram:InvoiceReferencedDocument", NS)
     assert reference.findtext("ram:IssuerAssignedID", None, NS) == "FA-2026-000001"
-    assert reference.findtext("ram:FormattedIssueDateTime/{*}DateTimeString", None, NS) == "20260331"
+    assert (
+        reference.findtext("ram:FormattedIssueDateTime/{*}DateTimeString", None, NS) == "20260331"
+    )
     assert root.find(".//ram:SpecifiedTradeSettlementPaymentMeans", NS) is None

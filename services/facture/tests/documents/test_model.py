@@ -75,11 +75,20 @@ def test_exempt_lines_share_one_exemption_reason(
     make_invoice: Callable[..., Document], exemption: VatExemption
 ) -> None:
     def exempt(reason: VatExemption) -> Line:
-        return Line("Analyse", Decimal("1"), Unit.PIECE, 100, Decimal("0"), VatCategory.EXEMPT,
-                    exemption=reason)
+        return Line(
+            "Analyse",
+            Decimal("1"),
+            Unit.PIECE,
+            100,
+            Decimal("0"),
+            VatCategory.EXEMPT,
+            exemption=reason,
+        )
 
     other = VatExemption("Exonération, article 261 C du CGI", "VATEX-FR-CGI261C-1")
-    fields = _violations(lambda: make_invoice(lines=(exempt(exemption), exempt(other)), allowances=()))
+    fields = _violations(
+        lambda: make_invoice(lines=(exempt(exemption), exempt(other)), allowances=())
+    )
     assert set(fields) == {"lines[1].exemption"}
 
 

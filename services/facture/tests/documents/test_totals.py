@@ -104,7 +104,12 @@ def test_half_cents_round_up(make_invoice: Callable[..., Document]) -> None:
     lines = (
         Line("Joint", Decimal("0.5"), Unit.PIECE, 1, Decimal("5.5")),
         Line(
-            "Bouchon", Decimal("1"), Unit.PIECE, 100, Decimal("20"), discount_percent=Decimal("12.5")
+            "Bouchon",
+            Decimal("1"),
+            Unit.PIECE,
+            100,
+            Decimal("20"),
+            discount_percent=Decimal("12.5"),
         ),
         Line("Vis", Decimal("1"), Unit.PIECE, 5, Decimal("10")),
     )

@@ -108,7 +108,5 @@ class DocumentRenderer:
         # Embedding the pre-subset faces whole skips per-document subsetting; a document
         # with a character outside them falls back to a system font, which must be subset.
         issued = datetime.combine(document.issue_date, time())
-        pdf = write_facturx_pdf(
-            pages, xml, issued=issued, full_fonts=self._fonts.covers(html)
-        )
+        pdf = write_facturx_pdf(pages, xml, issued=issued, full_fonts=self._fonts.covers(html))
         return RenderedDocument(pdf=pdf, xml=xml, totals=totals)

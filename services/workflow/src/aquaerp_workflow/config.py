@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import SettingsConfigDict
-
 from aquaerp_runtime.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
 
 SHIPPED_DEFINITIONS = Path(__file__).parent / "definitions"
 

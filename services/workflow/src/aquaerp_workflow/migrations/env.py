@@ -1,4 +1,4 @@
-from aquaerp_workflow.models import metadata
 from aquaerp_runtime.migrations import run_env
+from aquaerp_workflow.models import metadata
 
 run_env(metadata)

@@ -165,15 +165,16 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
+            if events:
+                await self.publish(events)
+                await session.execute(
+                    update(self.table)
+                    .where(self.table.c.sequence.in_([e.sequence for e in events]))
+                    .values(published_at=func.now(), attempts=self.table.c.attempts + 1)
+                )
             await self._export_lag(session)
             if not events:
                 return 0
-            await self.publish(events)
-            await session.execute(
-                update(self.table)
-                .where(self.table.c.sequence.in_([e.sequence for e in events]))
-                .values(published_at=func.now(), attempts=self.table.c.attempts + 1)
-            )
         OUTBOX_PUBLISHED.labels(self.source).inc(len(events))
         return len(events)
 

@@ -1,0 +1,44 @@
+"""How the platform runs the mailer service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aquaerp.mailer.v1 import mailer_pb2, mailer_pb2_grpc
+from aquaerp_runtime.service import ServiceContext, ServiceSpec
+
+from .config import MailerSettings
+from .delivery import DeliveryWorker
+from .documents import GrpcDocumentSource
+from .models import outbox
+from .service import MailerService
+from .servicer import MailerServicer
+from .templates import TemplateCatalog
+
+SERVICE_NAME = mailer_pb2.DESCRIPTOR.services_by_name["MailerService"].full_name
+
+
+async def setup(ctx: ServiceContext) -> None:
+    settings = ctx.settings
+    assert isinstance(settings, MailerSettings)
+    worker = DeliveryWorker(
+        ctx.database,
+        settings,
+        GrpcDocumentSource(ctx.channel("facture"), ctx.channel("intervention"), timeout=settings.call_timeout),
+    )
+    service = MailerService(
+        ctx.database, settings, TemplateCatalog(settings.company), on_queued=worker.notify
+    )
+    ctx.publish_outbox(outbox)
+    ctx.add_servicer(mailer_pb2_grpc.add_MailerServiceServicer_to_server, MailerServicer(service), SERVICE_NAME)
+    if settings.worker_enabled:
+        ctx.add_background(worker.run)
+
+
+SPEC = ServiceSpec(
+    name="mailer",
+    settings_class=MailerSettings,
+    setup=setup,
+    migrations=Path(__file__).parent / "migrations",
+    calls=("facture", "intervention"),
+)

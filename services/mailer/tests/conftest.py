@@ -1,0 +1,243 @@
+"""Mailer test fixtures: a real SMTP peer (aiosmtpd) on a free port whose replies the tests
+choose, the mailer service on the real database with its delivery worker running, and a gRPC
+peer answering the document-PDF methods of facture and intervention."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+import grpc
+import pytest
+import pytest_asyncio
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aquaerp.intervention.v1 import intervention_pb2, intervention_pb2_grpc
+from aquaerp.mailer.v1 import mailer_pb2_grpc
+from aquaerp_mailer.app import SPEC
+from aquaerp_mailer.documents import GET_INVOICE_PDF, GetInvoicePdfRequest, InvoicePdf
+from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.service import RunningService
+from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, service_account_settings, truncate_schema
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+    at: float
+
+    @property
+    def message(self) -> EmailMessage:
+        return BytesParser(policy=policy.default).parsebytes(self.content)  # type: ignore[return-value]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+# A rule sees (stage, address or None) and returns an SMTP reply to send instead of accepting.
+Rule = Callable[[str, str | None], str | None]
+
+
+@dataclass
+class SinkHandler:
+    received: list[Received] = field(default_factory=list)
+    # Every DATA exchange, accepted or not: (time, reply).
+    data_attempts: list[tuple[float, str]] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+
+    def _rule(self, stage: str, address: str | None) -> str | None:
+        for rule in self.rules:
+            if (reply := rule(stage, address)) is not None:
+                return reply
+        return None
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if reply := self._rule("rcpt", address):
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        reply = self._rule("data", None) or "250 2.0.0 queued as test"
+        self.data_attempts.append((time.monotonic(), reply))
+        if reply.startswith("250"):
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, time.monotonic())
+            )
+        return reply
+
+
+class SmtpSink:
+    """An aiosmtpd server on a fixed free port that can be stopped and started again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.handler = SinkHandler()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, data_size_limit=64 * 2**20
+        )
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.received)} of {count} messages arrived in {timeout}s")
+            await asyncio.sleep(0.02)
+        return self.received
+
+
+@pytest.fixture
+def smtp_sink() -> Any:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+class DocumentPeer(intervention_pb2_grpc.InterventionServiceServicer):
+    """Answers facture's GetInvoicePdf and intervention's GetReportPdf with documents the test
+    registers; anything else is NOT_FOUND."""
+
+    def __init__(self) -> None:
+        self.invoices: dict[str, tuple[bytes, str, str]] = {}
+        self.reports: dict[str, tuple[bytes, str]] = {}
+        self.unavailable = False
+        self.calls = 0
+
+    async def get_invoice_pdf(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        self.calls += 1
+        if self.unavailable:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "facture is restarting")
+        if request.invoice_id not in self.invoices:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "invoice not found")
+        content, file_name, number = self.invoices[request.invoice_id]
+        return InvoicePdf(content=content, file_name=file_name, invoice_number=number)
+
+    async def GetReportPdf(self, request, context):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if request.id not in self.reports:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "intervention not found")
+        content, file_name = self.reports[request.id]
+        return intervention_pb2.GetReportPdfResponse(pdf=content, filename=file_name)
+
+
+@pytest_asyncio.fixture
+async def document_peer() -> AsyncIterator[tuple[DocumentPeer, str]]:
+    peer = DocumentPeer()
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers(
+        [
+            grpc.method_handlers_generic_handler(
+                "aquaerp.facture.v1.FactureService",
+                {
+                    GET_INVOICE_PDF.rsplit("/", 1)[1]: grpc.unary_unary_rpc_method_handler(
+                        peer.get_invoice_pdf,
+                        request_deserializer=GetInvoicePdfRequest.FromString,
+                        response_serializer=InvoicePdf.SerializeToString,
+                    )
+                },
+            )
+        ]
+    )
+    intervention_pb2_grpc.add_InterventionServiceServicer_to_server(peer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    yield peer, f"ipv4:127.0.0.1:{port}"
+    await server.stop(0)
+
+
+# Short delays so retries are visible within a test.
+FAST_RETRIES = {
+    "retry_base_delay": 0.2,
+    "retry_max_delay": 1.0,
+    "poll_interval": 0.05,
+    "smtp_timeout": 3.0,
+    "lease_seconds": 10.0,
+    "max_attempts": 5,
+}
+
+
+@dataclass
+class Mailer:
+    running: RunningService
+    stub: mailer_pb2_grpc.MailerServiceStub
+    engine: AsyncEngine
+
+    async def fetch(self, sql: str, **params: Any) -> list[Any]:
+        async with self.engine.connect() as connection:
+            return list((await connection.execute(text(sql), params)).mappings())
+
+    async def wait_status(self, email_id: str, status: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = await self.fetch("SELECT * FROM mailer.messages WHERE id = :id", id=email_id)
+            if rows and rows[0]["status"] == status:
+                return dict(rows[0])
+            if time.monotonic() > deadline:
+                raise AssertionError(f"email {email_id} is {rows[0]['status'] if rows else 'missing'}, not {status}")
+            await asyncio.sleep(0.05)
+
+
+MailerFactory = Callable[..., Any]
+
+
+@pytest_asyncio.fixture
+async def start_mailer(
+    services: ServiceHarness,
+    auth_service: AuthFixture,
+    engine: AsyncEngine,
+    document_peer: tuple[DocumentPeer, str],
+) -> AsyncIterator[MailerFactory]:
+    """`await start_mailer(smtp_sink, **settings)`: the mailer on an emptied schema, sending to the sink."""
+    channels: list[grpc.aio.Channel] = []
+    await services.migrate(SPEC)
+    await truncate_schema(engine, "mailer")
+
+    async def start(sink: SmtpSink, **overrides: Any) -> Mailer:
+        running = await services.start(
+            SPEC,
+            targets={"auth": auth_service.target, "facture": document_peer[1], "intervention": document_peer[1]},
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            smtp_starttls=False,
+            **{**FAST_RETRIES, **service_account_settings("mailer"), **overrides},
+        )
+        channel = create_channel(running.target)
+        channels.append(channel)
+        return Mailer(running, mailer_pb2_grpc.MailerServiceStub(channel), engine)
+
+    yield start
+    await services.stop_all()
+    for channel in channels:
+        await channel.close()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from decimal import Decimal
@@ -66,6 +68,12 @@ def _start_worker(fonts: DocumentFonts) -> None:
     _renderer.render(_warm_up_document())
 
 
+def _worker_ready() -> int:
+    # Held a little so that each worker, not only the first one up, answers a call.
+    time.sleep(0.02)
+    return os.getpid()
+
+
 def _render_in_worker(document: Document) -> RenderedDocument:
     assert _renderer is not None, "the pool initializer builds the renderer"
     return _renderer.render(document)
@@ -101,15 +109,18 @@ class RenderPool:
         return await loop.run_in_executor(self._executor, _render_in_worker, document)
 
     async def start(self) -> None:
-        """Start and warm every worker now rather than on the first documents."""
+        """Start every worker now and return once all have run their warm-up render."""
         loop = asyncio.get_running_loop()
-        warm_up = _warm_up_document()
-        await asyncio.gather(
-            *(
-                loop.run_in_executor(self._executor, _render_in_worker, warm_up)
-                for _ in range(self.processes)
+        ready: set[int] = set()
+        while len(ready) < self.processes:
+            # A worker answers only after its initializer (renderer built and warmed).
+            pids = await asyncio.gather(
+                *(
+                    loop.run_in_executor(self._executor, _worker_ready)
+                    for _ in range(self.processes)
+                )
             )
-        )
+            ready.update(pids)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -25,7 +25,7 @@ from aquaerp_facture.documents.fonts import DocumentFonts
 from aquaerp_facture.documents.model import Document, DocumentType
 from aquaerp_facture.documents.totals import Totals, compute_totals
 
-_TEMPLATES = resources.files("aquaerp_facture.documents") / "templates"
+TEMPLATES = resources.files("aquaerp_facture.documents") / "templates"
 TITLES = {DocumentType.INVOICE: "Facture", DocumentType.CREDIT_NOTE: "Avoir"}
 
 
@@ -40,7 +40,7 @@ class RenderedDocument:
 
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (_TEMPLATES / name).read_text(encoding="utf-8")),
+        loader=jinja2.FunctionLoader(lambda name: (TEMPLATES / name).read_text(encoding="utf-8")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -66,7 +66,7 @@ class DocumentRenderer:
         self._fonts = fonts if fonts is not None else DocumentFonts.subset()
         self._template = _environment().get_template("document.html.j2")
         self._font_config = FontConfiguration()
-        css = (_TEMPLATES / "document.css").read_text(encoding="utf-8")
+        css = (TEMPLATES / "document.css").read_text(encoding="utf-8")
         self._stylesheet = CSS(
             string=self._fonts.stylesheet() + "\n" + css, font_config=self._font_config
         )

@@ -1,0 +1,164 @@
+"""Factur-X rendering speed: naive WeasyPrint vs the document engine, then the process pool.
+
+Every variant renders the same one-page, 8-line invoice with the same template into the same
+output (PDF/A-3b with the embedded factur-x.xml):
+
+- naive: system font found by fontconfig, stylesheet parsed for every document, WeasyPrint
+  subsets the fonts for every document;
+- system font, warm: stylesheet and font configuration built once, fonts still subset per PDF;
+- engine: `DocumentRenderer`, fonts subset once at start and embedded whole (no per-PDF
+  subsetting), stylesheet and font configuration built once;
+- pool: `RenderPool(processes=2)` awaited from asyncio, PDFs per second.
+
+Usage: uv run python bench/facture_render.py [--count 30] [--pool-count 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from datetime import time as time_of_day
+from decimal import Decimal
+
+from aquaerp_facture.documents import (
+    Address,
+    Buyer,
+    Document,
+    DocumentFonts,
+    DocumentRenderer,
+    DocumentType,
+    Line,
+    OperationCategory,
+    Period,
+    RenderPool,
+    Seller,
+    Unit,
+    build_cii,
+)
+from aquaerp_facture.documents.facturx import write_facturx_pdf
+from aquaerp_facture.documents.render import TEMPLATES
+from weasyprint import CSS, HTML
+from weasyprint.text import ffi
+
+
+def eight_line_invoice(number: int) -> Document:
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    items = [
+        ("Entretien mensuel piscine - mars 2026", "1", Unit.MONTH, 18500, "20"),
+        ("Main d'œuvre dépannage pompe de filtration", "1.5", Unit.HOUR, 6250, "20"),
+        ("Chlore lent galets 5 kg", "3", Unit.PIECE, 4599, "20"),
+        ("pH moins granulés 6 kg", "2", Unit.PIECE, 2890, "20"),
+        ("Remplacement joint de couvercle préfiltre", "1", Unit.PIECE, 1450, "20"),
+        ("Nettoyage ligne d'eau", "1", Unit.LUMP_SUM, 9000, "10"),
+        ("Analyse d'eau complète", "1", Unit.LUMP_SUM, 3500, "20"),
+        ("Déplacement zone 2", "1", Unit.LUMP_SUM, 2500, "20"),
+    ]
+    return Document(
+        type=DocumentType.INVOICE,
+        number=f"FA-2026-{number:06d}",
+        issue_date=date(2026, 3, 31),
+        due_date=date(2026, 4, 30),
+        operation_category=OperationCategory.SERVICES,
+        billing_period=march,
+        seller=Seller(
+            name="Aqua Services Lyon",
+            legal_form="SAS",
+            share_capital_cents=5_000_000,
+            address=Address("12 rue des Remparts d'Ainay", "69002", "Lyon"),
+            siren="732829320",
+            siret="73282932000074",
+            rcs_city="RCS Lyon",
+            vat_number="FR44732829320",
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPP",
+            late_penalty_rate=Decimal("12.5"),
+            email="compta@aqua-services.example",
+        ),
+        buyer=Buyer(
+            name="SCI Résidence Les Œillets",
+            address=Address("4 allée des Pins", "69110", "Sainte-Foy-lès-Lyon"),
+            is_business=True,
+            siren="552100554",
+            vat_number="FR40552100554",
+        ),
+        lines=tuple(
+            Line(text, Decimal(quantity), unit, price, Decimal(rate))
+            for text, quantity, unit, price, rate in items
+        ),
+    )
+
+
+def naive_renderer() -> Callable[[Document], bytes]:
+    """What a first implementation does: parse everything and subset fonts for each PDF."""
+    template = DocumentRenderer(DocumentFonts.system())
+    css = DocumentFonts.system().stylesheet() + (TEMPLATES / "document.css").read_text()
+
+    def render(document: Document) -> bytes:
+        pages = HTML(string=template.html(document)).render(stylesheets=[CSS(string=css)])
+        issued = datetime.combine(document.issue_date, time_of_day())
+        return write_facturx_pdf(pages, build_cii(document), issued=issued, full_fonts=False)
+
+    return render
+
+
+def ms_per_pdf(render: Callable[[Document], object], count: int) -> tuple[float, float]:
+    render(eight_line_invoice(0))  # warm-up
+    times = []
+    for number in range(1, count + 1):
+        document = eight_line_invoice(number)
+        start = time.perf_counter()
+        render(document)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), statistics.mean(times)
+
+
+async def pool_pdfs_per_second(processes: int, count: int) -> float:
+    documents = [eight_line_invoice(number) for number in range(1, count + 1)]
+    async with RenderPool(processes=processes) as pool:
+        start = time.perf_counter()
+        await asyncio.gather(*(pool.render(document) for document in documents))
+        return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=30, help="PDFs per single-process variant")
+    parser.add_argument("--pool-count", type=int, default=120, help="PDFs through the pool")
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+
+    subsetter = "HarfBuzz" if ffi.harfbuzz_subset is not None else "fontTools"
+    print(f"WeasyPrint per-document font subsetting uses {subsetter}")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    start = time.perf_counter()
+    engine = DocumentRenderer()
+    print(f"engine start (font subset + stylesheet): {(time.perf_counter() - start) * 1000:.0f} ms")
+
+    variants = {
+        "naive (system font, parse + subset per PDF)": naive_renderer(),
+        "system font, warm stylesheet": DocumentRenderer(DocumentFonts.system()).render,
+        "engine (pre-subset font, embedded whole)": engine.render,
+    }
+    results = {}
+    print(f"\nsingle process, {args.count} PDFs each (median / mean ms per PDF):")
+    for name, render in variants.items():
+        median, mean = ms_per_pdf(render, args.count)
+        results[name] = median
+        print(f"  {name:46s} {median:7.1f} / {mean:7.1f} ms")
+    naive = results["naive (system font, parse + subset per PDF)"]
+    fast = results["engine (pre-subset font, embedded whole)"]
+    print(f"  engine vs naive: {naive / fast:.2f}x faster")
+
+    rate = asyncio.run(pool_pdfs_per_second(args.processes, args.pool_count))
+    print(f"\npool, {args.processes} processes, {args.pool_count} PDFs: {rate:.1f} PDFs/s")
+    print(f"  vs one engine process ({1000 / fast:.1f} PDFs/s): {rate * fast / 1000:.2f}x")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,2 @@
-"""AquaERP intervention service."""
+"""AquaERP intervention service: technicians, maintenance visits, corrective interventions,
+scheduling and reports."""

@@ -1,0 +1,172 @@
+"""Tables of the `intervention` schema."""
+
+from __future__ import annotations
+
+from aquaerp_runtime.outbox import outbox_table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+metadata = MetaData(schema="intervention")
+
+technicians = Table(
+    "technicians",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    # The auth user who logs in as this technician.
+    Column("user_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("skills", ARRAY(String(50)), nullable=False, server_default="{}"),
+    # [{"weekday": 1, "start": 480, "end": 720}, ...] minutes of the day, Europe/Paris.
+    Column("working_hours", JSONB, nullable=False),
+    Column("home_latitude", Float, nullable=False),
+    Column("home_longitude", Float, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    # sha256 of the calendar feed token; the token itself is never stored. NULL: no feed.
+    Column("calendar_token_hash", String(64), unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+absences = Table(
+    "absences",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column(
+        "technician_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.technicians.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("ends_at > starts_at", name="absence_period"),
+    Index("ix_absences_technician_period", "technician_id", "starts_at"),
+)
+
+interventions = Table(
+    "interventions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("contract_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False, server_default=""),
+    # Snapshot of the site, so schedules and routes never call contrat per visit.
+    Column("site_id", String(64), nullable=False),
+    Column("site_name", String(200), nullable=False, server_default=""),
+    Column("site_address", JSONB, nullable=False),
+    Column("site_latitude", Float),
+    Column("site_longitude", Float),
+    Column("access_notes", Text, nullable=False, server_default=""),
+    Column("gate_code", String(100), nullable=False, server_default=""),
+    # Preventive visits: the plan occurrence they come from (never changes once created).
+    Column("plan_id", String(64)),
+    Column("occurrence_date", Date),
+    Column("planned_date", Date),
+    # Minutes of the day, Europe/Paris.
+    Column("window_start_minute", Integer, nullable=False),
+    Column("window_end_minute", Integer, nullable=False),
+    Column("estimated_minutes", Integer, nullable=False),
+    Column("required_skill", String(50), nullable=False, server_default=""),
+    Column("label", Text, nullable=False, server_default=""),
+    Column("next_from_completion", Boolean, nullable=False, server_default=text("false")),
+    # Corrective interventions.
+    Column("priority", String(16)),
+    Column("problem_description", Text, nullable=False, server_default=""),
+    Column("reported_at", DateTime(timezone=True)),
+    Column("sla_deadline", DateTime(timezone=True)),
+    Column("billable", Boolean, nullable=False, server_default=text("false")),
+    # Assignment.
+    Column("technician_id", UUID(as_uuid=True), ForeignKey("intervention.technicians.id")),
+    Column("scheduled_start", DateTime(timezone=True)),
+    Column("scheduled_end", DateTime(timezone=True)),
+    Column("started_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("cancelled_at", DateTime(timezone=True)),
+    Column("cancel_reason", Text, nullable=False, server_default=""),
+    Column("version", BigInteger, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # One visit per site, plan and occurrence: regenerating a plan never duplicates.
+    UniqueConstraint("site_id", "plan_id", "occurrence_date", name="uq_visit_occurrence"),
+    CheckConstraint(
+        "(technician_id IS NULL) = (scheduled_start IS NULL)"
+        " AND (scheduled_start IS NULL) = (scheduled_end IS NULL)",
+        name="assignment_complete",
+    ),
+    CheckConstraint("window_end_minute > window_start_minute", name="window_order"),
+    Index("ix_interventions_planned_date", "planned_date"),
+    Index("ix_interventions_technician_start", "technician_id", "scheduled_start"),
+    Index("ix_interventions_contract_date", "contract_id", "planned_date"),
+    Index("ix_interventions_customer", "customer_id"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("ph", Float),
+    Column("free_chlorine_mg_l", Float),
+    Column("total_chlorine_mg_l", Float),
+    Column("tac_mg_l", Float),
+    Column("cyanuric_acid_mg_l", Float),
+    Column("salt_g_l", Float),
+    Column("temperature_c", Float),
+    Column("actions", ARRAY(Text), nullable=False, server_default="{}"),
+    # [{"description", "product_code", "quantity" (decimal text), "unit", "unit_price_cents",
+    #   "currency", "billable"}]
+    Column("parts", JSONB, nullable=False, server_default="[]"),
+    Column("time_spent_minutes", Integer),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("customer_signer_name", String(200)),
+    Column("customer_signed_at", DateTime(timezone=True)),
+    Column("customer_signature_png", LargeBinary),
+    Column("technician_signer_name", String(200)),
+    Column("technician_signed_at", DateTime(timezone=True)),
+    Column("technician_signature_png", LargeBinary),
+    Column("customer_absent", Boolean, nullable=False, server_default=text("false")),
+    Column("customer_absence_reason", Text, nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+report_documents = Table(
+    "report_documents",
+    metadata,
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("filename", String(200), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+outbox = outbox_table(metadata)

@@ -25,6 +25,7 @@ from aquaerp_facture.documents import (
     DocumentFonts,
     DocumentRenderer,
     Line,
+    Logo,
     RenderedDocument,
     Unit,
 )
@@ -272,3 +273,33 @@ def test_subset_fonts_make_the_same_text_as_system_fonts(
     system = DocumentRenderer(DocumentFonts.system()).render(document)
 
     assert pdf_text(renderer.render(document).pdf) == pdf_text(system.pdf)
+
+
+def test_markup_in_customer_data_is_printed_not_interpreted(
+    make_invoice: Callable[..., Document],
+    renderer: DocumentRenderer,
+) -> None:
+    name = "Dupont & Fils <img src='logo.png'> SARL"
+    buyer = dataclasses.replace(make_invoice().buyer, name=name)
+
+    result = renderer.render(make_invoice(buyer=buyer))
+
+    assert name in pdf_text(result.pdf)
+    assert b"Dupont &amp; Fils &lt;img" in result.xml
+
+
+def test_png_logo_is_drawn(
+    make_invoice: Callable[..., Document],
+    renderer: DocumentRenderer,
+) -> None:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (240, 80), (11, 90, 122)).save(buffer, format="PNG")
+    seller = dataclasses.replace(make_invoice().seller, logo=Logo(buffer.getvalue(), "image/png"))
+
+    reader = PdfReader(io.BytesIO(renderer.render(make_invoice(seller=seller)).pdf))
+
+    images = reader.pages[0].images
+    assert len(images) == 1
+    assert images[0].image.size == (240, 80)

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 from aquaerp_facture.documents import mentions
 from aquaerp_facture.documents.cii import build_cii
@@ -26,6 +27,9 @@ from aquaerp_facture.documents.model import Document, DocumentType
 from aquaerp_facture.documents.totals import Totals, compute_totals
 
 TEMPLATES = resources.files("aquaerp_facture.documents") / "templates"
+# Everything a document shows is inline (fonts and logo as data: URLs): never fetch a file
+# or a network resource while rendering, whatever the document's text contains.
+_INLINE_ONLY = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 TITLES = {DocumentType.INVOICE: "Facture", DocumentType.CREDIT_NOTE: "Avoir"}
 
 
@@ -68,7 +72,9 @@ class DocumentRenderer:
         self._font_config = FontConfiguration()
         css = (TEMPLATES / "document.css").read_text(encoding="utf-8")
         self._stylesheet = CSS(
-            string=self._fonts.stylesheet() + "\n" + css, font_config=self._font_config
+            string=self._fonts.stylesheet() + "\n" + css,
+            font_config=self._font_config,
+            url_fetcher=_INLINE_ONLY,
         )
         self._image_cache: dict[str, Any] = {}
 
@@ -100,7 +106,7 @@ class DocumentRenderer:
         totals = compute_totals(document)
         html = self.html(document, totals)
         xml = build_cii(document, totals)
-        pages = HTML(string=html).render(
+        pages = HTML(string=html, url_fetcher=_INLINE_ONLY).render(
             stylesheets=[self._stylesheet],
             font_config=self._font_config,
             cache=self._image_cache,

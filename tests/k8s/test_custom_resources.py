@@ -23,8 +23,10 @@ STANDARD_WORKFLOWS = {
     "intervention-completed": ("event", "intervention.intervention.completed", ["facture.InvoiceIntervention"]),
     "invoice-issued": ("event", "facture.invoice.issued", ["mailer.SendInvoiceEmail"]),
     "appointment-scheduled": ("event", "intervention.visit.scheduled", ["mailer.SendAppointmentEmail"]),
-    "daily-maintenance": ("cron", "0 6 * * *", [
-        "intervention.MarkOverdueVisits", "facture.RunDunning", "contrat.SendRenewalNotices"]),
+    "appointment-rescheduled": ("event", "intervention.visit.rescheduled", ["mailer.SendAppointmentEmail"]),
+    "renewal-notice-due": ("event", "contrat.contract.renewal_notice_due", [
+        "mailer.SendRenewalNotice", "contrat.MarkRenewalNoticeSent"]),
+    "daily-maintenance": ("cron", "0 6 * * *", ["intervention.MarkOverdueVisits", "facture.RunDunning"]),
     "monthly-billing": ("cron", "0 5 1 * *", ["facture.StartBillingRun"]),
 }
 
@@ -262,3 +264,26 @@ def test_upstream_validation_rejects_broken_resources(
     assert errors_of(validator, obj) == []
     change(obj)
     assert errors_of(validator, obj), kind
+
+
+def test_shipped_workflows_pass_the_workflow_service_validation(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """The workflow service checks what the schema cannot: templates, conditions, and the args
+    against the called method's request message. Steps calling a service whose API is not
+    generated yet are left for when it is."""
+    from aquaerp_workflow import catalog
+    from aquaerp_workflow.definition import parse_spec, validate
+
+    problems = []
+    for workflow in (w for w in rendered["production"] if w["kind"] == "Workflow"):
+        name = workflow["metadata"]["name"]
+        violations = validate(name, parse_spec(workflow["spec"]))
+        for path, problem in violations.items():
+            if path.startswith("steps["):
+                index = int(path[len("steps["):path.index("]")])
+                service = workflow["spec"]["steps"][index]["call"].split(".")[0]
+                try:
+                    catalog._service_module(service)
+                except Exception:
+                    continue  # that service's API does not exist yet
+            problems.append(f"{name}: {path}: {problem}")
+    assert not problems, "\n".join(problems)

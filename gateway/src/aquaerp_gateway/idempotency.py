@@ -111,29 +111,37 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status = 500
-        response_headers: list[list[str]] = []
+        # The response is held back until it is stored, so a retry arriving right after the
+        # client got its answer finds the stored response, not an "in progress" key.
+        start: Message | None = None
         response_body: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal start
             if message["type"] == "http.response.start":
-                status = message["status"]
-                response_headers.extend(
-                    [k.decode("latin-1"), v.decode("latin-1")]
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"x-request-id", b"traceparent")
-                )
+                start = message
             elif message["type"] == "http.response.body":
                 response_body.append(message.get("body", b""))
-            await send(message)
 
         try:
             await self.app(scope, replay_body, capture)
-        finally:
+        except BaseException:
             async with self.database.unit_of_work() as session:
-                repo = IdempotencyRepository(session)
-                if status >= 500 or status in NOT_KEPT:
-                    await repo.release(caller, key)
-                else:
-                    await repo.complete(caller, key, status, response_headers, b"".join(response_body))
+                await IdempotencyRepository(session).release(caller, key)
+            raise
+        assert start is not None
+        status = int(start["status"])
+        content = b"".join(response_body)
+        async with self.database.unit_of_work() as session:
+            repo = IdempotencyRepository(session)
+            if status >= 500 or status in NOT_KEPT:
+                await repo.release(caller, key)
+            else:
+                kept_headers = [
+                    [k.decode("latin-1"), v.decode("latin-1")]
+                    for k, v in start.get("headers", [])
+                    if k.lower() not in (b"x-request-id", b"traceparent")
+                ]
+                await repo.complete(caller, key, status, kept_headers, content)
+        await send(start)
+        await send({"type": "http.response.body", "body": content})

@@ -21,7 +21,9 @@ from ..schemas.auth import (
 )
 from ..security import authenticated
 
-router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(auth_rate_limit)])
+router = APIRouter(prefix="/auth", tags=["auth"])
+# Routes that take credentials are rate limited per client address (password guessing).
+throttled = [Depends(auth_rate_limit)]
 
 
 def _auth(request: Request) -> auth_pb2_grpc.AuthServiceStub:
@@ -37,7 +39,7 @@ def _pair(tokens: auth_pb2.TokenPair) -> TokenPair:
     )
 
 
-@router.post("/login", response_model=LoginResult, summary="Log in with email and password")
+@router.post("/login", dependencies=throttled, response_model=LoginResult, summary="Log in with email and password")
 async def login(body: LoginBody, request: Request) -> LoginResult:
     response = await _auth(request).Login(auth_pb2.LoginRequest(email=body.email, password=body.password))
     if response.WhichOneof("result") == "mfa_required":
@@ -45,12 +47,12 @@ async def login(body: LoginBody, request: Request) -> LoginResult:
     return LoginResult(tokens=_pair(response.tokens))
 
 
-@router.post("/mfa/verify", response_model=TokenPair, summary="Complete a login with a TOTP code")
+@router.post("/mfa/verify", dependencies=throttled, response_model=TokenPair, summary="Complete a login with a TOTP code")
 async def verify_mfa(body: MfaVerifyBody, request: Request) -> TokenPair:
     return _pair(await _auth(request).VerifyMfa(auth_pb2.VerifyMfaRequest(mfa_token=body.mfa_token, code=body.code)))
 
 
-@router.post("/refresh", response_model=TokenPair, summary="Exchange a refresh token for a new pair")
+@router.post("/refresh", dependencies=throttled, response_model=TokenPair, summary="Exchange a refresh token for a new pair")
 async def refresh(body: RefreshBody, request: Request) -> TokenPair:
     return _pair(await _auth(request).RefreshToken(auth_pb2.RefreshTokenRequest(refresh_token=body.refresh_token)))
 

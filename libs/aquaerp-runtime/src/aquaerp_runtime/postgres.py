@@ -48,3 +48,12 @@ async def ensure_database(url: str, *, recreate: bool = False) -> None:
             log.info("created database %s", name)
     finally:
         await admin.close()
+
+
+async def drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    admin = await asyncpg.connect(_asyncpg_dsn(with_database(url, "postgres")))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -8,6 +8,7 @@ started with its data under `.aquaerp/test-pgdata`.
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from ..client import create_channel
 from ..db import Database, create_engine
 from ..migrations import upgrade_async
-from ..postgres import ensure_database, start_embedded, with_database
+from ..postgres import drop_database, ensure_database, start_embedded, with_database
 from ..service import RunningService, ServiceSpec, load_service, service_names, start_service
 
 
@@ -55,11 +56,13 @@ def postgres_server_url(test_settings: TestSettings) -> str:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def database_url(postgres_server_url: str) -> str:
-    """A fresh `aquaerp_test` database for this test session."""
-    url = with_database(postgres_server_url, "aquaerp_test")
+async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """A fresh database for this test session, dropped at its end (named after the process,
+    so concurrent test runs on one server do not meet)."""
+    url = with_database(postgres_server_url, f"aquaerp_test_{os.getpid()}")
     await ensure_database(url, recreate=True)
-    return url
+    yield url
+    await drop_database(url)
 
 
 @pytest_asyncio.fixture(scope="session")

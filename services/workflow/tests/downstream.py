@@ -28,6 +28,8 @@ class Behaviour:
 
     failures: int = 0
     stalls: int = 0
+    # Failures reserved for one invoice id: {"invoice-1": 2}.
+    failures_for: dict[str, int] = field(default_factory=dict)
     delay: float = 0.0
     calls: list[ReceivedCall] = field(default_factory=list)
 
@@ -52,6 +54,9 @@ class RecordingMailer(mailer_pb2_grpc.MailerServiceServicer):
                 caller_roles=tuple(sorted(principal.roles)) if principal else (),
             )
         )
+        if self.behaviour.failures_for.get(request.invoice_id, 0) > 0:
+            self.behaviour.failures_for[request.invoice_id] -= 1
+            await context.abort(grpc.StatusCode.INTERNAL, "mail relay exploded")
         if self.behaviour.failures > 0:
             self.behaviour.failures -= 1
             await context.abort(grpc.StatusCode.INTERNAL, "mail relay exploded")

@@ -299,16 +299,16 @@ class WorkflowRepository:
         done = {(run_id, index): number for run_id, index, number in rows}
         return {key: done.get(key, 0) + 1 for key in keys}
 
-    async def start_attempts(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """Records attempts as running; returns their ids in order."""
+    async def start_attempts(self, rows: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
+        """Records attempts as running (one per run); returns their ids by run."""
         if not rows:
-            return []
+            return {}
         result = await self.session.execute(
             insert(step_attempts)
             .values(list(rows))
-            .returning(step_attempts.c.id, sort_by_parameter_order=True)
+            .returning(step_attempts.c.run_id, step_attempts.c.id)
         )
-        return list(result.scalars())
+        return {run_id: attempt_id for run_id, attempt_id in result}
 
     async def lease_runs(self, leases: Sequence[tuple[uuid.UUID, float]], worker: str) -> None:
         """Marks runs as running for `worker` until now + seconds (their lease)."""

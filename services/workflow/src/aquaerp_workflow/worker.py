@@ -257,12 +257,12 @@ class Worker:
                 run=run,
                 spec=spec,
                 step_index=run.current_step,
-                attempt_id=attempt_id,
+                attempt_id=ids[run.id],
                 attempt=row["attempt"],
                 used_attempts=1 if fresh_step else run.step_attempts + 1,
                 results=(results or {}).get(run.id, run.results),
             )
-            for (run, spec), attempt_id, row in zip(ready, ids, rows, strict=True)
+            for (run, spec), row in zip(ready, rows, strict=True)
         ]
 
     # -- executing ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ async def test_two_replicas_execute_each_step_once(
     for index in range(0, 120, 10):
         target = first if index % 20 == 0 else second
         assert await target.publish(*events[index : index + 10]) == 10
-    await wait_for_runs(first, 120, state=workflow_pb2.RUN_STATE_SUCCEEDED, timeout=30)
+    await wait_for_runs(first, 120, state=workflow_pb2.RUN_STATE_SUCCEEDED, within=30)
 
     keys = [call.idempotency_metadata for call in stack.behaviour.calls]
     assert len(keys) == 120

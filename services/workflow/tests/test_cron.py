@@ -77,7 +77,7 @@ async def test_summer_time_and_disabled_definitions(
     try:
         service = WorkflowService(database)
         # 06:00 Paris in July is 04:00 UTC.
-        [(name, scheduled)] = await service.fire_schedules(datetime(2031, 7, 1, 4, 30, tzinfo=UTC))
+        [(_, scheduled)] = await service.fire_schedules(datetime(2031, 7, 1, 4, 30, tzinfo=UTC))
         assert scheduled.astimezone(UTC) == datetime(2031, 7, 1, 4, 0, tzinfo=UTC)
         await workflow.upsert("daily", {**DAILY_SPEC, "enabled": False})
         assert await service.fire_schedules(datetime(2031, 7, 2, 4, 30, tzinfo=UTC)) == []

@@ -15,9 +15,9 @@ from .conftest import INVOICE_EMAIL_SPEC, WorkflowClient, WorkflowStack, event
 
 
 async def wait_for_runs(
-    workflow: WorkflowClient, count: int, *, state: int, timeout: float = 15.0, **filters: str
+    workflow: WorkflowClient, count: int, *, state: int, within: float = 15.0, **filters: str
 ) -> list[workflow_pb2.Run]:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         answer = await workflow.stub.ListRuns(
             workflow_pb2.ListRunsRequest(

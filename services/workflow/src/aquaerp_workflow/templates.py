@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,9 +25,23 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-_ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-# Used only to try a template on made-up data during validation: unknown names are fine there.
-_LENIENT_ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+
+def add_days(value: Any, days: int) -> str:
+    """`"2026-11-30" | add_days(1)` -> "2026-12-01" (also takes a timestamp's date part)."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    return (date.fromisoformat(str(value)[:10]) + timedelta(days=int(days))).isoformat()
+
+
+def _environment(undefined: type[Undefined]) -> ImmutableSandboxedEnvironment:
+    environment = ImmutableSandboxedEnvironment(undefined=undefined, autoescape=False)
+    environment.filters["add_days"] = add_days
+    return environment
+
+
+_ENVIRONMENT = _environment(StrictUndefined)
+# Used only to try a template with every name undefined during validation.
+_LENIENT_ENVIRONMENT = _environment(ChainableUndefined)
 
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expression>.*)\}\}\s*$", re.DOTALL)
 

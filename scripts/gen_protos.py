@@ -1,7 +1,7 @@
 """Regenerate the Python code for protos/ into libs/aquaerp-proto/src (with .pyi stubs).
 
-    uv run python scripts/gen_protos.py            # write
-    uv run python scripts/gen_protos.py --check    # exit 1 if the committed code is stale
+uv run python scripts/gen_protos.py            # write
+uv run python scripts/gen_protos.py --check    # exit 1 if the committed code is stale
 """
 
 from __future__ import annotations
@@ -37,14 +37,23 @@ def generate(out_dir: Path) -> None:
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
     # Regular packages (not namespace packages) so that mypy and importers agree.
-    for directory in [out_dir / PACKAGE, *(p for p in (out_dir / PACKAGE).rglob("*") if p.is_dir())]:
+    for directory in [
+        out_dir / PACKAGE,
+        *(p for p in (out_dir / PACKAGE).rglob("*") if p.is_dir()),
+    ]:
         (directory / "__init__.py").touch()
     (out_dir / PACKAGE / "py.typed").touch()
 
 
 def differences(left: Path, right: Path) -> list[str]:
-    left_files = {p.relative_to(left) for p in left.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    right_files = {p.relative_to(right) for p in right.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    left_files = {
+        p.relative_to(left) for p in left.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
+    right_files = {
+        p.relative_to(right)
+        for p in right.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     diffs = [f"only in generated: {p}" for p in sorted(left_files - right_files)]
     diffs += [f"not generated any more: {p}" for p in sorted(right_files - left_files)]
     diffs += [

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 from alembic import command
-
 from aquaerp_runtime.migrations import alembic_config, upgrade
 from aquaerp_runtime.postgres import ensure_database, start_embedded, with_database
 from aquaerp_runtime.service import discover_services
@@ -27,7 +26,9 @@ def main() -> None:
     options = parser.parse_args()
     spec = discover_services()[options.service]
     assert spec.migrations is not None, f"{spec.name} has no migrations folder"
-    server_url = os.environ.get("AQUAERP_DATABASE_URL") or start_embedded(Path(".aquaerp/pgdata"))[1]
+    server_url = (
+        os.environ.get("AQUAERP_DATABASE_URL") or start_embedded(Path(".aquaerp/pgdata"))[1]
+    )
     url = with_database(server_url, f"scratch_{spec.name}")
     asyncio.run(ensure_database(url, recreate=True))
     upgrade(spec.migrations, url, spec.schema)

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest_asyncio
 import uvicorn
-
 from aquaerp_gateway.app import create_app
 from aquaerp_gateway.config import GatewaySettings
 from aquaerp_runtime.migrations import upgrade_async
@@ -52,7 +51,7 @@ async def gateway_migrated(database_url: str) -> None:
 async def start_gateway(
     database_url: str, gateway_migrated: None, auth_service: AuthFixture
 ) -> AsyncIterator[GatewayFactory]:
-    """`await start_gateway(targets={"contrat": running.target}, **settings)`; auth is always wired."""
+    """`await start_gateway(targets={"contrat": running.target}, **settings)`; auth is wired."""
     running: list[RunningGateway] = []
 
     async def start(targets: dict[str, str] | None = None, **overrides: Any) -> RunningGateway:
@@ -65,7 +64,11 @@ async def start_gateway(
             **overrides,
         )
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False,
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
             lifespan="on",
         )
         server = uvicorn.Server(config)

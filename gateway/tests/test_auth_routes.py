@@ -9,7 +9,9 @@ from .conftest import RunningGateway, auth_header
 
 async def test_login_then_me(gateway: RunningGateway, auth_service: AuthFixture) -> None:
     user, password = await auth_service.create_user("compta")
-    login = await gateway.client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
+    login = await gateway.client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": password}
+    )
     assert login.status_code == 200, login.text
     token = login.json()["tokens"]["access_token"]
     me = await gateway.client.get("/api/v1/auth/me", headers=auth_header(token))

@@ -14,22 +14,33 @@ from aquaerp_runtime.testing.plugin import AuthFixture
 from .conftest import GatewayFactory, RunningGateway, auth_header
 
 
-async def test_extra_fields_are_rejected_not_assigned(gateway: RunningGateway, auth_service: AuthFixture) -> None:
+async def test_extra_fields_are_rejected_not_assigned(
+    gateway: RunningGateway, auth_service: AuthFixture
+) -> None:
     admin = auth_header(await auth_service.admin_token())
     response = await gateway.client.post(
         "/api/v1/users",
         headers=admin,
-        json={"email": "x@test.aquaerp.local", "password": "a fine long passphrase", "roles": ["bureau"], "is_superuser": True},
+        json={
+            "email": "x@test.aquaerp.local",
+            "password": "a fine long passphrase",
+            "roles": ["bureau"],
+            "is_superuser": True,
+        },
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == {"is_superuser": "Extra inputs are not permitted"}
 
 
-async def test_service_validation_error_names_the_field(gateway: RunningGateway, auth_service: AuthFixture) -> None:
+async def test_service_validation_error_names_the_field(
+    gateway: RunningGateway, auth_service: AuthFixture
+) -> None:
     admin = auth_header(await auth_service.admin_token())
     response = await gateway.client.post(
-        "/api/v1/users", headers=admin, json={"email": "not-an-email", "password": "a fine long passphrase", "roles": ["bureau"]}
+        "/api/v1/users",
+        headers=admin,
+        json={"email": "not-an-email", "password": "a fine long passphrase", "roles": ["bureau"]},
     )
     assert response.status_code == 422
     body = response.json()
@@ -37,7 +48,9 @@ async def test_service_validation_error_names_the_field(gateway: RunningGateway,
     assert "Traceback" not in response.text
 
 
-async def test_role_checks_happen_at_the_gateway(gateway: RunningGateway, auth_service: AuthFixture) -> None:
+async def test_role_checks_happen_at_the_gateway(
+    gateway: RunningGateway, auth_service: AuthFixture
+) -> None:
     technician = auth_header(await auth_service.token("technicien"))
     response = await gateway.client.get("/api/v1/users", headers=technician)
     assert response.status_code == 403
@@ -48,14 +61,20 @@ async def test_idempotency_key_replays_refuses_and_detects_concurrency(
     gateway: RunningGateway, auth_service: AuthFixture
 ) -> None:
     admin = auth_header(await auth_service.admin_token())
-    body = {"email": "idem@test.aquaerp.local", "password": "a fine long passphrase", "roles": ["bureau"]}
+    body = {
+        "email": "idem@test.aquaerp.local",
+        "password": "a fine long passphrase",
+        "roles": ["bureau"],
+    }
     headers = {**admin, "Idempotency-Key": "create-idem-user"}
     first = await gateway.client.post("/api/v1/users", headers=headers, json=body)
     again = await gateway.client.post("/api/v1/users", headers=headers, json=body)
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
-    other = await gateway.client.post("/api/v1/users", headers=headers, json={**body, "roles": ["compta"]})
+    other = await gateway.client.post(
+        "/api/v1/users", headers=headers, json={**body, "roles": ["compta"]}
+    )
     assert other.status_code == 422
     assert "different request" in other.json()["detail"]
     # Without the key the same body is a new request, and the email is now taken.
@@ -63,11 +82,19 @@ async def test_idempotency_key_replays_refuses_and_detects_concurrency(
     assert plain.status_code == 409
 
 
-async def test_concurrent_duplicates_get_409(gateway: RunningGateway, auth_service: AuthFixture) -> None:
+async def test_concurrent_duplicates_get_409(
+    gateway: RunningGateway, auth_service: AuthFixture
+) -> None:
     admin = auth_header(await auth_service.admin_token())
     headers = {**admin, "Idempotency-Key": "race-key"}
-    body = {"email": "race@test.aquaerp.local", "password": "a fine long passphrase", "roles": ["bureau"]}
-    responses = await asyncio.gather(*(gateway.client.post("/api/v1/users", headers=headers, json=body) for _ in range(6)))
+    body = {
+        "email": "race@test.aquaerp.local",
+        "password": "a fine long passphrase",
+        "roles": ["bureau"],
+    }
+    responses = await asyncio.gather(
+        *(gateway.client.post("/api/v1/users", headers=headers, json=body) for _ in range(6))
+    )
     codes = sorted(r.status_code for r in responses)
     assert codes.count(201) >= 1
     assert set(codes) <= {201, 409}
@@ -80,14 +107,18 @@ async def test_auth_routes_are_rate_limited_per_client(start_gateway: GatewayFac
     gateway = await start_gateway(auth_rate_burst=3, auth_rate_per_second=0.1)
     codes = []
     for _ in range(5):
-        response = await gateway.client.post("/api/v1/auth/login", json={"email": "a@b.fr", "password": "x"})
+        response = await gateway.client.post(
+            "/api/v1/auth/login", json={"email": "a@b.fr", "password": "x"}
+        )
         codes.append(response.status_code)
     assert codes[:3] == [401, 401, 401]
     assert codes[3:] == [429, 429]
     assert int(response.headers["retry-after"]) >= 1
 
 
-async def test_request_id_and_trace_reach_the_service(gateway: RunningGateway, auth_service: AuthFixture) -> None:
+async def test_request_id_and_trace_reach_the_service(
+    gateway: RunningGateway, auth_service: AuthFixture
+) -> None:
     lines: list[dict[str, object]] = []
     formatter = JsonFormatter("auth")
 
@@ -105,7 +136,11 @@ async def test_request_id_and_trace_reach_the_service(gateway: RunningGateway, a
         trace = TraceContext.new()
         response = await gateway.client.get(
             "/api/v1/auth/me",
-            headers={**auth_header(token), "X-Request-Id": "req-trace-1", "traceparent": trace.header()},
+            headers={
+                **auth_header(token),
+                "X-Request-Id": "req-trace-1",
+                "traceparent": trace.header(),
+            },
         )
     finally:
         access_log.removeHandler(handler)
@@ -113,7 +148,9 @@ async def test_request_id_and_trace_reach_the_service(gateway: RunningGateway, a
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "req-trace-1"
     assert TraceContext.parse(response.headers["traceparent"]).trace_id == trace.trace_id  # type: ignore[union-attr]
-    service_lines = [line for line in lines if line.get("grpc_method") == "/aquaerp.auth.v1.AuthService/GetMe"]
+    service_lines = [
+        line for line in lines if line.get("grpc_method") == "/aquaerp.auth.v1.AuthService/GetMe"
+    ]
     assert service_lines, "the auth service logged the call"
     assert service_lines[-1]["trace_id"] == trace.trace_id
     assert service_lines[-1]["request_id"] == "req-trace-1"
@@ -131,13 +168,17 @@ async def test_jwks_health_readiness_metrics(gateway: RunningGateway) -> None:
     assert (await gateway.client.get("/healthz")).status_code == 200
     assert (await gateway.client.get("/readyz")).status_code == 200
     metrics = (await gateway.client.get("/metrics")).text
-    assert 'http_requests_total{method="GET",route="/.well-known/jwks.json",status="200"}' in metrics
+    assert (
+        'http_requests_total{method="GET",route="/.well-known/jwks.json",status="200"}' in metrics
+    )
 
 
 async def test_readiness_fails_when_auth_is_unreachable(start_gateway: GatewayFactory) -> None:
     gateway = await start_gateway(targets={"auth": "ipv4:127.0.0.1:1"})
     response = await gateway.client.get("/readyz")
     assert response.status_code == 503
-    login = await gateway.client.post("/api/v1/auth/login", json={"email": "a@b.fr", "password": "whatever it is"})
+    login = await gateway.client.post(
+        "/api/v1/auth/login", json={"email": "a@b.fr", "password": "whatever it is"}
+    )
     assert login.status_code == 503
     assert login.headers["content-type"] == "application/problem+json"

@@ -10,9 +10,8 @@ import subprocess
 import sys
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from aquaerp_runtime.testing.plugin import AuthFixture
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .conftest import GatewayFactory, auth_header, free_port
 

@@ -73,7 +73,7 @@ row_counts() {
 #   schemas.txt     the schemas dumped, in order
 #   SHA256SUMS      checksums of every file
 dump_database() {
-    local url=$1 dir=$2 schema snapshot line schemas
+    local url=$1 dir=$2 schema snapshot line schemas to_session from_session session_pid
     mkdir -p "$dir"
     mapfile -t schema_list < <(list_schemas "$url")
     if ((${#schema_list[@]} == 0)); then
@@ -84,10 +84,13 @@ dump_database() {
     printf '%s\n' "${schema_list[@]}" >"$dir/schemas.txt"
 
     # A session holds a repeatable-read snapshot; every pg_dump and the row counts use it.
+    # (Its pipes are duplicated at once: bash may drop the coproc's variables while it runs.)
     coproc SNAPSHOT { pg_tool psql "$url" -X -q -t -A -v ON_ERROR_STOP=1 2>&1; }
+    session_pid=$SNAPSHOT_PID
+    exec {to_session}>&"${SNAPSHOT[1]}" {from_session}<&"${SNAPSHOT[0]}"
     printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" \
-        "SELECT pg_export_snapshot();" >&"${SNAPSHOT[1]}"
-    read -r -t 30 snapshot <&"${SNAPSHOT[0]}"
+        "SELECT pg_export_snapshot();" >&"$to_session"
+    read -r -t 30 snapshot <&"$from_session"
     if [[ ! $snapshot =~ ^[0-9A-F-]+$ ]]; then
         log "could not export a snapshot: $snapshot"
         return 1
@@ -97,14 +100,19 @@ dump_database() {
             --no-owner --no-privileges --schema="$schema" --file="$dir/$schema.dump"
         log "dumped schema $schema ($(stat -c %s "$dir/$schema.dump") bytes)"
     done
-    printf '%s\n' "$(row_counts_sql "$schemas")" "SELECT '__END__';" >&"${SNAPSHOT[1]}"
+    printf '%s\n' "$(row_counts_sql "$schemas")" "SELECT '__END__';" >&"$to_session"
     : >"$dir/rowcounts.tsv"
-    while read -r -t 300 line <&"${SNAPSHOT[0]}"; do
+    while true; do
+        if ! read -r -t 300 line <&"$from_session"; then
+            log "the snapshot session ended early"
+            return 1
+        fi
         [[ $line == __END__ ]] && break
         printf '%s\n' "$line" >>"$dir/rowcounts.tsv"
     done
-    printf '%s\n' "COMMIT;" '\q' >&"${SNAPSHOT[1]}"
-    wait "$SNAPSHOT_PID" 2>/dev/null || true
+    printf '%s\n' "COMMIT;" '\q' >&"$to_session"
+    exec {to_session}>&- {from_session}<&-
+    wait "$session_pid" 2>/dev/null || true
 
     psql_query "$url" "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1" \
         >"$dir/extensions.txt"

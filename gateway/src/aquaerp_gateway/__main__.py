@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import uvicorn
-
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.sentry import init_sentry
 from aquaerp_runtime.structured_logging import configure_logging

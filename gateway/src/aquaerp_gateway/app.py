@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.tokens import TokenVerifier
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from .clients import Clients
 from .config import GatewaySettings
@@ -63,7 +61,9 @@ def create_app(settings: GatewaySettings, *, database: Database | None = None) -
         app.mount("/", SinglePageApp(directory=settings.web_dist, html=True), name="web")
 
     # Outermost last: request context wraps everything, so every log line has the ids.
-    app.add_middleware(IdempotencyMiddleware, database=database, ttl_hours=settings.idempotency_ttl_hours)
+    app.add_middleware(
+        IdempotencyMiddleware, database=database, ttl_hours=settings.idempotency_ttl_hours
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

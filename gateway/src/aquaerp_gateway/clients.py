@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-
 from aquaerp_runtime.client import create_channel
 
 from .config import GatewaySettings

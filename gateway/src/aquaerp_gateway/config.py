@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aquaerp_runtime.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
-from aquaerp_runtime.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):

@@ -13,10 +13,9 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from aquaerp_runtime.context import request_id_var
 from aquaerp_runtime.db import Database
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import PROBLEM_JSON
 from .repository import IdempotencyRepository
@@ -42,11 +41,24 @@ def _caller(headers: dict[bytes, bytes], scope: Scope) -> str:
 
 async def _send_problem(send: Send, status: int, detail: str) -> None:
     body = json.dumps(
-        {"type": "about:blank", "title": "Conflict" if status == 409 else "Invalid input",
-         "status": status, "detail": detail, "request_id": request_id_var.get()}
+        {
+            "type": "about:blank",
+            "title": "Conflict" if status == 409 else "Invalid input",
+            "status": status,
+            "detail": detail,
+            "request_id": request_id_var.get(),
+        }
     ).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -67,7 +79,9 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            await _send_problem(send, 422, f"Idempotency-Key must have 1 to {MAX_KEY_LENGTH} characters")
+            await _send_problem(
+                send, 422, f"Idempotency-Key must have 1 to {MAX_KEY_LENGTH} characters"
+            )
             return
 
         # Read the whole body to fingerprint it, then hand it to the app unchanged.
@@ -79,7 +93,13 @@ class IdempotencyMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         fingerprint = hashlib.sha256(
-            scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope.get("query_string", b"") + b"\n" + body
+            scope["method"].encode()
+            + b" "
+            + scope["path"].encode()
+            + b"?"
+            + scope.get("query_string", b"")
+            + b"\n"
+            + body
         ).hexdigest()
         caller = _caller(headers, scope)
 
@@ -92,13 +112,25 @@ class IdempotencyMiddleware:
 
         if stored is not None:
             if stored.request_hash != fingerprint:
-                await _send_problem(send, 422, "this Idempotency-Key was used with a different request")
+                await _send_problem(
+                    send, 422, "this Idempotency-Key was used with a different request"
+                )
             elif stored.status_code is None:
-                await _send_problem(send, 409, "a request with this Idempotency-Key is still in progress")
+                await _send_problem(
+                    send, 409, "a request with this Idempotency-Key is still in progress"
+                )
             else:
-                replay_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers or []]
+                replay_headers = [
+                    (k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers or []
+                ]
                 replay_headers.append((b"idempotent-replayed", b"true"))
-                await send({"type": "http.response.start", "status": stored.status_code, "headers": replay_headers})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": stored.status_code,
+                        "headers": replay_headers,
+                    }
+                )
                 await send({"type": "http.response.body", "body": stored.body or b""})
             return
 

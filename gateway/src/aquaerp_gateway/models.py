@@ -18,6 +18,8 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("headers", JSONB),
     Column("body", LargeBinary),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
+    Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True
+    ),
     Column("completed_at", DateTime(timezone=True)),
 )

@@ -6,13 +6,12 @@ import logging
 from typing import Any
 
 import grpc
+from aquaerp_runtime.context import request_id_var
+from aquaerp_runtime.errors import DomainError, field_violations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from aquaerp_runtime.context import request_id_var
-from aquaerp_runtime.errors import DomainError, field_violations
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +80,14 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> JSONResponse:
         return problem(500, f"internal error (request id {request_id_var.get()})")
     detail = error.details() or TITLES.get(status, "error")
     if status in (503, 504):
-        detail = "a service is temporarily unavailable; try again" if status == 503 else "the request took too long"
-    return problem(status, detail, errors=field_violations(trailing) or None, headers=headers or None)
+        detail = (
+            "a service is temporarily unavailable; try again"
+            if status == 503
+            else "the request took too long"
+        )
+    return problem(
+        status, detail, errors=field_violations(trailing) or None, headers=headers or None
+    )
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -106,12 +111,16 @@ def install_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         errors: dict[str, str] = {}
         for item in error.errors():
-            errors.setdefault(_location(tuple(item.get("loc", ()))), str(item.get("msg", "invalid")))
+            errors.setdefault(
+                _location(tuple(item.get("loc", ()))), str(item.get("msg", "invalid"))
+            )
         return problem(422, "the request is not valid", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+        return problem(
+            error.status_code, str(error.detail), headers=getattr(error, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -7,9 +7,8 @@ import math
 import time
 from collections import OrderedDict
 
-from fastapi import Request
-
 from aquaerp_runtime.errors import ResourceExhausted
+from fastapi import Request
 
 MAX_TRACKED_CLIENTS = 100_000
 

@@ -50,7 +50,12 @@ class IdempotencyRepository:
         await self.session.execute(
             update(keys)
             .where(keys.c.scope == scope, keys.c.key == key)
-            .values(status_code=status_code, headers=headers, body=body, completed_at=datetime.now().astimezone())
+            .values(
+                status_code=status_code,
+                headers=headers,
+                body=body,
+                completed_at=datetime.now().astimezone(),
+            )
         )
 
     async def release(self, scope: str, key: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from aquaerp_runtime.context import (
     TraceContext,
     client_ip_var,
@@ -11,6 +9,7 @@ from aquaerp_runtime.context import (
     request_id_var,
     trace_var,
 )
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class RequestContextMiddleware:
@@ -23,7 +22,9 @@ class RequestContextMiddleware:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         incoming = headers.get("x-request-id", "")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
+        )
         request_id_var.set(request_id)
         parent = TraceContext.parse(headers.get("traceparent", ""))
         trace = parent.child() if parent else TraceContext.new()

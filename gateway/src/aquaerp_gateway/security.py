@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
 from aquaerp_runtime.context import Principal, access_token_var, principal_var
 from aquaerp_runtime.errors import PermissionDenied, Unauthenticated
 from aquaerp_runtime.tokens import TokenVerifier
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 

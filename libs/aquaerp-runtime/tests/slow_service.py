@@ -9,11 +9,10 @@ import sys
 from typing import Any
 
 import grpc
-from pydantic_settings import SettingsConfigDict
-
 from aquaerp_runtime.context import remaining_budget
 from aquaerp_runtime.service import ServiceContext, ServiceSpec, run_service
 from aquaerp_runtime.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
 
 SERVICE = "test.v1.SlowService"
 SLEEP = f"/{SERVICE}/Sleep"
@@ -65,7 +64,9 @@ async def setup(ctx: ServiceContext) -> None:
         "Relay": grpc.unary_unary_rpc_method_handler(relay, _identity, _identity),
     }
     generic = grpc.method_handlers_generic_handler(SERVICE, handlers)
-    ctx.add_servicer(lambda _servicer, server: server.add_generic_rpc_handlers((generic,)), None, SERVICE)
+    ctx.add_servicer(
+        lambda _servicer, server: server.add_generic_rpc_handlers((generic,)), None, SERVICE
+    )
 
 
 SPEC = ServiceSpec(

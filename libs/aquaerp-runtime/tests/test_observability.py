@@ -7,12 +7,11 @@ import logging
 
 import grpc
 import pytest
-from prometheus_client import REGISTRY
-
 from aquaerp_runtime.context import TraceContext, request_id_var, trace_var
 from aquaerp_runtime.sentry import FILTERED, scrub
 from aquaerp_runtime.structured_logging import JsonFormatter
 from aquaerp_runtime.testing.plugin import ServiceHarness
+from prometheus_client import REGISTRY
 
 from . import slow_service
 
@@ -22,17 +21,22 @@ def _identity(data: bytes) -> bytes:
 
 
 def _handled(code: str) -> float:
-    return REGISTRY.get_sample_value(
-        "grpc_server_handled_total",
-        {"grpc_service": slow_service.SERVICE, "grpc_method": "Sleep", "grpc_code": code},
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "grpc_server_handled_total",
+            {"grpc_service": slow_service.SERVICE, "grpc_method": "Sleep", "grpc_code": code},
+        )
+        or 0.0
+    )
 
 
 async def test_metrics_count_calls_by_final_code(services: ServiceHarness) -> None:
     running = await services.start(slow_service.SPEC)
     ok_before, deadline_before = _handled("OK"), _handled("DEADLINE_EXCEEDED")
     async with grpc.aio.insecure_channel(running.target) as channel:
-        call = channel.unary_unary(slow_service.SLEEP, request_serializer=_identity, response_deserializer=_identity)
+        call = channel.unary_unary(
+            slow_service.SLEEP, request_serializer=_identity, response_deserializer=_identity
+        )
         await call(b"0")
         await call(b"0")
         with pytest.raises(grpc.aio.AioRpcError):
@@ -41,7 +45,8 @@ async def test_metrics_count_calls_by_final_code(services: ServiceHarness) -> No
     assert _handled("OK") == ok_before + 2
     assert _handled("DEADLINE_EXCEEDED") == deadline_before + 1
     count = REGISTRY.get_sample_value(
-        "grpc_server_handling_seconds_count", {"grpc_service": slow_service.SERVICE, "grpc_method": "Sleep"}
+        "grpc_server_handling_seconds_count",
+        {"grpc_service": slow_service.SERVICE, "grpc_method": "Sleep"},
     )
     assert count is not None and count >= 3
 
@@ -49,7 +54,10 @@ async def test_metrics_count_calls_by_final_code(services: ServiceHarness) -> No
 def test_scrub_removes_secrets_everywhere() -> None:
     event = {
         "request": {
-            "headers": {"Authorization": "Bearer eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxIn0.c2ln", "Accept": "*/*"},
+            "headers": {
+                "Authorization": "Bearer eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxIn0.c2ln",
+                "Accept": "*/*",
+            },
             "data": {"email": "a@b.fr", "password": "hunter2hunter2", "totp_code": "123456"},
         },
         "breadcrumbs": [{"message": "calling with Bearer abc.def.ghi and token eyJa.eyJb.sig"}],
@@ -58,7 +66,11 @@ def test_scrub_removes_secrets_everywhere() -> None:
     cleaned = scrub(event)
     assert cleaned["request"]["headers"]["Authorization"] == FILTERED
     assert cleaned["request"]["headers"]["Accept"] == "*/*"
-    assert cleaned["request"]["data"] == {"email": "a@b.fr", "password": FILTERED, "totp_code": FILTERED}
+    assert cleaned["request"]["data"] == {
+        "email": "a@b.fr",
+        "password": FILTERED,
+        "totp_code": FILTERED,
+    }
     assert "abc.def.ghi" not in json.dumps(cleaned) and "eyJa.eyJb.sig" not in json.dumps(cleaned)
     assert cleaned["extra"] == {"refresh_token": FILTERED, "iban": FILTERED}
 
@@ -79,6 +91,8 @@ def test_traceparent_round_trip() -> None:
     parent = TraceContext.new()
     child = parent.child()
     parsed = TraceContext.parse(child.header())
-    assert parsed == child and parsed.trace_id == parent.trace_id and parsed.span_id != parent.span_id
+    assert (
+        parsed == child and parsed.trace_id == parent.trace_id and parsed.span_id != parent.span_id
+    )
     for bad in ("", "00-zz-yy-01", "00-" + "a" * 31 + "-" + "b" * 16 + "-01"):
         assert TraceContext.parse(bad) is None

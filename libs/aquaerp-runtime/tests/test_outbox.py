@@ -7,12 +7,11 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
+from aquaerp_runtime.db import Database
+from aquaerp_runtime.outbox import OutboxEvent, OutboxRelay, outbox_table, record_event
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from aquaerp_runtime.db import Database
-from aquaerp_runtime.outbox import OutboxEvent, OutboxRelay, outbox_table, record_event
 
 metadata = MetaData(schema="outbox_test")
 things = Table("things", metadata, Column("id", Integer, primary_key=True), Column("name", String))
@@ -32,7 +31,9 @@ async def test_event_rolls_back_with_the_change(database: Database) -> None:
     with pytest.raises(RuntimeError):
         async with database.unit_of_work() as session:
             await session.execute(insert(things).values(id=1, name="pool"))
-            await record_event(session, outbox, "test.thing.created", "thing", "1", {"name": "pool"})
+            await record_event(
+                session, outbox, "test.thing.created", "thing", "1", {"name": "pool"}
+            )
             raise RuntimeError("fails after the change")
     async with database.unit_of_work() as session:
         assert (await session.scalar(select(things.c.id))) is None
@@ -65,8 +66,12 @@ async def test_relay_delivers_in_order_and_survives_a_publisher_outage(database:
     assert [e.payload["n"] for e in delivered] == [0, 1, 2, 3, 4]
     assert [e.sequence for e in delivered] == sorted(e.sequence for e in delivered)
     async with database.unit_of_work() as session:
-        assert await session.scalar(select(outbox.c.id).where(outbox.c.published_at.is_(None))) is None
-    assert REGISTRY.get_sample_value("aquaerp_outbox_publish_failures_total", {"source": "test"}) >= 2
+        assert (
+            await session.scalar(select(outbox.c.id).where(outbox.c.published_at.is_(None))) is None
+        )
+    assert (
+        REGISTRY.get_sample_value("aquaerp_outbox_publish_failures_total", {"source": "test"}) >= 2
+    )
     assert REGISTRY.get_sample_value("aquaerp_outbox_pending_events", {"source": "test"}) == 0
 
 

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import grpc
 import pytest
+from aquaerp_runtime.testing.plugin import ServiceHarness
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-
-from aquaerp_runtime.testing.plugin import ServiceHarness
 
 from . import slow_service
 
@@ -35,7 +34,9 @@ def _free_port() -> int:
 
 
 def _call(channel: grpc.aio.Channel, method: str) -> grpc.aio.UnaryUnaryMultiCallable:
-    return channel.unary_unary(method, request_serializer=_identity, response_deserializer=_identity)
+    return channel.unary_unary(
+        method, request_serializer=_identity, response_deserializer=_identity
+    )
 
 
 async def _health(channel: grpc.aio.Channel) -> int:
@@ -57,7 +58,11 @@ async def test_health_and_reflection(services: ServiceHarness) -> None:
     async with grpc.aio.insecure_channel(running.target) as channel:
         assert await _health(channel) == health_pb2.HealthCheckResponse.SERVING
         names = await reflected_services(channel)
-    assert {"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", slow_service.SERVICE} <= names
+    assert {
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+        slow_service.SERVICE,
+    } <= names
 
 
 async def test_deadline_fails_fast_and_stops_the_handler(services: ServiceHarness) -> None:
@@ -75,7 +80,9 @@ async def test_deadline_fails_fast_and_stops_the_handler(services: ServiceHarnes
 
 async def test_the_remaining_budget_travels_downstream(services: ServiceHarness) -> None:
     downstream = await services.start(slow_service.SPEC)
-    upstream = await services.start(slow_service.SPEC, targets={"slow": downstream.target}, call_timeout=30)
+    upstream = await services.start(
+        slow_service.SPEC, targets={"slow": downstream.target}, call_timeout=30
+    )
     async with grpc.aio.insecure_channel(upstream.target) as channel:
         budget = float(await _call(channel, slow_service.RELAY)(b"", timeout=0.5))
     # The downstream call inherits what is left of 0.5 s, not the 30 s default.
@@ -101,7 +108,9 @@ async def test_sigterm_drains_in_flight_calls_and_refuses_new_ones() -> None:
                         break
                 except grpc.aio.AioRpcError:
                     await asyncio.sleep(0.1)
-            in_flight = asyncio.ensure_future(_call(channel, slow_service.SLEEP)(b"2500", timeout=10))
+            in_flight = asyncio.ensure_future(
+                _call(channel, slow_service.SLEEP)(b"2500", timeout=10)
+            )
             await asyncio.sleep(0.3)
             process.send_signal(signal.SIGTERM)
             await asyncio.sleep(0.3)

@@ -8,9 +8,6 @@ import uuid
 import grpc
 import jwt
 import pytest
-from argon2 import extract_parameters
-from sqlalchemy import select, update
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_auth import totp
 from aquaerp_auth.models import outbox, users
@@ -19,11 +16,15 @@ from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.errors import InvalidArgument
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, bearer, rpc_error
+from argon2 import extract_parameters
+from sqlalchemy import select, update
 
 
 async def _stored_hash(auth_service: AuthFixture, email: str) -> str:
     async with auth_service.running.ctx.database.unit_of_work() as session:
-        return str(await session.scalar(select(users.c.password_hash).where(users.c.email == email)))
+        return str(
+            await session.scalar(select(users.c.password_hash).where(users.c.email == email))
+        )
 
 
 async def test_argon2id_parameters_are_the_owasp_ones(auth_service: AuthFixture) -> None:
@@ -40,7 +41,9 @@ async def test_hash_is_upgraded_on_login_when_parameters_change(auth_service: Au
     user, password = await auth_service.create_user("bureau")
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(password)
     async with auth_service.running.ctx.database.unit_of_work() as session:
-        await session.execute(update(users).where(users.c.email == user.email).values(password_hash=weak))
+        await session.execute(
+            update(users).where(users.c.email == user.email).values(password_hash=weak)
+        )
     await auth_service.login(user.email, password)
     upgraded = extract_parameters(await _stored_hash(auth_service, user.email))
     assert (upgraded.memory_cost, upgraded.time_cost) == (19456, 2)
@@ -69,7 +72,11 @@ def test_long_unusual_passwords_need_no_composition_rules() -> None:
 async def test_weak_password_is_refused_with_the_field(auth_service: AuthFixture) -> None:
     error = await rpc_error(
         auth_service.stub.CreateUser(
-            auth_pb2.CreateUserRequest(email="weak@test.aquaerp.local", password="password1234", roles=[auth_pb2.ROLE_BUREAU]),
+            auth_pb2.CreateUserRequest(
+                email="weak@test.aquaerp.local",
+                password="password1234",
+                roles=[auth_pb2.ROLE_BUREAU],
+            ),
             metadata=bearer(await auth_service.admin_token()),
         )
     )
@@ -92,21 +99,28 @@ async def test_throttling_stops_guessing_but_not_other_clients(auth_service: Aut
         codes = []
         for _ in range(7):
             error = await rpc_error(
-                stub.Login(auth_pb2.LoginRequest(email=user.email, password="wrong guess!!"), metadata=(("x-client-ip", "203.0.113.9"),))
+                stub.Login(
+                    auth_pb2.LoginRequest(email=user.email, password="wrong guess!!"),
+                    metadata=(("x-client-ip", "203.0.113.9"),),
+                )
             )
             codes.append(error.code())
         assert codes[:5] == [grpc.StatusCode.UNAUTHENTICATED] * 5
         assert codes[5:] == [grpc.StatusCode.RESOURCE_EXHAUSTED] * 2
         # Even the right password is refused from the throttled address...
         throttled = await rpc_error(
-            stub.Login(auth_pb2.LoginRequest(email=user.email, password=password), metadata=(("x-client-ip", "203.0.113.9"),))
+            stub.Login(
+                auth_pb2.LoginRequest(email=user.email, password=password),
+                metadata=(("x-client-ip", "203.0.113.9"),),
+            )
         )
         assert throttled.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         retry_after = int(dict(throttled.trailing_metadata() or ())["retry-after"])
         assert 0 < retry_after <= 15 * 60
         # ...while the real user, elsewhere, logs in normally.
         ok = await auth_pb2_grpc.AuthServiceStub(victim).Login(
-            auth_pb2.LoginRequest(email=user.email, password=password), metadata=(("x-client-ip", "198.51.100.7"),)
+            auth_pb2.LoginRequest(email=user.email, password=password),
+            metadata=(("x-client-ip", "198.51.100.7"),),
         )
         assert ok.WhichOneof("result") == "tokens"
     finally:
@@ -116,11 +130,19 @@ async def test_throttling_stops_guessing_but_not_other_clients(auth_service: Aut
 
 async def test_failed_logins_are_audited(auth_service: AuthFixture) -> None:
     user, _ = await auth_service.create_user("bureau")
-    await rpc_error(auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password="not the password")))
+    await rpc_error(
+        auth_service.stub.Login(
+            auth_pb2.LoginRequest(email=user.email, password="not the password")
+        )
+    )
     async with auth_service.running.ctx.database.unit_of_work() as session:
-        events = (await session.execute(
-            select(outbox.c.event_type, outbox.c.payload).where(outbox.c.aggregate_id == user.id)
-        )).all()
+        events = (
+            await session.execute(
+                select(outbox.c.event_type, outbox.c.payload).where(
+                    outbox.c.aggregate_id == user.id
+                )
+            )
+        ).all()
     assert ("auth.user.login_failed", user.email) in [(t, p.get("email")) for t, p in events]
 
 
@@ -128,29 +150,40 @@ async def test_role_change_is_audited(auth_service: AuthFixture) -> None:
     user, _ = await auth_service.create_user("bureau")
     admin = bearer(await auth_service.admin_token())
     updated = await auth_service.stub.UpdateUser(
-        auth_pb2.UpdateUserRequest(id=user.id, roles=[auth_pb2.ROLE_COMPTA], update_roles=True), metadata=admin
+        auth_pb2.UpdateUserRequest(id=user.id, roles=[auth_pb2.ROLE_COMPTA], update_roles=True),
+        metadata=admin,
     )
     assert list(updated.roles) == [auth_pb2.ROLE_COMPTA]
     async with auth_service.running.ctx.database.unit_of_work() as session:
-        payloads = (await session.scalars(
-            select(outbox.c.payload).where(outbox.c.aggregate_id == user.id, outbox.c.event_type == "auth.user.roles_changed")
-        )).all()
+        payloads = (
+            await session.scalars(
+                select(outbox.c.payload).where(
+                    outbox.c.aggregate_id == user.id,
+                    outbox.c.event_type == "auth.user.roles_changed",
+                )
+            )
+        ).all()
     assert payloads and payloads[0]["before"] == ["bureau"] and payloads[0]["after"] == ["compta"]
 
 
 async def test_responses_never_contain_hashes_or_totp_secrets(auth_service: AuthFixture) -> None:
     user, password = await auth_service.create_user("bureau")
     token = (await auth_service.login(user.email, password)).access_token
-    enrolment = await auth_service.stub.EnrollTotp(auth_pb2.EnrollTotpRequest(), metadata=bearer(token))
+    enrolment = await auth_service.stub.EnrollTotp(
+        auth_pb2.EnrollTotpRequest(), metadata=bearer(token)
+    )
     await auth_service.stub.ConfirmTotp(
-        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time())), metadata=bearer(token)
+        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time())),
+        metadata=bearer(token),
     )
     stored_hash = await _stored_hash(auth_service, user.email)
     admin = bearer(await auth_service.admin_token())
     responses = [
         await auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(token)),
         await auth_service.stub.GetUser(auth_pb2.GetUserRequest(id=user.id), metadata=admin),
-        await auth_service.stub.ListUsers(auth_pb2.ListUsersRequest(query=user.email), metadata=admin),
+        await auth_service.stub.ListUsers(
+            auth_pb2.ListUsersRequest(query=user.email), metadata=admin
+        ),
     ]
     for response in responses:
         raw = response.SerializeToString()
@@ -163,7 +196,9 @@ async def test_responses_never_contain_hashes_or_totp_secrets(auth_service: Auth
 async def test_unknown_user_id_is_not_found(auth_service: AuthFixture) -> None:
     admin = bearer(await auth_service.admin_token())
     for bad in (str(uuid.uuid4()), "not-a-uuid"):
-        error = await rpc_error(auth_service.stub.GetUser(auth_pb2.GetUserRequest(id=bad), metadata=admin))
+        error = await rpc_error(
+            auth_service.stub.GetUser(auth_pb2.GetUserRequest(id=bad), metadata=admin)
+        )
         assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -175,7 +210,10 @@ async def test_list_users_paginates(auth_service: AuthFixture) -> None:
     token = ""
     while True:
         page = await auth_service.stub.ListUsers(
-            auth_pb2.ListUsersRequest(role=auth_pb2.ROLE_TECHNICIEN, page={"page_size": 2, "page_token": token}), metadata=admin
+            auth_pb2.ListUsersRequest(
+                role=auth_pb2.ROLE_TECHNICIEN, page={"page_size": 2, "page_token": token}
+            ),
+            metadata=admin,
         )
         seen += [u.email for u in page.users]
         token = page.page.next_page_token
@@ -193,16 +231,24 @@ async def test_role_requiring_mfa_gets_no_roles_until_enrolled(
     try:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         user, password = await auth_service.create_user("compta")
-        tokens = (await stub.Login(auth_pb2.LoginRequest(email=user.email, password=password))).tokens
+        tokens = (
+            await stub.Login(auth_pb2.LoginRequest(email=user.email, password=password))
+        ).tokens
         claims = jwt.decode(tokens.access_token, options={"verify_signature": False})
         assert claims["roles"] == [] and claims["mfa_enrollment_required"] is True
-        enrolment = await stub.EnrollTotp(auth_pb2.EnrollTotpRequest(), metadata=bearer(tokens.access_token))
+        enrolment = await stub.EnrollTotp(
+            auth_pb2.EnrollTotpRequest(), metadata=bearer(tokens.access_token)
+        )
         await stub.ConfirmTotp(
             auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time())),
             metadata=bearer(tokens.access_token),
         )
-        refreshed = await stub.RefreshToken(auth_pb2.RefreshTokenRequest(refresh_token=tokens.refresh_token))
-        assert jwt.decode(refreshed.access_token, options={"verify_signature": False})["roles"] == ["compta"]
+        refreshed = await stub.RefreshToken(
+            auth_pb2.RefreshTokenRequest(refresh_token=tokens.refresh_token)
+        )
+        assert jwt.decode(refreshed.access_token, options={"verify_signature": False})["roles"] == [
+            "compta"
+        ]
     finally:
         await channel.close()
 
@@ -213,7 +259,9 @@ async def test_service_accounts_get_short_lived_service_tokens(auth_service: Aut
         auth_pb2.CreateServiceAccountRequest(name="billing-robot"), metadata=admin
     )
     issued = await auth_service.stub.IssueServiceToken(
-        auth_pb2.IssueServiceTokenRequest(client_id=account.client_id, client_secret=account.client_secret)
+        auth_pb2.IssueServiceTokenRequest(
+            client_id=account.client_id, client_secret=account.client_secret
+        )
     )
     claims = jwt.decode(issued.access_token, options={"verify_signature": False})
     assert claims["roles"] == ["service"] and issued.expires_in <= 600

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import grpc
-
 from aquaerp.auth.v1 import auth_pb2
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
 
@@ -11,7 +10,9 @@ from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
 async def test_login_then_me(auth_service: AuthFixture) -> None:
     user, password = await auth_service.create_user("bureau")
     tokens = await auth_service.login(user.email, password)
-    me = await auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token))
+    me = await auth_service.stub.GetMe(
+        auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token)
+    )
     assert me.email == user.email
     assert list(me.roles) == [auth_pb2.ROLE_BUREAU]
     assert tokens.expires_in == 15 * 60
@@ -20,7 +21,9 @@ async def test_login_then_me(auth_service: AuthFixture) -> None:
 async def test_wrong_password_is_unauthenticated(auth_service: AuthFixture) -> None:
     user, _ = await auth_service.create_user("bureau")
     error = await rpc_error(
-        auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password="wrong password!!"))
+        auth_service.stub.Login(
+            auth_pb2.LoginRequest(email=user.email, password="wrong password!!")
+        )
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error.details() == "invalid email or password"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import grpc
-
 from aquaerp.auth.v1 import auth_pb2
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
 
@@ -18,7 +17,9 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(auth_service: AuthFi
     pair2 = await _refresh(auth_service, r1)
     r2 = pair2.refresh_token
     assert r2 != r1
-    assert (await auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(pair2.access_token))).email == user.email
+    assert (
+        await auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(pair2.access_token))
+    ).email == user.email
 
     # R1 comes back: stolen or replayed. Refused, and R2 dies with the whole session.
     reuse = await rpc_error(_refresh(auth_service, r1))
@@ -27,7 +28,9 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(auth_service: AuthFi
     after = await rpc_error(_refresh(auth_service, r2))
     assert after.code() == grpc.StatusCode.UNAUTHENTICATED
     # The access token of that session is refused where the session is checked.
-    me = await rpc_error(auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(pair2.access_token)))
+    me = await rpc_error(
+        auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(pair2.access_token))
+    )
     assert me.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
@@ -44,8 +47,12 @@ async def test_logout_ends_the_session(auth_service: AuthFixture) -> None:
     user, password = await auth_service.create_user("compta")
     tokens = await auth_service.login(user.email, password)
     await auth_service.stub.Logout(auth_pb2.LogoutRequest(refresh_token=tokens.refresh_token))
-    assert (await rpc_error(_refresh(auth_service, tokens.refresh_token))).code() == grpc.StatusCode.UNAUTHENTICATED
-    me = await rpc_error(auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token)))
+    assert (
+        await rpc_error(_refresh(auth_service, tokens.refresh_token))
+    ).code() == grpc.StatusCode.UNAUTHENTICATED
+    me = await rpc_error(
+        auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token))
+    )
     assert me.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
@@ -53,12 +60,20 @@ async def test_disabling_a_user_ends_their_sessions_and_logins(auth_service: Aut
     user, password = await auth_service.create_user("technicien")
     tokens = await auth_service.login(user.email, password)
     admin = bearer(await auth_service.admin_token())
-    disabled = await auth_service.stub.DisableUser(auth_pb2.DisableUserRequest(id=user.id), metadata=admin)
+    disabled = await auth_service.stub.DisableUser(
+        auth_pb2.DisableUserRequest(id=user.id), metadata=admin
+    )
     assert not disabled.active
-    assert (await rpc_error(_refresh(auth_service, tokens.refresh_token))).code() == grpc.StatusCode.UNAUTHENTICATED
-    me = await rpc_error(auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token)))
+    assert (
+        await rpc_error(_refresh(auth_service, tokens.refresh_token))
+    ).code() == grpc.StatusCode.UNAUTHENTICATED
+    me = await rpc_error(
+        auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token))
+    )
     assert me.code() == grpc.StatusCode.UNAUTHENTICATED
-    login = await rpc_error(auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password=password)))
+    login = await rpc_error(
+        auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password=password))
+    )
     assert login.code() == grpc.StatusCode.UNAUTHENTICATED
 
     await auth_service.stub.EnableUser(auth_pb2.EnableUserRequest(id=user.id), metadata=admin)
@@ -70,10 +85,14 @@ async def test_password_change_ends_other_sessions(auth_service: AuthFixture) ->
     here = await auth_service.login(user.email, password)
     elsewhere = await auth_service.login(user.email, password)
     await auth_service.stub.ChangePassword(
-        auth_pb2.ChangePasswordRequest(current_password=password, new_password="a much better passphrase 7"),
+        auth_pb2.ChangePasswordRequest(
+            current_password=password, new_password="a much better passphrase 7"
+        ),
         metadata=bearer(here.access_token),
     )
-    assert (await rpc_error(_refresh(auth_service, elsewhere.refresh_token))).code() == grpc.StatusCode.UNAUTHENTICATED
+    assert (
+        await rpc_error(_refresh(auth_service, elsewhere.refresh_token))
+    ).code() == grpc.StatusCode.UNAUTHENTICATED
     assert (await _refresh(auth_service, here.refresh_token)).access_token
     assert (await auth_service.login(user.email, "a much better passphrase 7")).access_token
 
@@ -82,6 +101,8 @@ async def test_the_last_admin_cannot_be_disabled_or_demoted(auth_service: AuthFi
     admin_token = await auth_service.admin_token()
     me = await auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(admin_token))
     error = await rpc_error(
-        auth_service.stub.DisableUser(auth_pb2.DisableUserRequest(id=me.id), metadata=bearer(admin_token))
+        auth_service.stub.DisableUser(
+            auth_pb2.DisableUserRequest(id=me.id), metadata=bearer(admin_token)
+        )
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -10,11 +10,10 @@ from typing import Any
 import grpc
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from aquaerp.auth.v1 import auth_pb2
 from aquaerp_auth.keys import SigningKey, token_claims
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def _b64(data: bytes) -> str:
@@ -78,7 +77,11 @@ async def test_hs256_signed_with_the_public_key_is_refused(auth_service: AuthFix
 @pytest.mark.parametrize(
     "change",
     [
-        {"exp": int(time.time()) - 60, "iat": int(time.time()) - 1000, "nbf": int(time.time()) - 1000},
+        {
+            "exp": int(time.time()) - 60,
+            "iat": int(time.time()) - 1000,
+            "nbf": int(time.time()) - 1000,
+        },
         {"nbf": int(time.time()) + 600},
         {"aud": "someone-else"},
         {"iss": "https://evil.example"},
@@ -141,5 +144,7 @@ async def test_signing_key_rotation_keeps_old_tokens_valid(auth_service: AuthFix
 
 
 def test_claims_helper_sets_the_registered_claims() -> None:
-    claims = token_claims(issuer="i", audience="a", subject="s", token_type="access", ttl=60, now=1000)
+    claims = token_claims(
+        issuer="i", audience="a", subject="s", token_type="access", ttl=60, now=1000
+    )
     assert claims["iat"] == claims["nbf"] == 1000 and claims["exp"] == 1060

@@ -6,7 +6,6 @@ import time
 
 import grpc
 import pytest
-
 from aquaerp.auth.v1 import auth_pb2
 from aquaerp_auth import totp
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
@@ -41,33 +40,48 @@ def test_a_code_matches_its_step_and_one_either_side() -> None:
     assert totp.matching_step(secret, "abcdef", now) is None
 
 
-async def test_enrol_then_login_with_second_factor_and_refuse_replay(auth_service: AuthFixture) -> None:
+async def test_enrol_then_login_with_second_factor_and_refuse_replay(
+    auth_service: AuthFixture,
+) -> None:
     user, password = await auth_service.create_user("compta")
     token = (await auth_service.login(user.email, password)).access_token
-    enrolment = await auth_service.stub.EnrollTotp(auth_pb2.EnrollTotpRequest(), metadata=bearer(token))
+    enrolment = await auth_service.stub.EnrollTotp(
+        auth_pb2.EnrollTotpRequest(), metadata=bearer(token)
+    )
     assert enrolment.provisioning_uri.startswith("otpauth://totp/")
     bad = await rpc_error(
-        auth_service.stub.ConfirmTotp(auth_pb2.ConfirmTotpRequest(code="000000"), metadata=bearer(token))
+        auth_service.stub.ConfirmTotp(
+            auth_pb2.ConfirmTotpRequest(code="000000"), metadata=bearer(token)
+        )
     )
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
     # Confirm with the previous step's code, so the current one is still unused for the login.
     await auth_service.stub.ConfirmTotp(
-        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time() - 30)), metadata=bearer(token)
+        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time() - 30)),
+        metadata=bearer(token),
     )
 
-    challenge = await auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password=password))
+    challenge = await auth_service.stub.Login(
+        auth_pb2.LoginRequest(email=user.email, password=password)
+    )
     assert challenge.WhichOneof("result") == "mfa_required"
     code = totp.code_at(enrolment.secret, time.time())
     tokens = await auth_service.stub.VerifyMfa(
         auth_pb2.VerifyMfaRequest(mfa_token=challenge.mfa_required.mfa_token, code=code)
     )
-    me = await auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token))
+    me = await auth_service.stub.GetMe(
+        auth_pb2.GetMeRequest(), metadata=bearer(tokens.access_token)
+    )
     assert me.totp_enabled
 
     # The same code again, even with a fresh challenge: refused.
-    again = await auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password=password))
+    again = await auth_service.stub.Login(
+        auth_pb2.LoginRequest(email=user.email, password=password)
+    )
     replay = await rpc_error(
-        auth_service.stub.VerifyMfa(auth_pb2.VerifyMfaRequest(mfa_token=again.mfa_required.mfa_token, code=code))
+        auth_service.stub.VerifyMfa(
+            auth_pb2.VerifyMfaRequest(mfa_token=again.mfa_required.mfa_token, code=code)
+        )
     )
     assert replay.code() == grpc.StatusCode.UNAUTHENTICATED
 
@@ -75,12 +89,19 @@ async def test_enrol_then_login_with_second_factor_and_refuse_replay(auth_servic
 async def test_an_mfa_challenge_is_not_an_access_token(auth_service: AuthFixture) -> None:
     user, password = await auth_service.create_user("bureau")
     token = (await auth_service.login(user.email, password)).access_token
-    enrolment = await auth_service.stub.EnrollTotp(auth_pb2.EnrollTotpRequest(), metadata=bearer(token))
-    await auth_service.stub.ConfirmTotp(
-        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time())), metadata=bearer(token)
+    enrolment = await auth_service.stub.EnrollTotp(
+        auth_pb2.EnrollTotpRequest(), metadata=bearer(token)
     )
-    challenge = await auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password=password))
+    await auth_service.stub.ConfirmTotp(
+        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time())),
+        metadata=bearer(token),
+    )
+    challenge = await auth_service.stub.Login(
+        auth_pb2.LoginRequest(email=user.email, password=password)
+    )
     error = await rpc_error(
-        auth_service.stub.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(challenge.mfa_required.mfa_token))
+        auth_service.stub.GetMe(
+            auth_pb2.GetMeRequest(), metadata=bearer(challenge.mfa_required.mfa_token)
+        )
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_runtime.context import Principal
+from fastapi import APIRouter, Depends, Request
 
 from ..rate_limit import auth_rate_limit
 from ..schemas.auth import (
@@ -39,22 +38,47 @@ def _pair(tokens: auth_pb2.TokenPair) -> TokenPair:
     )
 
 
-@router.post("/login", dependencies=throttled, response_model=LoginResult, summary="Log in with email and password")
+@router.post(
+    "/login",
+    dependencies=throttled,
+    response_model=LoginResult,
+    summary="Log in with email and password",
+)
 async def login(body: LoginBody, request: Request) -> LoginResult:
-    response = await _auth(request).Login(auth_pb2.LoginRequest(email=body.email, password=body.password))
+    response = await _auth(request).Login(
+        auth_pb2.LoginRequest(email=body.email, password=body.password)
+    )
     if response.WhichOneof("result") == "mfa_required":
         return LoginResult(mfa_required=True, mfa_token=response.mfa_required.mfa_token)
     return LoginResult(tokens=_pair(response.tokens))
 
 
-@router.post("/mfa/verify", dependencies=throttled, response_model=TokenPair, summary="Complete a login with a TOTP code")
+@router.post(
+    "/mfa/verify",
+    dependencies=throttled,
+    response_model=TokenPair,
+    summary="Complete a login with a TOTP code",
+)
 async def verify_mfa(body: MfaVerifyBody, request: Request) -> TokenPair:
-    return _pair(await _auth(request).VerifyMfa(auth_pb2.VerifyMfaRequest(mfa_token=body.mfa_token, code=body.code)))
+    return _pair(
+        await _auth(request).VerifyMfa(
+            auth_pb2.VerifyMfaRequest(mfa_token=body.mfa_token, code=body.code)
+        )
+    )
 
 
-@router.post("/refresh", dependencies=throttled, response_model=TokenPair, summary="Exchange a refresh token for a new pair")
+@router.post(
+    "/refresh",
+    dependencies=throttled,
+    response_model=TokenPair,
+    summary="Exchange a refresh token for a new pair",
+)
 async def refresh(body: RefreshBody, request: Request) -> TokenPair:
-    return _pair(await _auth(request).RefreshToken(auth_pb2.RefreshTokenRequest(refresh_token=body.refresh_token)))
+    return _pair(
+        await _auth(request).RefreshToken(
+            auth_pb2.RefreshTokenRequest(refresh_token=body.refresh_token)
+        )
+    )
 
 
 @router.post("/logout", status_code=204, summary="End the session of a refresh token")
@@ -72,12 +96,16 @@ async def change_password(
     body: PasswordChangeBody, request: Request, principal: Principal = Depends(authenticated)
 ) -> None:
     await _auth(request).ChangePassword(
-        auth_pb2.ChangePasswordRequest(current_password=body.current_password, new_password=body.new_password)
+        auth_pb2.ChangePasswordRequest(
+            current_password=body.current_password, new_password=body.new_password
+        )
     )
 
 
 @router.post("/totp/enroll", response_model=TotpEnrollment, summary="Start TOTP enrolment")
-async def enroll_totp(request: Request, principal: Principal = Depends(authenticated)) -> TotpEnrollment:
+async def enroll_totp(
+    request: Request, principal: Principal = Depends(authenticated)
+) -> TotpEnrollment:
     response = await _auth(request).EnrollTotp(auth_pb2.EnrollTotpRequest())
     return TotpEnrollment(secret=response.secret, provisioning_uri=response.provisioning_uri)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
+from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from fastapi import APIRouter, Request, Response
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from ..problems import problem
 

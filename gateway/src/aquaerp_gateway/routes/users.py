@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp_runtime.authz import ADMIN
+from fastapi import APIRouter, Depends, Query, Request
 
 from ..schemas import Page
 from ..schemas.auth import ROLE_TO_PROTO, RoleName, User, UserCreateBody, UserList, UserUpdateBody
@@ -70,9 +69,13 @@ async def update_user(user_id: str, body: UserUpdateBody, request: Request) -> U
     return User.from_proto(await _auth(request).UpdateUser(message))
 
 
-@router.post("/{user_id}/disable", response_model=User, summary="Disable a user and end their sessions")
+@router.post(
+    "/{user_id}/disable", response_model=User, summary="Disable a user and end their sessions"
+)
 async def disable_user(user_id: str, request: Request) -> User:
-    return User.from_proto(await _auth(request).DisableUser(auth_pb2.DisableUserRequest(id=user_id)))
+    return User.from_proto(
+        await _auth(request).DisableUser(auth_pb2.DisableUserRequest(id=user_id))
+    )
 
 
 @router.post("/{user_id}/enable", response_model=User, summary="Enable a user")

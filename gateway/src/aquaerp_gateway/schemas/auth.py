@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from aquaerp.auth.v1 import auth_pb2
+from pydantic import BaseModel, Field
 
 from . import Page, RequestBody
 
@@ -87,8 +86,12 @@ class User(BaseModel):
             active=user.active,
             totp_enabled=user.totp_enabled,
             customer_id=user.customer_id or None,
-            created_at=user.create_time.ToDatetime().astimezone() if user.HasField("create_time") else None,
-            last_login_at=user.last_login_time.ToDatetime().astimezone() if user.HasField("last_login_time") else None,
+            created_at=user.create_time.ToDatetime().astimezone()
+            if user.HasField("create_time")
+            else None,
+            last_login_at=user.last_login_time.ToDatetime().astimezone()
+            if user.HasField("last_login_time")
+            else None,
         )
 
 

@@ -9,13 +9,17 @@ import time
 from dataclasses import dataclass, field
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-trace_var: contextvars.ContextVar[TraceContext | None] = contextvars.ContextVar("trace", default=None)
+trace_var: contextvars.ContextVar[TraceContext | None] = contextvars.ContextVar(
+    "trace", default=None
+)
 principal_var: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
     "principal", default=None
 )
 access_token_var: contextvars.ContextVar[str] = contextvars.ContextVar("access_token", default="")
 # Monotonic time by which the current incoming call must answer; None when it has no deadline.
-deadline_var: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
+deadline_var: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "deadline", default=None
+)
 # Client address of the end user (set by the gateway), for throttling and audit.
 client_ip_var: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
 

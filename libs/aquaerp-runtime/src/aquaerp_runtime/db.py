@@ -36,7 +36,9 @@ def plain_url(url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "aquaerp") -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, application_name: str = "aquaerp"
+) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
@@ -51,7 +53,9 @@ class Database:
     inside an outer transaction that the test rolls back; units of work are then savepoints,
     taken one at a time because a connection runs one statement at a time."""
 
-    def __init__(self, engine: AsyncEngine | None = None, *, connection: AsyncConnection | None = None):
+    def __init__(
+        self, engine: AsyncEngine | None = None, *, connection: AsyncConnection | None = None
+    ):
         if (engine is None) == (connection is None):
             raise ValueError("give an engine or a connection")
         self.engine = engine
@@ -66,7 +70,9 @@ class Database:
             self._lock = None
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 10, application_name: str = "aquaerp") -> Database:
+    def from_url(
+        cls, url: str, *, pool_size: int = 10, application_name: str = "aquaerp"
+    ) -> Database:
         return cls(create_engine(url, pool_size=pool_size, application_name=application_name))
 
     @asynccontextmanager

@@ -146,13 +146,17 @@ class OutboxRelay:
             if not got_lock:
                 return 0
             rows = (
-                await session.execute(
-                    select(self.table)
-                    .where(self.table.c.published_at.is_(None))
-                    .order_by(self.table.c.sequence)
-                    .limit(self.batch_size)
+                (
+                    await session.execute(
+                        select(self.table)
+                        .where(self.table.c.published_at.is_(None))
+                        .order_by(self.table.c.sequence)
+                        .limit(self.batch_size)
+                    )
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
             events = [
                 OutboxEvent(
                     id=row["id"],

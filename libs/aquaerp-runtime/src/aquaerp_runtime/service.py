@@ -20,15 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from sqlalchemy import Table
+from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
-from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
+from sqlalchemy import Table
 
 from .client import MAX_MESSAGE_BYTES, ServiceTokenProvider, create_channel
 from .db import Database
-from .interceptors import ChainInterceptor, CallInterceptor
+from .interceptors import CallInterceptor, ChainInterceptor
 from .interceptors.access_log import AccessLogInterceptor
 from .interceptors.auth import AuthInterceptor
 from .interceptors.errors import ErrorInterceptor
@@ -46,7 +45,7 @@ from .tokens import TokenVerifier
 log = logging.getLogger(__name__)
 
 Setup = Callable[["ServiceContext"], Awaitable[None]]
-Command = Callable[[ServiceSettings, list[str]], Awaitable[int]]
+Command = Callable[[ServiceSettings, list[str]], Coroutine[Any, Any, int]]
 
 
 @dataclass(frozen=True)
@@ -286,7 +285,9 @@ async def start_service(
     await server.start()
     for name in ["", *ctx.service_names[2:]]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    tasks = [asyncio.create_task(task(), name=f"{spec.name}-background") for task in ctx._background]
+    tasks = [
+        asyncio.create_task(task(), name=f"{spec.name}-background") for task in ctx._background
+    ]
     ctx.on_shutdown(database.dispose)
     return RunningService(ctx, server, health_servicer, bound, tasks)
 

@@ -15,8 +15,8 @@ from aquaerp_runtime.settings import ServiceSettings
 
 from .config import AuthSettings
 from .models import outbox
-from .servicer import AuthServicer
 from .service import AuthService
+from .servicer import AuthServicer
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,15 @@ async def setup(ctx: ServiceContext) -> None:
     service = AuthService(ctx.database, settings)
     await service.ensure_signing_key()
     if settings.bootstrap_admin_email and settings.bootstrap_admin_password:
-        if await service.bootstrap_admin(settings.bootstrap_admin_email, settings.bootstrap_admin_password):
+        if await service.bootstrap_admin(
+            settings.bootstrap_admin_email, settings.bootstrap_admin_password
+        ):
             log.info("created the first administrator %s", settings.bootstrap_admin_email)
     ctx.verifier = service.verifier
     ctx.publish_outbox(outbox)
-    ctx.add_servicer(auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(service), SERVICE_NAME)
+    ctx.add_servicer(
+        auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(service), SERVICE_NAME
+    )
 
     async def rotate_keys_when_old() -> None:
         while True:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
-from aquaerp_runtime.settings import ServiceSettings
 
 
 class AuthSettings(ServiceSettings):

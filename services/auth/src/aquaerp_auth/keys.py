@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from aquaerp_runtime.tokens import ALGORITHM
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
-
-from aquaerp_runtime.tokens import ALGORITHM
 
 
 @dataclass(frozen=True)

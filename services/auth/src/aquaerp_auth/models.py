@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
     Boolean,
     Column,
@@ -17,8 +18,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-
-from aquaerp_runtime.outbox import outbox_table
 
 metadata = MetaData(schema="auth")
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from aquaerp_runtime.errors import InvalidArgument
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import Type
-
-from aquaerp_runtime.errors import InvalidArgument
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -60,7 +59,9 @@ class Passwords:
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         try:
-            return self.hasher.verify(stored_hash or self._dummy_hash, password) and bool(stored_hash)
+            return self.hasher.verify(stored_hash or self._dummy_hash, password) and bool(
+                stored_hash
+            )
         except (VerificationError, InvalidHashError):
             return False
 

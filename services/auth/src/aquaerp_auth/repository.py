@@ -8,14 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aquaerp_runtime.outbox import record_event
 from sqlalchemy import and_, any_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aquaerp_runtime.outbox import record_event
-
 from .keys import SigningKey
-from .models import login_attempts, outbox, refresh_tokens, service_accounts, sessions, signing_keys, users
+from .models import (
+    login_attempts,
+    outbox,
+    refresh_tokens,
+    service_accounts,
+    sessions,
+    signing_keys,
+    users,
+)
 
 
 @dataclass(frozen=True)
@@ -69,31 +76,45 @@ class AuthRepository:
         return _user(row) if row else None
 
     async def insert_user(
-        self, *, email: str, display_name: str, password_hash: str, roles: list[str], customer_id: str
+        self,
+        *,
+        email: str,
+        display_name: str,
+        password_hash: str,
+        roles: list[str],
+        customer_id: str,
     ) -> UserRow | None:
         """Returns None when the email is taken."""
         row = (
-            await self.session.execute(
-                pg_insert(users)
-                .values(
-                    email=email,
-                    display_name=display_name,
-                    password_hash=password_hash,
-                    roles=roles,
-                    customer_id=customer_id,
+            (
+                await self.session.execute(
+                    pg_insert(users)
+                    .values(
+                        email=email,
+                        display_name=display_name,
+                        password_hash=password_hash,
+                        roles=roles,
+                        customer_id=customer_id,
+                    )
+                    .on_conflict_do_nothing(index_elements=["email"])
+                    .returning(users)
                 )
-                .on_conflict_do_nothing(index_elements=["email"])
-                .returning(users)
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _user(row) if row else None
 
     async def update_user(self, user_id: uuid.UUID, **values: Any) -> UserRow:
         row = (
-            await self.session.execute(
-                update(users).where(users.c.id == user_id).values(**values).returning(users)
+            (
+                await self.session.execute(
+                    update(users).where(users.c.id == user_id).values(**values).returning(users)
+                )
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
         return _user(row)
 
     async def list_users(
@@ -150,26 +171,32 @@ class AuthRepository:
 
     async def refresh_token_for_update(self, token_hash: str) -> RefreshTokenRow | None:
         row = (
-            await self.session.execute(
-                select(
-                    refresh_tokens.c.token_hash,
-                    refresh_tokens.c.session_id,
-                    refresh_tokens.c.expires_at,
-                    refresh_tokens.c.used_at,
-                    sessions.c.expires_at.label("session_expires_at"),
-                    sessions.c.revoked_at.label("session_revoked_at"),
-                    sessions.c.user_id,
+            (
+                await self.session.execute(
+                    select(
+                        refresh_tokens.c.token_hash,
+                        refresh_tokens.c.session_id,
+                        refresh_tokens.c.expires_at,
+                        refresh_tokens.c.used_at,
+                        sessions.c.expires_at.label("session_expires_at"),
+                        sessions.c.revoked_at.label("session_revoked_at"),
+                        sessions.c.user_id,
+                    )
+                    .join(sessions, sessions.c.id == refresh_tokens.c.session_id)
+                    .where(refresh_tokens.c.token_hash == token_hash)
+                    .with_for_update(of=refresh_tokens)
                 )
-                .join(sessions, sessions.c.id == refresh_tokens.c.session_id)
-                .where(refresh_tokens.c.token_hash == token_hash)
-                .with_for_update(of=refresh_tokens)
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return RefreshTokenRow(**row) if row else None
 
     async def mark_refresh_token_used(self, token_hash: str, now: datetime) -> None:
         await self.session.execute(
-            update(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).values(used_at=now)
+            update(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == token_hash)
+            .values(used_at=now)
         )
 
     async def revoke_session(self, session_id: uuid.UUID, reason: str, now: datetime) -> None:
@@ -222,13 +249,17 @@ class AuthRepository:
     # -- signing keys ----------------------------------------------------------------------
     async def current_signing_key(self) -> tuple[SigningKey, datetime] | None:
         row = (
-            await self.session.execute(
-                select(signing_keys)
-                .where(signing_keys.c.retired_at.is_(None))
-                .order_by(signing_keys.c.created_at.desc())
-                .limit(1)
+            (
+                await self.session.execute(
+                    select(signing_keys)
+                    .where(signing_keys.c.retired_at.is_(None))
+                    .order_by(signing_keys.c.created_at.desc())
+                    .limit(1)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         return SigningKey(row["kid"], row["private_pem"], row["public_jwk"]), row["created_at"]
@@ -254,7 +285,9 @@ class AuthRepository:
     async def published_keys(self, retired_after: datetime) -> Sequence[dict[str, Any]]:
         rows = await self.session.scalars(
             select(signing_keys.c.public_jwk)
-            .where(or_(signing_keys.c.retired_at.is_(None), signing_keys.c.retired_at > retired_after))
+            .where(
+                or_(signing_keys.c.retired_at.is_(None), signing_keys.c.retired_at > retired_after)
+            )
             .order_by(signing_keys.c.created_at.desc())
         )
         return list(rows)
@@ -273,5 +306,7 @@ class AuthRepository:
         )
 
     # -- events ----------------------------------------------------------------------------
-    async def add_event(self, event_type: str, user_id: uuid.UUID | str, payload: dict[str, Any]) -> None:
+    async def add_event(
+        self, event_type: str, user_id: uuid.UUID | str, payload: dict[str, Any]
+    ) -> None:
         await record_event(self.session, outbox, event_type, "user", str(user_id), payload)

@@ -176,14 +176,18 @@ class AuthService:
             claims["cid"] = user.customer_id
         if self._needs_enrollment(user):
             claims["mfa_enrollment_required"] = True
-        return await self._sign(str(user.id), ACCESS_TOKEN_TYPE, self.settings.access_token_ttl, **claims)
+        return await self._sign(
+            str(user.id), ACCESS_TOKEN_TYPE, self.settings.access_token_ttl, **claims
+        )
 
     async def _new_refresh_token(
         self, repo: AuthRepository, session_id: uuid.UUID, session_expires_at: datetime
     ) -> tuple[str, int]:
         token = secrets.token_urlsafe(32)
         now = self.clock()
-        expires_at = min(session_expires_at, now + timedelta(seconds=self.settings.refresh_idle_ttl))
+        expires_at = min(
+            session_expires_at, now + timedelta(seconds=self.settings.refresh_idle_ttl)
+        )
         await repo.insert_refresh_token(_hash_token(token), session_id, expires_at)
         return token, int((session_expires_at - now).total_seconds())
 
@@ -197,7 +201,9 @@ class AuthService:
         refresh, refresh_expires_in = await self._new_refresh_token(repo, session_id, expires_at)
         await repo.update_user(user.id, last_login_at=now)
         await repo.add_event(
-            "auth.user.login_succeeded", user.id, {"email": user.email, "client_ip": client_ip, "amr": amr}
+            "auth.user.login_succeeded",
+            user.id,
+            {"email": user.email, "client_ip": client_ip, "amr": amr},
         )
         return TokenPair(
             access_token=await self._access_token(user, session_id, amr),
@@ -233,17 +239,26 @@ class AuthService:
                 await repo.add_event(
                     "auth.user.login_failed",
                     user.id if user else email,
-                    {"email": email, "client_ip": client_ip, "reason": "disabled" if user and valid else "credentials"},
+                    {
+                        "email": email,
+                        "client_ip": client_ip,
+                        "reason": "disabled" if user and valid else "credentials",
+                    },
                 )
                 failure = Unauthenticated(INVALID_CREDENTIALS)
             else:
                 await repo.record_login_attempt(email, client_ip, succeeded=True)
                 if self.passwords.needs_rehash(user.password_hash):
-                    user = await repo.update_user(user.id, password_hash=self.passwords.hash(password))
+                    user = await repo.update_user(
+                        user.id, password_hash=self.passwords.hash(password)
+                    )
                 if user.totp_secret:
                     result: TokenPair | MfaChallenge = MfaChallenge(
                         await self._sign(
-                            str(user.id), MFA_TOKEN_TYPE, self.settings.mfa_challenge_ttl, ip=client_ip
+                            str(user.id),
+                            MFA_TOKEN_TYPE,
+                            self.settings.mfa_challenge_ttl,
+                            ip=client_ip,
                         ),
                         enrollment_required=False,
                     )
@@ -268,7 +283,9 @@ class AuthService:
             if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
                 await repo.record_login_attempt(user.email, client_ip, succeeded=False)
                 await repo.add_event(
-                    "auth.user.login_failed", user.id, {"email": user.email, "client_ip": client_ip, "reason": "totp"}
+                    "auth.user.login_failed",
+                    user.id,
+                    {"email": user.email, "client_ip": client_ip, "reason": "totp"},
                 )
                 failure = Unauthenticated("invalid or already used code")
             else:
@@ -293,7 +310,11 @@ class AuthService:
                     "auth.session.reuse_detected", row.user_id, {"session_id": str(row.session_id)}
                 )
                 failure = Unauthenticated("refresh token already used; session ended")
-            elif row.session_revoked_at is not None or row.expires_at <= now or row.session_expires_at <= now:
+            elif (
+                row.session_revoked_at is not None
+                or row.expires_at <= now
+                or row.session_expires_at <= now
+            ):
                 failure = Unauthenticated("session expired or ended")
             else:
                 user = await repo.user_by_id(row.user_id)
@@ -321,7 +342,9 @@ class AuthService:
             row = await repo.refresh_token_for_update(_hash_token(refresh_token))
             if row is not None:
                 await repo.revoke_session(row.session_id, "logout", self.clock())
-                await repo.add_event("auth.user.logout", row.user_id, {"session_id": str(row.session_id)})
+                await repo.add_event(
+                    "auth.user.logout", row.user_id, {"session_id": str(row.session_id)}
+                )
 
     # -- the caller -----------------------------------------------------------------------
     async def me(self) -> UserRow:
@@ -362,9 +385,13 @@ class AuthService:
             repo = AuthRepository(session)
             user = await self._user_or_404(repo, principal.subject, for_update=True)
             if user.totp_secret:
-                raise FailedPrecondition("a second factor is already active; ask an administrator to reset it")
+                raise FailedPrecondition(
+                    "a second factor is already active; ask an administrator to reset it"
+                )
             await repo.update_user(user.id, totp_pending_secret=secret)
-        return secret, totp.provisioning_uri(secret, account=user.email, issuer=self.settings.totp_issuer)
+        return secret, totp.provisioning_uri(
+            secret, account=user.email, issuer=self.settings.totp_issuer
+        )
 
     async def confirm_totp(self, code: str) -> None:
         principal = current_principal()
@@ -377,7 +404,10 @@ class AuthService:
             if step is None:
                 raise InvalidArgument("invalid code", fields={"code": "invalid code"})
             await repo.update_user(
-                user.id, totp_secret=user.totp_pending_secret, totp_pending_secret=None, totp_last_step=step
+                user.id,
+                totp_secret=user.totp_pending_secret,
+                totp_pending_secret=None,
+                totp_last_step=step,
             )
             await repo.add_event("auth.user.totp_enabled", user.id, {})
 
@@ -399,7 +429,9 @@ class AuthService:
     async def create_service_account(self, name: str) -> tuple[str, str]:
         require_roles(ADMIN)
         if not re.fullmatch(r"[a-z][a-z0-9-]{1,62}", name):
-            raise InvalidArgument("name must be lower-case letters, digits and dashes", fields={"name": "invalid"})
+            raise InvalidArgument(
+                "name must be lower-case letters, digits and dashes", fields={"name": "invalid"}
+            )
         client_id = f"{name}-{secrets.token_hex(4)}"
         secret = secrets.token_urlsafe(32)
         async with self.database.unit_of_work() as session:
@@ -415,10 +447,14 @@ class AuthService:
             raise InvalidArgument("at least one role is required", fields={"roles": "required"})
         unknown = [r for r in roles if r not in USER_ROLES]
         if unknown:
-            raise InvalidArgument(f"unknown roles: {', '.join(unknown)}", fields={"roles": "unknown role"})
+            raise InvalidArgument(
+                f"unknown roles: {', '.join(unknown)}", fields={"roles": "unknown role"}
+            )
         return sorted(set(roles))
 
-    async def _user_or_404(self, repo: AuthRepository, user_id: str, *, for_update: bool = False) -> UserRow:
+    async def _user_or_404(
+        self, repo: AuthRepository, user_id: str, *, for_update: bool = False
+    ) -> UserRow:
         try:
             parsed = uuid.UUID(user_id)
         except ValueError:
@@ -432,19 +468,30 @@ class AuthService:
         self, email: str, display_name: str, password: str, roles: list[str], customer_id: str
     ) -> UserRow:
         actor = require_roles(ADMIN)
-        return await self._create_user(email, display_name, password, roles, customer_id, actor.subject)
+        return await self._create_user(
+            email, display_name, password, roles, customer_id, actor.subject
+        )
 
     async def _create_user(
-        self, email: str, display_name: str, password: str, roles: list[str], customer_id: str, actor: str
+        self,
+        email: str,
+        display_name: str,
+        password: str,
+        roles: list[str],
+        customer_id: str,
+        actor: str,
     ) -> UserRow:
         email = normalize_email(email)
         roles = self._validate_roles(roles)
         display_name = display_name.strip() or email.split("@")[0]
         if len(display_name) > 200:
-            raise InvalidArgument("name is too long", fields={"display_name": "at most 200 characters"})
+            raise InvalidArgument(
+                "name is too long", fields={"display_name": "at most 200 characters"}
+            )
         if "client" in roles and not customer_id:
             raise InvalidArgument(
-                "a client user must be linked to a customer", fields={"customer_id": "required for role client"}
+                "a client user must be linked to a customer",
+                fields={"customer_id": "required for role client"},
             )
         check_policy(password, email=email)
         async with self.database.unit_of_work() as session:
@@ -457,8 +504,12 @@ class AuthService:
                 customer_id=customer_id,
             )
             if user is None:
-                raise AlreadyExists("a user with this email already exists", fields={"email": "already used"})
-            await repo.add_event("auth.user.created", user.id, {"email": email, "roles": roles, "by": actor})
+                raise AlreadyExists(
+                    "a user with this email already exists", fields={"email": "already used"}
+                )
+            await repo.add_event(
+                "auth.user.created", user.id, {"email": email, "roles": roles, "by": actor}
+            )
         return user
 
     async def get_user(self, user_id: str) -> UserRow:
@@ -466,7 +517,9 @@ class AuthService:
         async with self.database.unit_of_work() as session:
             return await self._user_or_404(AuthRepository(session), user_id)
 
-    async def list_users(self, role: str | None, query: str | None, page_size: int, page_token: str) -> Page:
+    async def list_users(
+        self, role: str | None, query: str | None, page_size: int, page_token: str
+    ) -> Page:
         require_roles(ADMIN)
         limit = min(max(page_size or 50, 1), 500)
         async with self.database.unit_of_work() as session:
@@ -475,7 +528,9 @@ class AuthService:
             )
         return Page(rows[:limit], rows[limit - 1].email if len(rows) > limit else "")
 
-    async def update_user(self, user_id: str, display_name: str | None, roles: list[str] | None) -> UserRow:
+    async def update_user(
+        self, user_id: str, display_name: str | None, roles: list[str] | None
+    ) -> UserRow:
         actor = require_roles(ADMIN)
         async with self.database.unit_of_work() as session:
             repo = AuthRepository(session)
@@ -483,7 +538,9 @@ class AuthService:
             values: dict[str, object] = {}
             if display_name is not None:
                 if not display_name.strip() or len(display_name) > 200:
-                    raise InvalidArgument("invalid name", fields={"display_name": "1 to 200 characters"})
+                    raise InvalidArgument(
+                        "invalid name", fields={"display_name": "1 to 200 characters"}
+                    )
                 values["display_name"] = display_name.strip()
             if roles is not None:
                 roles = self._validate_roles(roles)
@@ -519,7 +576,9 @@ class AuthService:
             updated = await repo.update_user(user.id, active=active)
             if user.active != active:
                 await repo.add_event(
-                    "auth.user.disabled" if not active else "auth.user.enabled", user.id, {"by": actor.subject}
+                    "auth.user.disabled" if not active else "auth.user.enabled",
+                    user.id,
+                    {"by": actor.subject},
                 )
         return updated
 
@@ -546,4 +605,3 @@ class AuthService:
             return False
         await self._create_user(email, "Administrateur", password, ["admin"], "", "bootstrap")
         return True
-

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp_runtime.context import client_ip_var
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from .repository import UserRow
 from .service import AuthService, MfaChallenge, TokenPair
@@ -57,7 +56,7 @@ def token_pair(tokens: TokenPair) -> auth_pb2.TokenPair:
 
 def _role_names(values: list[int]) -> list[str]:
     # Unknown enum numbers become names the domain rejects with a clear message.
-    return [ROLE_NAMES.get(v, f"role#{v}") for v in values]
+    return [ROLE_NAMES.get(auth_pb2.Role.ValueType(v), f"role#{v}") for v in values]
 
 
 def _client_ip(context: grpc.aio.ServicerContext) -> str:
@@ -85,7 +84,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return auth_pb2.LoginResponse(tokens=token_pair(result))
 
     async def VerifyMfa(self, request, context):  # type: ignore[no-untyped-def]
-        return token_pair(await self.service.verify_mfa(request.mfa_token, request.code, _client_ip(context)))
+        return token_pair(
+            await self.service.verify_mfa(request.mfa_token, request.code, _client_ip(context))
+        )
 
     async def RefreshToken(self, request, context):  # type: ignore[no-untyped-def]
         return token_pair(await self.service.refresh(request.refresh_token))
@@ -113,7 +114,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return auth_pb2.GetJwksResponse(jwks_json=await self.service.jwks_json())
 
     async def IssueServiceToken(self, request, context):  # type: ignore[no-untyped-def]
-        token, ttl = await self.service.issue_service_token(request.client_id, request.client_secret)
+        token, ttl = await self.service.issue_service_token(
+            request.client_id, request.client_secret
+        )
         return auth_pb2.IssueServiceTokenResponse(access_token=token, expires_in=ttl)
 
     async def CreateUser(self, request, context):  # type: ignore[no-untyped-def]

@@ -53,9 +53,15 @@ class Process:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
-            self.command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+            self.command,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def exit_code(self) -> int | None:
+        return self.popen.returncode if self.popen else None
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -130,12 +136,20 @@ async def prepare_database(stack: Stack) -> None:
         server_url = settings.database_url
     else:
         _server, server_url = start_embedded(settings.data_dir / "pgdata")
-    stack.database_url = with_database(server_url, "aquaerp") if not settings.database_url else server_url
+    stack.database_url = (
+        with_database(server_url, "aquaerp") if not settings.database_url else server_url
+    )
     await ensure_database(stack.database_url)
 
 
-def service_env(stack: Stack, spec: ServiceSpec, specs: dict[str, ServiceSpec], index: int,
-                replica: int, accounts: dict[str, str]) -> dict[str, str]:
+def service_env(
+    stack: Stack,
+    spec: ServiceSpec,
+    specs: dict[str, ServiceSpec],
+    index: int,
+    replica: int,
+    accounts: dict[str, str],
+) -> dict[str, str]:
     prefix = spec.env_prefix
     port = stack.base_port + index * stack.replicas + replica
     env = {
@@ -189,20 +203,30 @@ async def up(stack: Stack, *, demo: bool) -> None:
 
     accounts = {name: secrets.token_urlsafe(24) for name in specs}
     sink = stack.settings.data_dir / "mail"
-    stack.processes.append(Process(
-        "mail-sink",
-        _python_module("aquaerp_runtime.stack.mail_sink", "--port", str(stack.smtp_port), "--dir", str(sink)),
-        {},
-        stack.logs / "mail-sink.log",
-    ))
+    stack.processes.append(
+        Process(
+            "mail-sink",
+            _python_module(
+                "aquaerp_runtime.stack.mail_sink",
+                "--port",
+                str(stack.smtp_port),
+                "--dir",
+                str(sink),
+            ),
+            {},
+            stack.logs / "mail-sink.log",
+        )
+    )
     for index, spec in enumerate(specs.values()):
         for replica in range(stack.replicas):
-            stack.processes.append(Process(
-                f"{spec.name}-{replica + 1}",
-                _python_module(spec.module),
-                service_env(stack, spec, specs, index, replica, accounts),
-                stack.logs / f"{spec.name}-{replica + 1}.log",
-            ))
+            stack.processes.append(
+                Process(
+                    f"{spec.name}-{replica + 1}",
+                    _python_module(spec.module),
+                    service_env(stack, spec, specs, index, replica, accounts),
+                    stack.logs / f"{spec.name}-{replica + 1}.log",
+                )
+            )
     for process in stack.processes:
         process.start()
     for index, _spec in enumerate(specs.values()):
@@ -219,7 +243,9 @@ async def up(stack: Stack, *, demo: bool) -> None:
     }
     if stack.settings.web_dist.is_dir():
         gateway_env["GATEWAY_WEB_DIST"] = str(stack.settings.web_dist.resolve())
-    gateway = Process("gateway", _python_module("aquaerp_gateway"), gateway_env, stack.logs / "gateway.log")
+    gateway = Process(
+        "gateway", _python_module("aquaerp_gateway"), gateway_env, stack.logs / "gateway.log"
+    )
     stack.processes.append(gateway)
     gateway.start()
     await _wait_http(stack.http_port)
@@ -227,21 +253,25 @@ async def up(stack: Stack, *, demo: bool) -> None:
     if demo:
         for spec in specs.values():
             if "seed-demo" in spec.commands:
-                env = {f"{spec.env_prefix}DATABASE_URL": stack.database_url,
-                       f"{spec.env_prefix}TARGETS": json.dumps(targets(stack, specs)),
-                       f"{spec.env_prefix}SERVICE_CLIENT_ID": spec.name,
-                       f"{spec.env_prefix}SERVICE_CLIENT_SECRET": accounts[spec.name]}
+                env = {
+                    f"{spec.env_prefix}DATABASE_URL": stack.database_url,
+                    f"{spec.env_prefix}TARGETS": json.dumps(targets(stack, specs)),
+                    f"{spec.env_prefix}SERVICE_CLIENT_ID": spec.name,
+                    f"{spec.env_prefix}SERVICE_CLIENT_SECRET": accounts[spec.name],
+                }
                 print(_run(_python_module(spec.module, "seed-demo"), env).strip(), flush=True)
 
     base = f"http://127.0.0.1:{stack.http_port}"
     lines = [
         "",
         "AquaERP is running.",
-        f"  web app        {base}/" + ("" if "GATEWAY_WEB_DIST" in gateway_env else "  (not built: run ./scripts/build-web)"),
+        f"  web app        {base}/"
+        + ("" if "GATEWAY_WEB_DIST" in gateway_env else "  (not built: run ./scripts/build-web)"),
         f"  REST API       {base}/api/v1   (OpenAPI: {base}/docs)",
         f"  mailbox (dev)  {base}/api/v1/dev/mail   ({sink})",
         f"  metrics        {base}/metrics",
-        "  gRPC           " + ", ".join(f"{n} {t.removeprefix('ipv4:')}" for n, t in targets(stack, specs).items()),
+        "  gRPC           "
+        + ", ".join(f"{n} {t.removeprefix('ipv4:')}" for n, t in targets(stack, specs).items()),
         f"  logs           {stack.logs}/",
     ]
     if admin_line:
@@ -256,8 +286,11 @@ async def supervise(stack: Stack, stop: asyncio.Event) -> None:
         for process in stack.processes:
             if not process.alive() and not stop.is_set():
                 process.restarts += 1
-                print(f"{process.name} exited (code {process.popen.returncode if process.popen else '?'}); "
-                      f"restarting (see {process.log_path})", flush=True)
+                print(
+                    f"{process.name} exited (code {process.exit_code()}); "
+                    f"restarting (see {process.log_path})",
+                    flush=True,
+                )
                 process.start()
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
@@ -298,11 +331,14 @@ async def run_up(stack: Stack, demo: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="aquaerp", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="aquaerp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="run the whole system")
-    up_parser.add_argument("--replicas", type=int, default=1, help="processes per service (default 1)")
+    up_parser.add_argument(
+        "--replicas", type=int, default=1, help="processes per service (default 1)"
+    )
     up_parser.add_argument("--demo", action="store_true", help="seed demo data")
     up_parser.add_argument("--port", type=int, default=8000, help="gateway HTTP port")
     up_parser.add_argument("--grpc-base-port", type=int, default=50051)

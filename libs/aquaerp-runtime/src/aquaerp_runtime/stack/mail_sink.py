@@ -1,6 +1,6 @@
 """Development SMTP sink: accepts every message and keeps it as an .eml file for inspection.
 
-    python -m aquaerp_runtime.stack.mail_sink --port 2525 --dir .aquaerp/mail
+python -m aquaerp_runtime.stack.mail_sink --port 2525 --dir .aquaerp/mail
 """
 
 from __future__ import annotations
@@ -38,10 +38,15 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(".aquaerp/mail"))
     options = parser.parse_args()
     controller = Controller(
-        MaildirHandler(options.dir), hostname=options.host, port=options.port, data_size_limit=50 * 2**20
+        MaildirHandler(options.dir),
+        hostname=options.host,
+        port=options.port,
+        data_size_limit=50 * 2**20,
     )
     controller.start()
-    print(f"mail sink on {options.host}:{options.port}, keeping messages in {options.dir}", flush=True)
+    print(
+        f"mail sink on {options.host}:{options.port}, keeping messages in {options.dir}", flush=True
+    )
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

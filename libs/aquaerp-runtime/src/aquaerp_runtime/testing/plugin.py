@@ -17,11 +17,10 @@ from typing import Any
 import grpc
 import pytest
 import pytest_asyncio
+from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from ..client import create_channel
 from ..db import Database, create_engine
@@ -106,10 +105,14 @@ async def truncate_schema(engine: AsyncEngine, schema: str, *, keep: tuple[str, 
     """Empties every table of a schema (for tests that need real concurrent transactions)."""
     async with engine.begin() as connection:
         tables = (
-            await connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+            (
+                await connection.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         names = [t for t in tables if t != "alembic_version" and t not in keep]
         if names:
             joined = ", ".join(f'"{schema}"."{t}"' for t in names)
@@ -173,11 +176,14 @@ class AuthFixture:
         response = await self.stub.Login(auth_pb2.LoginRequest(email=email, password=password))
         if response.WhichOneof("result") != "tokens":
             raise AssertionError("login needs a second factor")
-        return response.tokens
+        tokens: auth_pb2.TokenPair = response.tokens
+        return tokens
 
     async def admin_token(self) -> str:
         if not self._admin_token:
-            self._admin_token = (await self.login(TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD)).access_token
+            self._admin_token = (
+                await self.login(TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD)
+            ).access_token
         return self._admin_token
 
     async def create_user(

@@ -28,6 +28,7 @@ from aquaerp_facture.documents.model import (
 )
 from aquaerp_facture.documents.pool import RenderPool
 from aquaerp_facture.documents.render import DocumentRenderer, RenderedDocument
+from aquaerp_facture.documents.serialize import canonical_json, from_data, to_data
 from aquaerp_facture.documents.totals import LineAmounts, Totals, VatBreakdown, compute_totals
 
 __all__ = [
@@ -57,5 +58,8 @@ __all__ = [
     "VatCategory",
     "VatExemption",
     "build_cii",
+    "canonical_json",
     "compute_totals",
+    "from_data",
+    "to_data",
 ]

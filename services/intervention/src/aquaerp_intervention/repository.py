@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from aquaerp_runtime.outbox import record_event
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, any_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,7 +218,7 @@ class InterventionRepository:
         if ids is not None:
             query = query.where(technicians.c.id.in_(list(ids)))
         if skill:
-            query = query.where(technicians.c.skills.any(skill))
+            query = query.where(literal(skill) == any_(technicians.c.skills))
         if not include_inactive:
             query = query.where(technicians.c.active.is_(True))
         if after is not None:

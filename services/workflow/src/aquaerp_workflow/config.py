@@ -37,3 +37,6 @@ class WorkflowSettings(ServiceSettings):
     default_timeout_seconds: int = 30
     # Longest wait between two attempts, however large the exponential backoff grows.
     max_backoff_seconds: int = 3600
+
+    # Operator: seconds between two refreshes of a Workflow resource's run status.
+    operator_status_interval: float = 60.0

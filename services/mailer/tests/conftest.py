@@ -62,8 +62,14 @@ class SinkHandler:
     # Every DATA exchange, accepted or not: (time, reply).
     data_attempts: list[tuple[float, str]] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    # Seconds the server takes to accept a message (a slower peer for the fault tests).
+    data_delay: float = 0.0
+    # Refuse everything with 421 (the server is going away).
+    down: bool = False
 
     def _rule(self, stage: str, address: str | None) -> str | None:
+        if self.down:
+            return "421 4.3.2 service shutting down"
         for rule in self.rules:
             if (reply := rule(stage, address)) is not None:
                 return reply
@@ -76,6 +82,8 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         reply = self._rule("data", None) or "250 2.0.0 queued as test"
         self.data_attempts.append((time.monotonic(), reply))
         if reply.startswith("250"):
@@ -98,6 +106,16 @@ class SmtpSink:
             self.handler, hostname="127.0.0.1", port=self.port, data_size_limit=64 * 2**20
         )
         self._controller.start()
+
+    def go_down(self) -> None:
+        """Refuses what is in flight with 421, then stops listening (connection refused)."""
+        self.handler.down = True
+        time.sleep(0.1)
+        self.stop()
+
+    def come_back(self) -> None:
+        self.handler.down = False
+        self.start()
 
     def stop(self) -> None:
         if self._controller is not None:

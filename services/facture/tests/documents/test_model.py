@@ -59,6 +59,17 @@ def test_each_bad_line_field_is_named_with_its_path(
     assert "20, 10, 5.5 or 2.1" in fields["lines[1].vat_rate"]
 
 
+def test_wrong_types_are_reported_not_crashed_on(make_invoice: Callable[..., Document]) -> None:
+    line = Line("Entretien", 1.5, "HUR", 12.5, 20)  # type: ignore[arg-type]
+    fields = _violations(lambda: make_invoice(lines=(line,), allowances=()))
+    assert fields == {
+        "lines[0].quantity": "must be a Decimal",
+        "lines[0].vat_rate": "must be a Decimal",
+        "lines[0].unit_price_cents": "must be an integer",
+        "lines[0].unit": "must be a Unit",
+    }
+
+
 def test_a_line_without_vat_needs_its_exemption_wording(
     make_invoice: Callable[..., Document],
 ) -> None:

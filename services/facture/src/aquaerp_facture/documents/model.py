@@ -334,6 +334,21 @@ def _vat_violations(
 
 
 def _line_violations(line: Line, path: str, out: dict[str, str]) -> None:
+    wrong_types = {
+        name: label
+        for name, expected, label in (
+            ("quantity", Decimal, "a Decimal"),
+            ("vat_rate", Decimal, "a Decimal"),
+            ("discount_percent", Decimal, "a Decimal"),
+            ("unit_price_cents", int, "an integer"),
+            ("unit", Unit, "a Unit"),
+            ("vat_category", VatCategory, "a VatCategory"),
+        )
+        if not isinstance(getattr(line, name), expected) or isinstance(getattr(line, name), bool)
+    }
+    if wrong_types:
+        out.update({f"{path}.{name}": f"must be {label}" for name, label in wrong_types.items()})
+        return
     if not line.description.strip():
         out[f"{path}.description"] = "is required"
     if not line.quantity.is_finite() or line.quantity <= 0:

@@ -48,22 +48,22 @@ list_schemas() {
         ORDER BY nspname"
 }
 
-# SQL printing "schema.table<TAB>rows" for every table of the given schemas (space separated).
-row_counts_sql() {
+# psql script printing "schema.table<TAB>rows" for every table of the given schemas (space
+# separated): one count(*) per table, generated and run by \gexec in the same session.
+row_counts_script() {
     local schemas=$1
     cat <<SQL
-SELECT format('%s.%s', n.nspname, c.relname) || E'\t' ||
-       (xpath('/row/c/text()', query_to_xml(
-            format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+SELECT format('SELECT %L || E''\\t'' || count(*) FROM ONLY %I.%I', n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r' AND n.nspname = ANY (string_to_array('$schemas', ' '))
- ORDER BY 1;
+ ORDER BY n.nspname, c.relname
+\\gexec
 SQL
 }
 
 row_counts() {
     local url=$1 schemas=$2
-    psql_query "$url" "$(row_counts_sql "$schemas")"
+    row_counts_script "$schemas" | pg_tool psql "$url" -X -q -t -A -v ON_ERROR_STOP=1
 }
 
 # dump_database URL DIR: one `pg_dump -Fc` file per application schema, all taken from the
@@ -100,11 +100,11 @@ dump_database() {
             --no-owner --no-privileges --schema="$schema" --file="$dir/$schema.dump"
         log "dumped schema $schema ($(stat -c %s "$dir/$schema.dump") bytes)"
     done
-    printf '%s\n' "$(row_counts_sql "$schemas")" "SELECT '__END__';" >&"$to_session"
+    printf '%s\n' "$(row_counts_script "$schemas")" "SELECT '__END__';" >&"$to_session"
     : >"$dir/rowcounts.tsv"
     while true; do
         if ! read -r -t 300 line <&"$from_session"; then
-            log "the snapshot session ended early"
+            log "the snapshot session ended early: $(cat "$dir/rowcounts.tsv")"
             return 1
         fi
         [[ $line == __END__ ]] && break

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from k8s_render import PodTemplate, iter_pod_templates, render_all  # noqa: E402
+from k8s_render import PodTemplate, iter_pod_templates, render_all
 
 
 @pytest.fixture(scope="session")

@@ -102,8 +102,6 @@ def iter_pod_templates(renders: dict[str, list[dict[str, Any]]]) -> Iterator[Pod
                 yield PodTemplate(overlay, obj, spec)
 
 
-
-
 def render_all() -> dict[str, list[dict[str, Any]]]:
     """Every overlay rendered with `kubectl kustomize`, plus k8s/crds."""
     renders = {name: kustomize(K8S / "overlays" / name) for name in OVERLAYS}

@@ -14,26 +14,39 @@ from k8s_render import DEPLOYABLE, K8S, run, tool
 
 
 @pytest.fixture(scope="module")
-def checkov_findings(rendered: dict[str, list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def checkov_findings(
+    rendered: dict[str, list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory
+) -> list[dict[str, Any]]:
     """Failed checks of one checkov run over every deployable overlay (checkov is slow)."""
     directory = tmp_path_factory.mktemp("rendered")
     for overlay in DEPLOYABLE:
         path = directory / (overlay.replace("/", "-") + ".yaml")
         path.write_text(yaml.safe_dump_all(rendered[overlay], sort_keys=False))
     result = run(
-        tool("checkov"), "--framework", "kubernetes", "--directory", str(directory),
-        "--output", "json", "--quiet", "--compact", "--skip-download",
+        tool("checkov"),
+        "--framework",
+        "kubernetes",
+        "--directory",
+        str(directory),
+        "--output",
+        "json",
+        "--quiet",
+        "--compact",
+        "--skip-download",
         check=False,
     )
     if result.returncode not in (0, 1):  # 1 means findings
-        pytest.fail(f"checkov failed ({result.returncode}):\n{result.stderr[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"checkov failed ({result.returncode}):\n{result.stderr[-3000:]}", pytrace=False
+        )
     reports = json.loads(result.stdout)
     reports = reports if isinstance(reports, list) else [reports]
     assert reports and all(r["summary"]["parsing_errors"] == 0 for r in reports)
     assert sum(r["summary"]["resource_count"] for r in reports) > 100
     return [
         {**finding, "file": Path(finding["file_path"]).name}
-        for report in reports for finding in report["results"]["failed_checks"]
+        for report in reports
+        for finding in report["results"]["failed_checks"]
     ]
 
 
@@ -50,10 +63,13 @@ def skipped_by(finding: dict[str, Any], entry: dict[str, Any]) -> bool:
     )
 
 
-def test_checkov_finds_nothing_outside_the_skip_list(checkov_findings: list[dict[str, Any]]) -> None:
+def test_checkov_finds_nothing_outside_the_skip_list(
+    checkov_findings: list[dict[str, Any]],
+) -> None:
     unexpected = [
         f"{f['check_id']} {f['check_name']}: {f['resource']} ({f['file']})"
-        for f in checkov_findings if not any(skipped_by(f, entry) for entry in skips())
+        for f in checkov_findings
+        if not any(skipped_by(f, entry) for entry in skips())
     ]
     assert not unexpected, "\n".join(sorted(set(unexpected)))
 

@@ -19,14 +19,37 @@ UPSTREAM_GROUPS = {"velero.io", "cert-manager.io", "monitoring.coreos.com"}
 # The standard workflows: trigger -> the calls they make.
 STANDARD_WORKFLOWS = {
     "contract-activated": ("event", "contrat.contract.activated", ["intervention.GeneratePlan"]),
-    "contract-terminated": ("event", "contrat.contract.terminated", ["intervention.CancelFutureVisits"]),
-    "intervention-completed": ("event", "intervention.intervention.completed", ["facture.InvoiceIntervention"]),
+    "contract-terminated": (
+        "event",
+        "contrat.contract.terminated",
+        ["intervention.CancelFutureVisits"],
+    ),
+    "intervention-completed": (
+        "event",
+        "intervention.intervention.completed",
+        ["facture.InvoiceIntervention"],
+    ),
     "invoice-issued": ("event", "facture.invoice.issued", ["mailer.SendInvoiceEmail"]),
-    "appointment-scheduled": ("event", "intervention.visit.scheduled", ["mailer.SendAppointmentEmail"]),
-    "appointment-rescheduled": ("event", "intervention.visit.rescheduled", ["mailer.SendAppointmentEmail"]),
-    "renewal-notice-due": ("event", "contrat.contract.renewal_notice_due", [
-        "mailer.SendRenewalNotice", "contrat.MarkRenewalNoticeSent"]),
-    "daily-maintenance": ("cron", "0 6 * * *", ["intervention.MarkOverdueVisits", "facture.RunDunning"]),
+    "appointment-scheduled": (
+        "event",
+        "intervention.visit.scheduled",
+        ["mailer.SendAppointmentEmail"],
+    ),
+    "appointment-rescheduled": (
+        "event",
+        "intervention.visit.rescheduled",
+        ["mailer.SendAppointmentEmail"],
+    ),
+    "renewal-notice-due": (
+        "event",
+        "contrat.contract.renewal_notice_due",
+        ["mailer.SendRenewalNotice", "contrat.MarkRenewalNoticeSent"],
+    ),
+    "daily-maintenance": (
+        "cron",
+        "0 6 * * *",
+        ["intervention.MarkOverdueVisits", "facture.RunDunning"],
+    ),
     "monthly-billing": ("cron", "0 5 1 * *", ["facture.StartBillingRun"]),
 }
 
@@ -62,7 +85,9 @@ def strict(schema: Any, *, in_junctor: bool = False) -> Any:
     return result
 
 
-def validators_from(crds: list[dict[str, Any]]) -> dict[tuple[str, str], jsonschema.Draft4Validator]:
+def validators_from(
+    crds: list[dict[str, Any]],
+) -> dict[tuple[str, str], jsonschema.Draft4Validator]:
     """(apiVersion, kind) -> validator, for every served version of every CRD."""
     validators = {}
     for crd in crds:
@@ -71,7 +96,9 @@ def validators_from(crds: list[dict[str, Any]]) -> dict[tuple[str, str], jsonsch
         for version in crd["spec"]["versions"]:
             if version.get("served"):
                 schema = strict(version["schema"]["openAPIV3Schema"])
-                validators[(f"{group}/{version['name']}", kind)] = jsonschema.Draft4Validator(schema)
+                validators[(f"{group}/{version['name']}", kind)] = jsonschema.Draft4Validator(
+                    schema
+                )
     return validators
 
 
@@ -116,7 +143,9 @@ def test_the_workflow_crd_matches_the_design(rendered: dict[str, list[dict[str, 
     assert spec["names"]["kind"] == "Workflow" and spec["names"]["plural"] == "workflows"
     assert spec["names"]["shortNames"] == ["wf"]
     (version,) = spec["versions"]
-    assert version["name"] == "v1" and version["storage"] and version["subresources"] == {"status": {}}
+    assert (
+        version["name"] == "v1" and version["storage"] and version["subresources"] == {"status": {}}
+    )
     status = version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
     assert set(status) == {"observedGeneration", "accepted", "error", "version", "runs", "lastRun"}
     assert set(status["runs"]["properties"]) == {"total", "succeeded", "failed"}
@@ -125,7 +154,9 @@ def test_the_workflow_crd_matches_the_design(rendered: dict[str, list[dict[str, 
 
 @pytest.mark.parametrize("overlay", ["production", "staging", "kind"])
 def test_shipped_workflows_validate_against_the_crd(
-    rendered: dict[str, list[dict[str, Any]]], workflow_validator: jsonschema.Draft4Validator, overlay: str
+    rendered: dict[str, list[dict[str, Any]]],
+    workflow_validator: jsonschema.Draft4Validator,
+    overlay: str,
 ) -> None:
     workflows = {w["metadata"]["name"]: w for w in rendered[overlay] if w["kind"] == "Workflow"}
     assert set(workflows) == set(STANDARD_WORKFLOWS)
@@ -191,12 +222,27 @@ def test_args_are_free_form(workflow_validator: jsonschema.Draft4Validator) -> N
 
 @pytest.mark.parametrize(
     "change",
-    ["both event and cron", "neither event nor cron", "call is not service.Method",
-     "call to an unknown service", "no steps", "empty steps", "step without call",
-     "unknown field in a step", "unknown field in spec", "args not an object",
-     "zero retry attempts", "timeout as text", "bad cron", "bad event name", "enabled as text"],
+    [
+        "both event and cron",
+        "neither event nor cron",
+        "call is not service.Method",
+        "call to an unknown service",
+        "no steps",
+        "empty steps",
+        "step without call",
+        "unknown field in a step",
+        "unknown field in spec",
+        "args not an object",
+        "zero retry attempts",
+        "timeout as text",
+        "bad cron",
+        "bad event name",
+        "enabled as text",
+    ],
 )
-def test_a_broken_workflow_is_rejected(workflow_validator: jsonschema.Draft4Validator, change: str) -> None:
+def test_a_broken_workflow_is_rejected(
+    workflow_validator: jsonschema.Draft4Validator, change: str
+) -> None:
     assert errors_of(workflow_validator, break_workflow(change)), change
 
 
@@ -209,7 +255,11 @@ def test_every_custom_resource_has_a_schema(
     workflow_validator: jsonschema.Draft4Validator,
     overlay: str,
 ) -> None:
-    custom = {(o["apiVersion"], o["kind"]) for o in rendered[overlay] if group_of(o) in OWN_GROUPS | UPSTREAM_GROUPS}
+    custom = {
+        (o["apiVersion"], o["kind"])
+        for o in rendered[overlay]
+        if group_of(o) in OWN_GROUPS | UPSTREAM_GROUPS
+    }
     known = {("aquaerp.io/v1", "Workflow")}
     if SHARED_CRDS.is_dir():
         known |= set(load_upstream_validators())
@@ -238,7 +288,14 @@ def test_upstream_kinds_are_all_used(
     upstream_validators: dict[tuple[str, str], jsonschema.Draft4Validator],
 ) -> None:
     used = {o["kind"] for o in rendered["production"] if group_of(o) in UPSTREAM_GROUPS}
-    assert used == {"BackupStorageLocation", "Schedule", "ClusterIssuer", "PodMonitor", "ServiceMonitor", "PrometheusRule"}
+    assert used == {
+        "BackupStorageLocation",
+        "Schedule",
+        "ClusterIssuer",
+        "PodMonitor",
+        "ServiceMonitor",
+        "PrometheusRule",
+    }
 
 
 @pytest.mark.parametrize(
@@ -266,7 +323,9 @@ def test_upstream_validation_rejects_broken_resources(
     assert errors_of(validator, obj), kind
 
 
-def test_shipped_workflows_pass_the_workflow_service_validation(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_shipped_workflows_pass_the_workflow_service_validation(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     """The workflow service checks what the schema cannot: templates, conditions, and the args
     against the called method's request message. Steps calling a service whose API is not
     generated yet are left for when it is."""
@@ -279,7 +338,7 @@ def test_shipped_workflows_pass_the_workflow_service_validation(rendered: dict[s
         violations = validate(name, parse_spec(workflow["spec"]))
         for path, problem in violations.items():
             if path.startswith("steps["):
-                index = int(path[len("steps["):path.index("]")])
+                index = int(path[len("steps[") : path.index("]")])
                 service = workflow["spec"]["steps"][index]["call"].split(".")[0]
                 try:
                     catalog._service_module(service)

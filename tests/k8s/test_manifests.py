@@ -30,7 +30,9 @@ CALLS = {
 }
 
 
-def objects(rendered: dict[str, list[dict[str, Any]]], overlay: str, kind: str) -> list[dict[str, Any]]:
+def objects(
+    rendered: dict[str, list[dict[str, Any]]], overlay: str, kind: str
+) -> list[dict[str, Any]]:
     return [obj for obj in rendered[overlay] if obj["kind"] == kind]
 
 
@@ -85,19 +87,35 @@ def test_every_overlay_renders(rendered: dict[str, list[dict[str, Any]]]) -> Non
     for overlay in ["production", "staging"]:
         kinds = {obj["kind"] for obj in rendered[overlay]}
         assert {
-            "Namespace", "Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler",
-            "NetworkPolicy", "Ingress", "Workflow", "PodMonitor", "ServiceMonitor",
-            "PrometheusRule", "CronJob", "Schedule", "BackupStorageLocation", "ClusterIssuer",
+            "Namespace",
+            "Deployment",
+            "Service",
+            "PodDisruptionBudget",
+            "HorizontalPodAutoscaler",
+            "NetworkPolicy",
+            "Ingress",
+            "Workflow",
+            "PodMonitor",
+            "ServiceMonitor",
+            "PrometheusRule",
+            "CronJob",
+            "Schedule",
+            "BackupStorageLocation",
+            "ClusterIssuer",
         } <= kinds, f"{overlay} misses kinds"
 
 
 @pytest.mark.parametrize("overlay", [*OVERLAYS, "crds"])
-def test_core_objects_are_valid_kubernetes(rendered: dict[str, list[dict[str, Any]]], overlay: str) -> None:
+def test_core_objects_are_valid_kubernetes(
+    rendered: dict[str, list[dict[str, Any]]], overlay: str
+) -> None:
     errors = [error for obj in rendered[overlay] if is_core(obj) and (error := validate_core(obj))]
     assert not errors, "\n".join(errors)
 
 
-def test_strict_validation_rejects_unknown_fields(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_strict_validation_rejects_unknown_fields(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     deployment = copy.deepcopy(objects(rendered, "production", "Deployment")[0])
     assert validate_core(deployment) is None
     deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
@@ -119,7 +137,12 @@ def test_deployments_have_two_replicas_a_pdb_and_an_hpa(
     rendered: dict[str, list[dict[str, Any]]], overlay: str
 ) -> None:
     deployments = objects(rendered, overlay, "Deployment")
-    assert {d["metadata"]["name"] for d in deployments} >= {*GRPC_SERVICES, "gateway", "web", "workflow-operator"}
+    assert {d["metadata"]["name"] for d in deployments} >= {
+        *GRPC_SERVICES,
+        "gateway",
+        "web",
+        "workflow-operator",
+    }
     budgets = objects(rendered, overlay, "PodDisruptionBudget")
     autoscalers = objects(rendered, overlay, "HorizontalPodAutoscaler")
     for deployment in deployments:
@@ -189,7 +212,9 @@ def env_settings(template: PodTemplate, configmaps: dict[str, dict[str, str]]) -
 def test_prestop_and_drain_fit_in_the_termination_grace_period(
     rendered: dict[str, list[dict[str, Any]]], pod_templates: list[PodTemplate], overlay: str
 ) -> None:
-    configmaps = {c["metadata"]["name"]: c.get("data", {}) for c in objects(rendered, overlay, "ConfigMap")}
+    configmaps = {
+        c["metadata"]["name"]: c.get("data", {}) for c in objects(rendered, overlay, "ConfigMap")
+    }
     checked = []
     for template in pod_templates:
         if template.overlay != overlay or template.owner["kind"] != "Deployment":
@@ -216,7 +241,9 @@ def test_prestop_and_drain_fit_in_the_termination_grace_period(
     assert sorted(checked) == sorted([*GRPC_SERVICES, "gateway", "web"])
 
 
-def test_grpc_services_have_a_service_and_a_headless_service(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_grpc_services_have_a_service_and_a_headless_service(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     services = {s["metadata"]["name"]: s for s in objects(rendered, "production", "Service")}
     deployments = {d["metadata"]["name"]: d for d in objects(rendered, "production", "Deployment")}
     for name in GRPC_SERVICES:
@@ -225,11 +252,19 @@ def test_grpc_services_have_a_service_and_a_headless_service(rendered: dict[str,
             service = services[service_name]
             assert labels_match({"matchLabels": service["spec"]["selector"]}, labels), service_name
             assert service["spec"]["ports"] == [
-                {"name": "grpc", "port": 50051, "targetPort": "grpc", "protocol": "TCP",
-                 "appProtocol": "kubernetes.io/h2c"}
+                {
+                    "name": "grpc",
+                    "port": 50051,
+                    "targetPort": "grpc",
+                    "protocol": "TCP",
+                    "appProtocol": "kubernetes.io/h2c",
+                }
             ], service_name
         assert services[f"{name}-headless"]["spec"]["clusterIP"] == "None"
-        ports = {p["name"]: p["containerPort"] for p in deployments[name]["spec"]["template"]["spec"]["containers"][0]["ports"]}
+        ports = {
+            p["name"]: p["containerPort"]
+            for p in deployments[name]["spec"]["template"]["spec"]["containers"][0]["ports"]
+        }
         assert ports == {"grpc": 50051, "metrics": 9102}, name
 
 
@@ -241,25 +276,39 @@ def test_configuration_references_resolve_and_secrets_are_documented(
     for template in pod_templates:
         present = {
             (obj["kind"], obj["metadata"]["name"]): obj.get("data", {})
-            for obj in rendered[template.overlay] if obj["kind"] in ("ConfigMap", "Secret")
+            for obj in rendered[template.overlay]
+            if obj["kind"] in ("ConfigMap", "Secret")
         }
         for container in template.containers:
             for source in container.get("envFrom", []):
-                if "configMapRef" in source and ("ConfigMap", source["configMapRef"]["name"]) not in present:
-                    problems.append(f"{template.name}: no ConfigMap {source['configMapRef']['name']}")
+                if (
+                    "configMapRef" in source
+                    and ("ConfigMap", source["configMapRef"]["name"]) not in present
+                ):
+                    problems.append(
+                        f"{template.name}: no ConfigMap {source['configMapRef']['name']}"
+                    )
             for variable in container.get("env", []):
                 reference = variable.get("valueFrom", {})
                 if "configMapKeyRef" in reference:
                     ref = reference["configMapKeyRef"]
                     if ref["key"] not in present.get(("ConfigMap", ref["name"]), {}):
-                        problems.append(f"{template.name}: no ConfigMap key {ref['name']}/{ref['key']}")
+                        problems.append(
+                            f"{template.name}: no ConfigMap key {ref['name']}/{ref['key']}"
+                        )
                 if "secretKeyRef" in reference:
                     ref = reference["secretKeyRef"]
                     if ("Secret", ref["name"]) in present:
                         if ref["key"] not in present[("Secret", ref["name"])]:
-                            problems.append(f"{template.name}: no Secret key {ref['name']}/{ref['key']}")
-                    elif not re.search(rf"`{re.escape(ref['name'])}`[^\n]*`{re.escape(ref['key'])}`", documentation):
-                        problems.append(f"{template.name}: Secret {ref['name']} key {ref['key']} not in docs/deployment.md")
+                            problems.append(
+                                f"{template.name}: no Secret key {ref['name']}/{ref['key']}"
+                            )
+                    elif not re.search(
+                        rf"`{re.escape(ref['name'])}`[^\n]*`{re.escape(ref['key'])}`", documentation
+                    ):
+                        problems.append(
+                            f"{template.name}: Secret {ref['name']} key {ref['key']} not in docs/deployment.md"
+                        )
     assert not problems, "\n".join(sorted(set(problems)))
 
 
@@ -277,39 +326,52 @@ def test_every_namespace_denies_by_default_and_allows_dns(
     )
     namespaces = {obj["metadata"]["name"] for obj in objects(rendered, overlay, "Namespace")}
     namespaces |= {
-        obj["metadata"]["namespace"] for obj in rendered[overlay]
+        obj["metadata"]["namespace"]
+        for obj in rendered[overlay]
         if obj["kind"] in ("Deployment", "StatefulSet", "Job", "CronJob")
     }
     assert namespaces, overlay
     for namespace in namespaces:
         local = [p for p in policies if p["metadata"]["namespace"] == namespace]
         deny = [
-            p for p in local
-            if p["spec"]["podSelector"] == {} and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
-            and not p["spec"].get("ingress") and not p["spec"].get("egress")
+            p
+            for p in local
+            if p["spec"]["podSelector"] == {}
+            and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+            and not p["spec"].get("ingress")
+            and not p["spec"].get("egress")
         ]
         assert deny, f"{overlay}: namespace {namespace} has no default-deny policy"
         dns = [
-            p for p in local
+            p
+            for p in local
             if p["spec"]["podSelector"] == {}
             and any(
-                {(port["port"], port["protocol"]) for port in rule.get("ports", [])} >= {(53, "UDP"), (53, "TCP")}
-                and any(peer.get("podSelector", {}).get("matchLabels", {}).get("k8s-app") == "kube-dns" for peer in rule["to"])
+                {(port["port"], port["protocol"]) for port in rule.get("ports", [])}
+                >= {(53, "UDP"), (53, "TCP")}
+                and any(
+                    peer.get("podSelector", {}).get("matchLabels", {}).get("k8s-app") == "kube-dns"
+                    for peer in rule["to"]
+                )
                 for rule in p["spec"].get("egress", [])
             )
         ]
         assert dns, f"{overlay}: namespace {namespace} does not allow DNS"
 
 
-def allowed_calls(rendered: dict[str, list[dict[str, Any]]], overlay: str, port: int = 50051) -> set[tuple[str, str]]:
+def allowed_calls(
+    rendered: dict[str, list[dict[str, Any]]], overlay: str, port: int = 50051
+) -> set[tuple[str, str]]:
     """(caller, callee) pairs that both the caller's egress and the callee's ingress allow."""
     policies = [
-        p for p in objects(rendered, overlay, "NetworkPolicy")
+        p
+        for p in objects(rendered, overlay, "NetworkPolicy")
         if p["metadata"]["namespace"] == "aquaerp"
     ]
     workloads = {
         obj["metadata"]["name"]: template_labels(obj)
-        for obj in rendered[overlay] if obj["kind"] in ("Deployment", "StatefulSet", "CronJob", "Job")
+        for obj in rendered[overlay]
+        if obj["kind"] in ("Deployment", "StatefulSet", "CronJob", "Job")
     }
 
     def rule_allows(rule: dict[str, Any], peers_key: str, peer: str) -> bool:
@@ -317,7 +379,8 @@ def allowed_calls(rendered: dict[str, list[dict[str, Any]]], overlay: str, port:
         if ports and not any(p.get("port") == port for p in ports):
             return False
         return any(
-            "namespaceSelector" not in entry and "ipBlock" not in entry
+            "namespaceSelector" not in entry
+            and "ipBlock" not in entry
             and labels_match(entry.get("podSelector", {}), workloads[peer])
             for entry in rule.get(peers_key, [])
         )
@@ -332,7 +395,8 @@ def allowed_calls(rendered: dict[str, list[dict[str, Any]]], overlay: str, port:
 
     return {
         (caller, callee)
-        for caller in workloads for callee in workloads
+        for caller in workloads
+        for callee in workloads
         if allows("egress", caller, callee) and allows("ingress", callee, caller)
     }
 
@@ -345,15 +409,20 @@ def test_network_policies_allow_exactly_the_calls_between_services(
     assert allowed_calls(rendered, overlay) == expected
 
 
-def test_gateway_and_web_accept_only_ingress_nginx(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_gateway_and_web_accept_only_ingress_nginx(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     policies = {p["metadata"]["name"]: p for p in objects(rendered, "production", "NetworkPolicy")}
     for name, port in (("gateway", 8000), ("web", 8080)):
         (rule,) = policies[name]["spec"]["ingress"]
         assert rule["ports"] == [{"port": port, "protocol": "TCP"}]
         (peer,) = rule["from"]
-        assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+        assert peer["namespaceSelector"]["matchLabels"] == {
+            "kubernetes.io/metadata.name": "ingress-nginx"
+        }
     smtp = [
-        rule for rule in policies["mailer"]["spec"]["egress"]
+        rule
+        for rule in policies["mailer"]["spec"]["egress"]
         if any(p["port"] == 587 for p in rule.get("ports", []))
     ]
     assert smtp, "mailer cannot reach SMTP"
@@ -362,7 +431,9 @@ def test_gateway_and_web_accept_only_ingress_nginx(rendered: dict[str, list[dict
 # --- entry, images, backups ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("overlay", "host"), [("production", "aquaerp.cloud"), ("staging", "staging.aquaerp.cloud")])
+@pytest.mark.parametrize(
+    ("overlay", "host"), [("production", "aquaerp.cloud"), ("staging", "staging.aquaerp.cloud")]
+)
 def test_ingress_routes_api_to_gateway_and_the_rest_to_web(
     rendered: dict[str, list[dict[str, Any]]], overlay: str, host: str
 ) -> None:
@@ -381,7 +452,9 @@ def test_ingress_routes_api_to_gateway_and_the_rest_to_web(
 
 
 @pytest.mark.parametrize("overlay", DEPLOYABLE)
-def test_deployable_images_come_from_the_registry(pod_templates: list[PodTemplate], overlay: str) -> None:
+def test_deployable_images_come_from_the_registry(
+    pod_templates: list[PodTemplate], overlay: str
+) -> None:
     images = [c["image"] for t in pod_templates if t.overlay == overlay for c in t.containers]
     assert images
     for image in images:
@@ -389,15 +462,21 @@ def test_deployable_images_come_from_the_registry(pod_templates: list[PodTemplat
         assert not image.endswith(":latest") and ":" in image.rpartition("/")[2], image
 
 
-def test_velero_schedules_back_up_the_namespace_to_both_regions(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_velero_schedules_back_up_the_namespace_to_both_regions(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     for overlay in ("production", "staging"):
-        locations = {b["metadata"]["name"]: b for b in objects(rendered, overlay, "BackupStorageLocation")}
+        locations = {
+            b["metadata"]["name"]: b for b in objects(rendered, overlay, "BackupStorageLocation")
+        }
         assert {b["spec"]["config"]["region"] for b in locations.values()} == {"fra1", "ams3"}
         schedules = objects(rendered, overlay, "Schedule")
         assert {s["spec"]["template"]["storageLocation"] for s in schedules} == set(locations)
         for schedule in schedules:
             assert schedule["metadata"]["namespace"] == "velero"
-            assert schedule["metadata"]["name"].startswith("aquaerp-")  # matched by VeleroBackupTooOld
+            assert schedule["metadata"]["name"].startswith(
+                "aquaerp-"
+            )  # matched by VeleroBackupTooOld
             assert schedule["spec"]["useOwnerReferencesInBackup"] is False
             template = schedule["spec"]["template"]
             assert template["includedNamespaces"] == ["aquaerp"]
@@ -407,7 +486,9 @@ def test_velero_schedules_back_up_the_namespace_to_both_regions(rendered: dict[s
         assert prefixes == {overlay}
 
 
-def test_database_dump_runs_nightly_and_the_alert_watches_it(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_database_dump_runs_nightly_and_the_alert_watches_it(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     for overlay in ("production", "staging"):
         (cronjob,) = objects(rendered, overlay, "CronJob")
         assert cronjob["metadata"]["name"] == "aquaerp-db-backup"
@@ -418,13 +499,19 @@ def test_database_dump_runs_nightly_and_the_alert_watches_it(rendered: dict[str,
         (rules,) = objects(rendered, overlay, "PrometheusRule")
         expressions = [r.get("expr", "") for g in rules["spec"]["groups"] for r in g["rules"]]
         assert any('cronjob="aquaerp-db-backup"' in e and "26 * 3600" in e for e in expressions)
-        config = next(c for c in objects(rendered, overlay, "ConfigMap") if c["metadata"]["name"].startswith("db-backup-config"))
+        config = next(
+            c
+            for c in objects(rendered, overlay, "ConfigMap")
+            if c["metadata"]["name"].startswith("db-backup-config")
+        )
         assert config["data"]["BACKUP_PRIMARY"].startswith("fra1:")
         assert config["data"]["BACKUP_OFFSITE"].startswith("ams3:")
         assert config["data"]["BACKUP_PREFIX"] == overlay
 
 
-def test_migrations_job_migrates_every_service_before_the_gateway(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_migrations_job_migrates_every_service_before_the_gateway(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     for overlay in ("production/migrations", "staging/migrations", "kind/migrations"):
         (job,) = objects(rendered, overlay, "Job")
         spec = job["spec"]["template"]["spec"]
@@ -433,7 +520,9 @@ def test_migrations_job_migrates_every_service_before_the_gateway(rendered: dict
         assert steps[0][0] == "auth"
 
 
-def test_workflow_operator_rbac_is_least_privilege(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_workflow_operator_rbac_is_least_privilege(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     roles = objects(rendered, "production", "Role")
     assert not objects(rendered, "production", "ClusterRole")
     (role,) = roles
@@ -444,8 +533,14 @@ def test_workflow_operator_rbac_is_least_privilege(rendered: dict[str, list[dict
         (("",), ("events",)): {"create"},
     }
     (binding,) = objects(rendered, "production", "RoleBinding")
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "workflow-operator", "namespace": "aquaerp"}]
-    operator = next(d for d in objects(rendered, "production", "Deployment") if d["metadata"]["name"] == "workflow-operator")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "workflow-operator", "namespace": "aquaerp"}
+    ]
+    operator = next(
+        d
+        for d in objects(rendered, "production", "Deployment")
+        if d["metadata"]["name"] == "workflow-operator"
+    )
     args = operator["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--standalone" in args
 
@@ -457,7 +552,9 @@ def test_only_the_operator_mounts_a_service_account_token(pod_templates: list[Po
         assert mounted == is_operator, template.name
 
 
-def test_kind_overlay_is_the_only_one_with_inline_secrets(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_kind_overlay_is_the_only_one_with_inline_secrets(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     for overlay in OVERLAYS:
         secrets = objects(rendered, overlay, "Secret")
         if overlay.startswith("kind"):

@@ -11,24 +11,40 @@ import pytest
 from k8s_render import OVERLAYS, PodTemplate
 
 ALLOWED_VOLUME_TYPES = {
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-    "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 }
 SAFE_SYSCTLS = {
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
 }
 SELINUX_TYPES = {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 
-def restricted_violations(spec: dict[str, Any], annotations: dict[str, str] | None = None) -> list[str]:
+def restricted_violations(
+    spec: dict[str, Any], annotations: dict[str, str] | None = None
+) -> list[str]:
     """Every rule of the restricted profile that `spec` (a PodSpec) breaks."""
     found: list[str] = []
     pod = spec.get("securityContext", {})
     containers = [
-        *spec.get("initContainers", []), *spec.get("containers", []), *spec.get("ephemeralContainers", [])
+        *spec.get("initContainers", []),
+        *spec.get("containers", []),
+        *spec.get("ephemeralContainers", []),
     ]
 
     # baseline
@@ -54,7 +70,11 @@ def restricted_violations(spec: dict[str, Any], annotations: dict[str, str] | No
 
     def check_selinux_apparmor_seccomp(context: dict[str, Any], where: str) -> None:
         selinux = context.get("seLinuxOptions", {})
-        if selinux.get("type", "") not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
+        if (
+            selinux.get("type", "") not in SELINUX_TYPES
+            or selinux.get("user")
+            or selinux.get("role")
+        ):
             found.append(f"{where}: SELinux options")
         apparmor = context.get("appArmorProfile", {}).get("type")
         if apparmor not in (None, "RuntimeDefault", "Localhost"):
@@ -118,13 +138,16 @@ def test_every_pod_template_meets_the_restricted_profile(
     assert templates
     problems = [
         f"{t.name}: {problem}"
-        for t in templates for problem in restricted_violations(t.spec, template_annotations(t))
+        for t in templates
+        for problem in restricted_violations(t.spec, template_annotations(t))
     ]
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_container_is_hardened_and_bounded(pod_templates: list[PodTemplate], overlay: str) -> None:
+def test_every_container_is_hardened_and_bounded(
+    pod_templates: list[PodTemplate], overlay: str
+) -> None:
     problems = []
     for template in (t for t in pod_templates if t.overlay == overlay):
         for container in template.containers:
@@ -137,13 +160,17 @@ def test_every_container_is_hardened_and_bounded(pod_templates: list[PodTemplate
                     problems.append(f"{where}: no {field} request")
             if "memory" not in resources.get("limits", {}):
                 problems.append(f"{where}: no memory limit")
-            user = container.get("securityContext", {}).get("runAsUser", template.spec.get("securityContext", {}).get("runAsUser"))
+            user = container.get("securityContext", {}).get(
+                "runAsUser", template.spec.get("securityContext", {}).get("runAsUser")
+            )
             if user is None:
                 problems.append(f"{where}: no numeric user (the image's USER would decide)")
     assert not problems, "\n".join(problems)
 
 
-def test_namespaces_enforce_the_restricted_profile(rendered: dict[str, list[dict[str, Any]]]) -> None:
+def test_namespaces_enforce_the_restricted_profile(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
     for overlay in ("production", "staging", "kind"):
         (namespace,) = [o for o in rendered[overlay] if o["kind"] == "Namespace"]
         labels = namespace["metadata"]["labels"]
@@ -152,12 +179,21 @@ def test_namespaces_enforce_the_restricted_profile(rendered: dict[str, list[dict
 
 
 COMPLIANT: dict[str, Any] = {
-    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
-    "containers": [{
-        "name": "app",
-        "image": "app",
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
-    }],
+    "securityContext": {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "containers": [
+        {
+            "name": "app",
+            "image": "app",
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+            },
+        }
+    ],
     "volumes": [{"name": "tmp", "emptyDir": {}}],
 }
 
@@ -192,11 +228,17 @@ def broken(change: str) -> dict[str, Any]:
     elif change == "unsafe sysctl":
         spec["securityContext"]["sysctls"] = [{"name": "kernel.msgmax", "value": "1"}]
     elif change == "init container as root":
-        spec["initContainers"] = [{
-            "name": "init", "image": "app",
-            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                "runAsNonRoot": False},
-        }]
+        spec["initContainers"] = [
+            {
+                "name": "init",
+                "image": "app",
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"]},
+                    "runAsNonRoot": False,
+                },
+            }
+        ]
     return spec
 
 
@@ -206,9 +248,22 @@ def test_the_checker_accepts_a_compliant_pod() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["hostNetwork", "hostPath", "nfs volume", "privileged", "escalation allowed", "capabilities kept",
-     "capability added", "may run as root", "runs as uid 0", "no seccomp", "unconfined seccomp",
-     "hostPort", "unsafe sysctl", "init container as root"],
+    [
+        "hostNetwork",
+        "hostPath",
+        "nfs volume",
+        "privileged",
+        "escalation allowed",
+        "capabilities kept",
+        "capability added",
+        "may run as root",
+        "runs as uid 0",
+        "no seccomp",
+        "unconfined seccomp",
+        "hostPort",
+        "unsafe sysctl",
+        "init container as root",
+    ],
 )
 def test_the_checker_rejects_each_violation(change: str) -> None:
     assert restricted_violations(broken(change)), change

@@ -150,15 +150,24 @@ class AuthRepository:
             )
         )
 
-    async def session_is_live(self, session_id: uuid.UUID, now: datetime) -> bool:
-        found = await self.session.scalar(
-            select(sessions.c.id).where(
-                sessions.c.id == session_id,
-                sessions.c.revoked_at.is_(None),
-                sessions.c.expires_at > now,
+    async def user_in_live_session(
+        self, user_id: uuid.UUID, session_id: uuid.UUID | None, now: datetime
+    ) -> UserRow | None:
+        """The active user, provided the session (when given) is still open: one round trip."""
+        query = select(users).where(users.c.id == user_id, users.c.active)
+        if session_id is not None:
+            query = query.where(
+                select(sessions.c.id)
+                .where(
+                    sessions.c.id == session_id,
+                    sessions.c.user_id == user_id,
+                    sessions.c.revoked_at.is_(None),
+                    sessions.c.expires_at > now,
+                )
+                .exists()
             )
-        )
-        return found is not None
+        row = (await self.session.execute(query)).mappings().first()
+        return _user(row) if row else None
 
     async def insert_refresh_token(
         self, token_hash: str, session_id: uuid.UUID, expires_at: datetime

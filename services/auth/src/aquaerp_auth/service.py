@@ -352,15 +352,13 @@ class AuthService:
         principal = current_principal()
         if principal.is_service:
             raise FailedPrecondition("service accounts have no user profile")
+        session_id = uuid.UUID(principal.session_id) if principal.session_id else None
         async with self.database.unit_of_work() as session:
-            repo = AuthRepository(session)
-            user = await repo.user_by_id(uuid.UUID(principal.subject))
-            if user is None or not user.active:
-                raise Unauthenticated("account disabled")
-            if principal.session_id and not await repo.session_is_live(
-                uuid.UUID(principal.session_id), self.clock()
-            ):
-                raise Unauthenticated("session ended")
+            user = await AuthRepository(session).user_in_live_session(
+                uuid.UUID(principal.subject), session_id, self.clock()
+            )
+        if user is None:
+            raise Unauthenticated("session ended or account disabled")
         return user
 
     async def change_password(self, current_password: str, new_password: str) -> None:

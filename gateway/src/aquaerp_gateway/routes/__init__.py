@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import auth, system, users
+from ..config import GatewaySettings
+from . import auth, contrat, dev_mail, mailer, system, users, workflow
 
 API_PREFIX = "/api/v1"
 
 
-def api_routers() -> list[APIRouter]:
+def api_routers(settings: GatewaySettings | None = None) -> list[APIRouter]:
     """Routers mounted under /api/v1. Add a domain's router here."""
-    return [auth.router, users.router]
+    routers = [auth.router, users.router, workflow.router, contrat.router, mailer.router]
+    if settings is not None and settings.dev_routes:
+        routers.append(dev_mail.router)
+    return routers
 
 
 def root_routers() -> list[APIRouter]:

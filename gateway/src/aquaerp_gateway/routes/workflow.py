@@ -3,11 +3,10 @@ them, retries failed ones)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-
 from aquaerp.common.v1 import common_pb2
 from aquaerp.workflow.v1 import workflow_pb2, workflow_pb2_grpc
 from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..schemas import Page
 from ..schemas.workflow import (
@@ -15,8 +14,8 @@ from ..schemas.workflow import (
     Definition,
     DefinitionList,
     DefinitionStats,
-    DefinitionUpserted,
     DefinitionUpsertBody,
+    DefinitionUpserted,
     DefinitionValidateBody,
     Run,
     RunList,

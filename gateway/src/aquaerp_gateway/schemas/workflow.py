@@ -7,10 +7,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from aquaerp.workflow.v1 import workflow_pb2
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
-
-from aquaerp.workflow.v1 import workflow_pb2
 
 from . import Page, RequestBody
 

@@ -98,11 +98,12 @@ def test_xml_passes_the_xsd_and_the_en16931_rules(
     make_invoice: Callable[..., Document],
     make_credit_note: Callable[..., Document],
     private_buyer: Buyer,
-    en16931_rules: Rules,
+    request: pytest.FixtureRequest,
 ) -> None:
     xml = build_cii(_shapes(make_invoice, make_credit_note, private_buyer)[shape])
 
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    en16931_rules: Rules = request.getfixturevalue("en16931_rules")  # skips if absent
     assert _fatal(en16931_rules, xml) == []
 
 

@@ -53,7 +53,7 @@ def create_app(settings: GatewaySettings, *, database: Database | None = None) -
     app.state.auth_buckets = TokenBuckets(settings.auth_rate_burst, settings.auth_rate_per_second)
 
     install_handlers(app)
-    for router in api_routers():
+    for router in api_routers(settings):
         app.include_router(router, prefix=API_PREFIX)
     for router in root_routers():
         app.include_router(router)

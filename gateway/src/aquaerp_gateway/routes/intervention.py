@@ -4,6 +4,7 @@ reports, and the technicians' calendar feeds (public, token in the URL)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from aquaerp.common.v1 import common_pb2
 from aquaerp.intervention.v1 import intervention_pb2 as pb
@@ -61,7 +62,8 @@ router = APIRouter(tags=["intervention"])
 OFFICE = require(ADMIN, BUREAU)
 FIELD = require(ADMIN, BUREAU, TECHNICIEN)
 READERS = require(ADMIN, BUREAU, COMPTA, TECHNICIEN, CLIENT)
-ID = Path(max_length=64)
+# A path id; each use gets its own Path() (a shared one would keep the first alias).
+PathId = Annotated[str, Path(max_length=64)]
 
 
 def _stub(request: Request) -> intervention_pb2_grpc.InterventionServiceStub:
@@ -139,7 +141,7 @@ async def my_technician(request: Request) -> Technician:
     summary="Get a technician",
     dependencies=[Depends(FIELD)],
 )
-async def get_technician(request: Request, technician_id: str = ID) -> Technician:
+async def get_technician(request: Request, technician_id: PathId) -> Technician:
     return Technician.from_proto(
         await _stub(request).GetTechnician(pb.GetTechnicianRequest(id=technician_id))
     )
@@ -152,7 +154,7 @@ async def get_technician(request: Request, technician_id: str = ID) -> Technicia
     dependencies=[Depends(OFFICE)],
 )
 async def update_technician(
-    body: TechnicianUpdateBody, request: Request, technician_id: str = ID
+    body: TechnicianUpdateBody, request: Request, technician_id: PathId
 ) -> Technician:
     message = pb.UpdateTechnicianRequest(id=technician_id)
     if body.display_name is not None:
@@ -178,7 +180,7 @@ async def update_technician(
 )
 async def list_absences(
     request: Request,
-    technician_id: str = ID,
+    technician_id: PathId,
     from_date: date | None = None,
     to_date: date | None = None,
 ) -> list[Absence]:
@@ -197,7 +199,7 @@ async def list_absences(
     summary="Record an absence",
     dependencies=[Depends(OFFICE)],
 )
-async def add_absence(body: AbsenceBody, request: Request, technician_id: str = ID) -> Absence:
+async def add_absence(body: AbsenceBody, request: Request, technician_id: PathId) -> Absence:
     message = await _stub(request).AddAbsence(
         pb.AddAbsenceRequest(
             technician_id=technician_id,
@@ -215,7 +217,7 @@ async def add_absence(body: AbsenceBody, request: Request, technician_id: str = 
     summary="Delete an absence",
     dependencies=[Depends(OFFICE)],
 )
-async def remove_absence(request: Request, technician_id: str = ID, absence_id: str = ID) -> None:
+async def remove_absence(request: Request, technician_id: PathId, absence_id: PathId) -> None:
     await _stub(request).RemoveAbsence(
         pb.RemoveAbsenceRequest(technician_id=technician_id, absence_id=absence_id)
     )
@@ -229,7 +231,7 @@ async def remove_absence(request: Request, technician_id: str = ID, absence_id: 
 )
 async def technician_schedule(
     request: Request,
-    technician_id: str = ID,
+    technician_id: PathId,
     from_date: date | None = None,
     to_date: date | None = None,
 ) -> Schedule:
@@ -265,7 +267,7 @@ async def _schedule(
     summary="New calendar feed URL (the previous one stops working)",
     dependencies=[Depends(FIELD)],
 )
-async def rotate_calendar_token(request: Request, technician_id: str = ID) -> CalendarFeed:
+async def rotate_calendar_token(request: Request, technician_id: PathId) -> CalendarFeed:
     token = (
         await _stub(request).RotateCalendarToken(
             pb.RotateCalendarTokenRequest(technician_id=technician_id)
@@ -280,7 +282,7 @@ async def rotate_calendar_token(request: Request, technician_id: str = ID) -> Ca
     summary="Disable the calendar feed",
     dependencies=[Depends(FIELD)],
 )
-async def revoke_calendar_token(request: Request, technician_id: str = ID) -> None:
+async def revoke_calendar_token(request: Request, technician_id: PathId) -> None:
     await _stub(request).RevokeCalendarToken(
         pb.RevokeCalendarTokenRequest(technician_id=technician_id)
     )
@@ -335,7 +337,7 @@ async def calendar_feed(
     dependencies=[Depends(OFFICE)],
 )
 async def generate_plan(
-    body: GeneratePlanBody, request: Request, contract_id: str = ID
+    body: GeneratePlanBody, request: Request, contract_id: PathId
 ) -> GenerationResult:
     message = pb.GeneratePlanRequest(contract_id=contract_id, horizon_months=body.horizon_months)
     if body.from_date:
@@ -356,7 +358,7 @@ async def generate_plan(
     dependencies=[Depends(OFFICE)],
 )
 async def cancel_future_visits(
-    body: CancelFutureBody, request: Request, contract_id: str = ID
+    body: CancelFutureBody, request: Request, contract_id: PathId
 ) -> CancelledCount:
     message = pb.CancelFutureVisitsRequest(contract_id=contract_id, reason=body.reason)
     if body.from_date:
@@ -455,7 +457,7 @@ async def create_intervention(body: CorrectiveCreateBody, request: Request) -> I
     summary="A visit or intervention with its report",
     dependencies=[Depends(READERS)],
 )
-async def get_intervention(request: Request, intervention_id: str = ID) -> Intervention:
+async def get_intervention(request: Request, intervention_id: PathId) -> Intervention:
     return Intervention.from_proto(
         await _stub(request).GetIntervention(pb.GetInterventionRequest(id=intervention_id))
     )
@@ -468,7 +470,7 @@ async def get_intervention(request: Request, intervention_id: str = ID) -> Inter
     dependencies=[Depends(OFFICE)],
 )
 async def reschedule(
-    body: RescheduleBody, request: Request, intervention_id: str = ID
+    body: RescheduleBody, request: Request, intervention_id: PathId
 ) -> Intervention:
     message = pb.RescheduleInterventionRequest(
         id=intervention_id,
@@ -490,7 +492,7 @@ async def reschedule(
     summary="Cancel",
     dependencies=[Depends(OFFICE)],
 )
-async def cancel(body: CancelBody, request: Request, intervention_id: str = ID) -> Intervention:
+async def cancel(body: CancelBody, request: Request, intervention_id: PathId) -> Intervention:
     return Intervention.from_proto(
         await _stub(request).CancelIntervention(
             pb.CancelInterventionRequest(id=intervention_id, reason=body.reason)
@@ -504,7 +506,7 @@ async def cancel(body: CancelBody, request: Request, intervention_id: str = ID) 
     summary="Assign a technician at a start time (409 with `errors.reason` on a conflict)",
     dependencies=[Depends(OFFICE)],
 )
-async def assign(body: AssignBody, request: Request, intervention_id: str = ID) -> Intervention:
+async def assign(body: AssignBody, request: Request, intervention_id: PathId) -> Intervention:
     message = pb.AssignInterventionRequest(
         id=intervention_id,
         technician_id=body.technician_id,
@@ -520,7 +522,7 @@ async def assign(body: AssignBody, request: Request, intervention_id: str = ID) 
     summary="Remove the technician",
     dependencies=[Depends(OFFICE)],
 )
-async def unassign(request: Request, intervention_id: str = ID) -> Intervention:
+async def unassign(request: Request, intervention_id: PathId) -> Intervention:
     return Intervention.from_proto(
         await _stub(request).UnassignIntervention(
             pb.UnassignInterventionRequest(id=intervention_id)
@@ -535,7 +537,7 @@ async def unassign(request: Request, intervention_id: str = ID) -> Intervention:
     dependencies=[Depends(FIELD)],
 )
 async def start(
-    request: Request, intervention_id: str = ID, body: StartBody | None = None
+    request: Request, intervention_id: PathId, body: StartBody | None = None
 ) -> Intervention:
     message = pb.StartInterventionRequest(id=intervention_id)
     if body is not None and body.started_at:
@@ -549,9 +551,7 @@ async def start(
     summary="Save the report (measurements, actions, parts, time)",
     dependencies=[Depends(FIELD)],
 )
-async def save_report(
-    body: ReportBody, request: Request, intervention_id: str = ID
-) -> Intervention:
+async def save_report(body: ReportBody, request: Request, intervention_id: PathId) -> Intervention:
     message = pb.SaveReportRequest(
         id=intervention_id,
         measurements=body.measurements.to_proto(),
@@ -569,7 +569,7 @@ async def save_report(
     summary="Complete with signatures; stores the report PDF",
     dependencies=[Depends(FIELD)],
 )
-async def complete(body: CompleteBody, request: Request, intervention_id: str = ID) -> Intervention:
+async def complete(body: CompleteBody, request: Request, intervention_id: PathId) -> Intervention:
     message = pb.CompleteInterventionRequest(
         id=intervention_id,
         technician_signature=body.technician_signature.to_proto(),
@@ -590,7 +590,7 @@ async def complete(body: CompleteBody, request: Request, intervention_id: str = 
     responses={200: {"content": {"application/pdf": {}}}},
     dependencies=[Depends(READERS)],
 )
-async def report_pdf(request: Request, intervention_id: str = ID) -> Response:
+async def report_pdf(request: Request, intervention_id: PathId) -> Response:
     document = await _stub(request).GetReportPdf(pb.GetReportPdfRequest(id=intervention_id))
     return Response(
         document.pdf,

@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest_asyncio
-from icalendar import Calendar
-
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, service_account_settings
+from icalendar import Calendar
 
 from .conftest import GatewayFactory, RunningGateway, auth_header
 
@@ -69,7 +68,7 @@ async def ok(response: httpx.Response, status: int = 200) -> Any:
 async def active_contract(
     api: RunningGateway, office: dict[str, str], *, plans: bool = True
 ) -> tuple[str, str]:
-    """Customer, site and active contract with a daily maintenance plan; returns (contract, site)."""
+    """A customer, a site and an active contract with a daily plan; returns (contract, site)."""
     customer = await ok(
         await api.client.post(
             "/api/v1/customers",

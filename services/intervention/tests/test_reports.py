@@ -30,7 +30,7 @@ def signature(name: str, data: bytes | None = None) -> pb.Signature:
 async def started_visit(
     f: Field, day: date | None = None, **plan_changes: object
 ) -> tuple[pb.Intervention, Metadata]:
-    """A visit assigned to a new technician and started by them; returns it and their credentials."""
+    """A visit assigned to a new technician who started it; returns it and their credentials."""
     day = day or today() - timedelta(days=3)
     tech, credentials = await f.technician(hours=EVERY_DAY)
     visit = await f.generated_visit(day, **plan_changes)

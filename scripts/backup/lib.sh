@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by pg-backup.sh (the nightly CronJob) and restore-drill.sh. Source it, do not run it.
 #
 # PG_BIN: directory of pg_dump/pg_restore/psql matching the server's major version (or newer);
@@ -40,6 +41,8 @@ psql_query() {
 list_schemas() {
     local url=$1
     if [[ -n ${BACKUP_SCHEMAS:-} ]]; then
+        # Word splitting on purpose: a space-separated list.
+        # shellcheck disable=SC2086
         printf '%s\n' $BACKUP_SCHEMAS
         return
     fi

@@ -307,7 +307,8 @@ def test_configuration_references_resolve_and_secrets_are_documented(
                         rf"`{re.escape(ref['name'])}`[^\n]*`{re.escape(ref['key'])}`", documentation
                     ):
                         problems.append(
-                            f"{template.name}: Secret {ref['name']} key {ref['key']} not in docs/deployment.md"
+                            f"{template.name}: Secret {ref['name']} key {ref['key']}"
+                            " not in docs/deployment.md"
                         )
     assert not problems, "\n".join(sorted(set(problems)))
 
@@ -494,8 +495,8 @@ def test_database_dump_runs_nightly_and_the_alert_watches_it(
         assert cronjob["metadata"]["name"] == "aquaerp-db-backup"
         assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
         assert cronjob["spec"]["timeZone"] == "Europe/Paris"
-        minute, hour, *every_day = cronjob["spec"]["schedule"].split()
-        assert every_day == ["*", "*", "*"]
+        day_of_month, month, day_of_week = cronjob["spec"]["schedule"].split()[2:]
+        assert (day_of_month, month, day_of_week) == ("*", "*", "*")
         (rules,) = objects(rendered, overlay, "PrometheusRule")
         expressions = [r.get("expr", "") for g in rules["spec"]["groups"] for r in g["rules"]]
         assert any('cronjob="aquaerp-db-backup"' in e and "26 * 3600" in e for e in expressions)

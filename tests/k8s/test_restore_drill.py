@@ -14,10 +14,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from k8s_render import REPO
-
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.postgres import ensure_database, with_database
+from k8s_render import REPO
 
 DRILL = REPO / "scripts" / "backup" / "restore-drill.sh"
 SOURCE = "aquaerp_drill_source"
@@ -50,7 +49,9 @@ def client_bin_for(major: int) -> str:
     for directory in candidates:
         pg_dump = directory / "pg_dump"
         if pg_dump.exists():
-            version = subprocess.run([str(pg_dump), "--version"], capture_output=True, text=True).stdout
+            version = subprocess.run(
+                [str(pg_dump), "--version"], capture_output=True, text=True
+            ).stdout
             if re.search(rf"\b{major}\.\d+", version):
                 return str(directory)
     pytest.fail(f"no pg_dump {major} found (tried {[str(c) for c in candidates]})", pytrace=False)
@@ -61,13 +62,16 @@ async def table_contents(url: str, schemas: list[str]) -> dict[str, tuple[int, s
     connection = await asyncpg.connect(url)
     try:
         tables = await connection.fetch(
-            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY($1::text[])", schemas
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY($1::text[])",
+            schemas,
         )
         contents = {}
         for table in tables:
             name = f'"{table["schemaname"]}"."{table["tablename"]}"'
             row = await connection.fetchrow(
-                f"SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM {name} t"
+                "SELECT count(*) AS n,"
+                " md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h"
+                f" FROM {name} t"
             )
             contents[f"{table['schemaname']}.{table['tablename']}"] = (row["n"], row["h"])
         return contents
@@ -98,10 +102,12 @@ async def drill_source(postgres_server_url: str) -> str:
                 customer_id bigint NOT NULL REFERENCES drill.customer (id),
                 total_cents bigint NOT NULL, issued date NOT NULL, pdf bytea NOT NULL);
             INSERT INTO drill.customer (name, created, tags)
-                SELECT 'Piscine ' || g || ' — été', now() - g * interval '1 hour', jsonb_build_object('n', g)
+                SELECT 'Piscine ' || g || ' — été', now() - g * interval '1 hour',
+                       jsonb_build_object('n', g)
                 FROM generate_series(1, {SYNTHETIC_ROWS}) g;
             INSERT INTO drill.invoice (customer_id, total_cents, issued, pdf)
-                SELECT 1 + g % {SYNTHETIC_ROWS}, g * 1234, date '2026-01-01' + g % 300, decode(md5(g::text), 'hex')
+                SELECT 1 + g % {SYNTHETIC_ROWS}, g * 1234, date '2026-01-01' + g % 300,
+                       decode(md5(g::text), 'hex')
                 FROM generate_series(1, 2 * {SYNTHETIC_ROWS}) g;
             """
         )
@@ -112,10 +118,14 @@ async def drill_source(postgres_server_url: str) -> str:
 
 def run_drill(*args: str, pg_bin: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PG_BIN": pg_bin, "PYTHON": sys.executable, **env}
-    return subprocess.run(["bash", str(DRILL), *args], capture_output=True, text=True, env=environment, timeout=300)
+    return subprocess.run(
+        ["bash", str(DRILL), *args], capture_output=True, text=True, env=environment, timeout=300
+    )
 
 
-async def test_restore_drill_restores_every_row(drill_source: str, postgres_server_url: str) -> None:
+async def test_restore_drill_restores_every_row(
+    drill_source: str, postgres_server_url: str
+) -> None:
     pg_bin = client_bin_for(await server_major(drill_source))
     target = with_database(postgres_server_url, TARGET)
     result = run_drill("--source", drill_source, "--target", target, "--replace", pg_bin=pg_bin)
@@ -131,7 +141,10 @@ async def test_restore_drill_restores_every_row(drill_source: str, postgres_serv
     # Independently of the script: same tables, same rows, same contents.
     schemas = [line for line in (await _schemas(drill_source))]
     assert "drill" in schemas and "auth" in schemas
-    source, restored = await table_contents(drill_source, schemas), await table_contents(target, schemas)
+    source, restored = (
+        await table_contents(drill_source, schemas),
+        await table_contents(target, schemas),
+    )
     assert restored == source
     assert source["drill.invoice"][0] == 2 * SYNTHETIC_ROWS
 
@@ -140,19 +153,34 @@ async def _schemas(url: str) -> list[str]:
     connection = await asyncpg.connect(url)
     try:
         rows = await connection.fetch(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('information_schema', 'public')"
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
+            " AND nspname NOT IN ('information_schema', 'public')"
         )
         return sorted(row["nspname"] for row in rows)
     finally:
         await connection.close()
 
 
-async def test_a_damaged_dump_is_refused(drill_source: str, postgres_server_url: str, tmp_path: Path) -> None:
+async def test_a_damaged_dump_is_refused(
+    drill_source: str, postgres_server_url: str, tmp_path: Path
+) -> None:
     pg_bin = client_bin_for(await server_major(drill_source))
     target = with_database(postgres_server_url, TARGET)
     work = tmp_path / "dump"
-    assert run_drill("--source", drill_source, "--target", target, "--replace", "--work", str(work),
-                     "--drop-after", pg_bin=pg_bin).returncode == 0
+    assert (
+        run_drill(
+            "--source",
+            drill_source,
+            "--target",
+            target,
+            "--replace",
+            "--work",
+            str(work),
+            "--drop-after",
+            pg_bin=pg_bin,
+        ).returncode
+        == 0
+    )
     dump = work / "drill.dump"
     dump.write_bytes(dump.read_bytes()[:-100])
     result = run_drill("--from", str(work), "--target", target, "--replace", pg_bin=pg_bin)
@@ -160,35 +188,73 @@ async def test_a_damaged_dump_is_refused(drill_source: str, postgres_server_url:
     assert "FAILED" in result.stdout + result.stderr  # sha256sum --check
 
 
-async def test_a_restore_missing_rows_fails(drill_source: str, postgres_server_url: str, tmp_path: Path) -> None:
+async def test_a_restore_missing_rows_fails(
+    drill_source: str, postgres_server_url: str, tmp_path: Path
+) -> None:
     """The dump says 1 more invoice than the archive holds: the count check must catch it."""
     pg_bin = client_bin_for(await server_major(drill_source))
     target = with_database(postgres_server_url, TARGET)
     work = tmp_path / "dump"
-    assert run_drill("--source", drill_source, "--target", target, "--replace", "--work", str(work),
-                     "--drop-after", pg_bin=pg_bin).returncode == 0
+    assert (
+        run_drill(
+            "--source",
+            drill_source,
+            "--target",
+            target,
+            "--replace",
+            "--work",
+            str(work),
+            "--drop-after",
+            pg_bin=pg_bin,
+        ).returncode
+        == 0
+    )
     counts = work / "rowcounts.tsv"
     text = counts.read_text()
     line = f"drill.invoice\t{2 * SYNTHETIC_ROWS}\n"
     assert line in text
     counts.write_text(text.replace(line, f"drill.invoice\t{2 * SYNTHETIC_ROWS + 1}\n"))
-    subprocess.run("sha256sum -- *.dump rowcounts.tsv extensions.txt schemas.txt > SHA256SUMS",
-                   shell=True, cwd=work, check=True)
-    result = run_drill("--from", str(work), "--target", target, "--replace", "--drop-after", pg_bin=pg_bin)
+    subprocess.run(
+        "sha256sum -- *.dump rowcounts.tsv extensions.txt schemas.txt > SHA256SUMS",
+        shell=True,
+        cwd=work,
+        check=True,
+    )
+    result = run_drill(
+        "--from", str(work), "--target", target, "--replace", "--drop-after", pg_bin=pg_bin
+    )
     assert result.returncode == 1
     assert "ROW COUNTS DIFFER" in result.stderr
     assert f"drill.invoice\t{2 * SYNTHETIC_ROWS + 1}" in result.stderr
 
 
-async def test_a_failing_verification_fails_the_drill(drill_source: str, postgres_server_url: str) -> None:
+async def test_a_failing_verification_fails_the_drill(
+    drill_source: str, postgres_server_url: str
+) -> None:
     pg_bin = client_bin_for(await server_major(drill_source))
     target = with_database(postgres_server_url, TARGET)
-    passing = run_drill("--source", drill_source, "--target", target, "--replace", "--drop-after",
-                        pg_bin=pg_bin, VERIFY_COMMAND='test "$FACTURE_DATABASE_URL" = "' + target + '"')
+    passing = run_drill(
+        "--source",
+        drill_source,
+        "--target",
+        target,
+        "--replace",
+        "--drop-after",
+        pg_bin=pg_bin,
+        VERIFY_COMMAND='test "$FACTURE_DATABASE_URL" = "' + target + '"',
+    )
     assert passing.returncode == 0, passing.stderr
     assert "verification passed" in passing.stdout
-    failing = run_drill("--source", drill_source, "--target", target, "--replace", "--drop-after",
-                        pg_bin=pg_bin, VERIFY_COMMAND="echo chain broken at invoice 7 >&2; exit 3")
+    failing = run_drill(
+        "--source",
+        drill_source,
+        "--target",
+        target,
+        "--replace",
+        "--drop-after",
+        pg_bin=pg_bin,
+        VERIFY_COMMAND="echo chain broken at invoice 7 >&2; exit 3",
+    )
     assert failing.returncode == 3
     assert "chain broken" in failing.stderr
     assert "took" not in failing.stdout

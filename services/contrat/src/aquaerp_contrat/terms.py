@@ -107,10 +107,12 @@ def anniversaries_between(start: date, after: date, until: date) -> list[date]:
 
 def period_bounds(day: date, months: int) -> Range:
     """The calendar billing period of `months` months containing `day` (months, quarters from
-    January, half-years from January, years)."""
+    January, half-years from January, years). Plain arithmetic: called for every contract
+    and period of a billing run."""
     first_month = (day.month - 1) // months * months + 1
     start = date(day.year, first_month, 1)
-    return start, start + relativedelta(months=months) - ONE_DAY
+    after = first_month - 1 + months  # months since January of the month after the period
+    return start, date(day.year + after // 12, after % 12 + 1, 1) - ONE_DAY
 
 
 def due_date(invoice_date: date, days: int, end_of_month: bool) -> date:

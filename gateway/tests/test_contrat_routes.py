@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
-
 from aquaerp_contrat.app import SPEC
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness

@@ -10,9 +10,6 @@ from typing import Any
 
 import grpc
 import pytest_asyncio
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as pb
 from aquaerp.contrat.v1 import contrat_pb2_grpc
@@ -20,6 +17,8 @@ from aquaerp_contrat.app import SPEC
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, bearer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 # A valid SIREN (Luhn) and its French VAT number: key (12 + 3 x (SIREN mod 97)) mod 97.
 SIREN = "732829320"
@@ -167,7 +166,8 @@ class Contrat:
     async def events(self, aggregate_id: str) -> list[dict[str, Any]]:
         rows = await self.connection.execute(
             text(
-                "SELECT event_type, payload FROM contrat.outbox WHERE aggregate_id = :id ORDER BY sequence"
+                "SELECT event_type, payload FROM contrat.outbox"
+                " WHERE aggregate_id = :id ORDER BY sequence"
             ),
             {"id": aggregate_id},
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as pb
 from aquaerp_contrat.billing import prorated_amount
@@ -226,7 +225,9 @@ async def test_index_value_indexation(contrat: Contrat) -> None:
         metadata=office,
     )
     # factor 130 / 125 = 1.04: 100.00 -> 104.00; 33.33 -> 34.6632 -> 34.66
-    assert [l.price_history[-1].unit_price.amount_cents for l in indexed.lines] == [10400, 3466]
+    assert [
+        price_line.price_history[-1].unit_price.amount_cents for price_line in indexed.lines
+    ] == [10400, 3466]
     assert indexed.indexation.reference_index_value == "130.0000"
     assert indexed.indexation_history[0].previous_index_value == "125.0000"
 

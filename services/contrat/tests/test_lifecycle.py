@@ -7,11 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import grpc
-from sqlalchemy import text
-
 from aquaerp.contrat.v1 import contrat_pb2 as pb
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import rpc_error
+from sqlalchemy import text
 
 from .conftest import Contrat, as_date, business_input, contract_input, d, line
 
@@ -190,7 +189,7 @@ async def test_draft_cannot_be_suspended_or_terminated_but_can_be_edited_and_del
         ),
         metadata=office,
     )
-    assert [(l.product_code, l.unit_price.amount_cents) for l in updated.lines] == [
+    assert [(x.product_code, x.unit_price.amount_cents) for x in updated.lines] == [
         ("ENT-PISC", 5000),
         ("ANA", 2500),
     ]

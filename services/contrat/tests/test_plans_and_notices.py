@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import grpc
-
 from aquaerp.contrat.v1 import contrat_pb2 as pb
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import rpc_error

@@ -301,7 +301,8 @@ async def _seed_contract(
             site_id=str(site_id),
             label="Entretien piscine",
             description=(
-                "Nettoyage ligne d'eau et skimmers, contrôle filtration, analyse pH/chlore, ajustement."
+                "Nettoyage ligne d'eau et skimmers, contrôle filtration, "
+                "analyse pH/chlore, ajustement."
             ),
             rrule="FREQ=MONTHLY;BYDAY=1" + visit_day,
             seasons=[

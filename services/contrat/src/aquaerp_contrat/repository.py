@@ -931,7 +931,7 @@ class ContratRepository:
         sent = await self.session.scalar(
             select(contracts.c.renewal_notice_sent_at).where(contracts.c.id == contract_id)
         )
-        assert sent is not None
+        assert isinstance(sent, datetime)
         return sent
 
     # -- events ----------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def is_covered(day: date, ranges: list[Range]) -> bool:
 def next_term_end(end_date: date, months: int) -> date:
     """Last day of the next term: a term ending on 31 Dec 2026 renewed for 12 months ends on
     31 Dec 2027; one ending on 28 Feb 2026 ends on 28 Feb 2027."""
-    return end_date + ONE_DAY + relativedelta(months=months) - ONE_DAY
+    next_end: date = end_date + ONE_DAY + relativedelta(months=months) - ONE_DAY
+    return next_end
 
 
 def renewal_deadline(end_date: date, notice_period_days: int) -> date:
@@ -81,7 +82,8 @@ def notice_window(end_date: date, notice_period_days: int) -> NoticeWindow:
 
 def anniversary(start: date, years: int) -> date:
     """The `years`-th anniversary of `start` (29 February falls on 28 February)."""
-    return start + relativedelta(years=years)
+    day: date = start + relativedelta(years=years)
+    return day
 
 
 def anniversary_number(start: date, day: date) -> int | None:

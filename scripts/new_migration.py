@@ -16,7 +16,7 @@ from pathlib import Path
 from alembic import command
 from aquaerp_runtime.migrations import alembic_config, upgrade
 from aquaerp_runtime.postgres import ensure_database, start_embedded, with_database
-from aquaerp_runtime.service import discover_services
+from aquaerp_runtime.service import load_service
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("service")
     parser.add_argument("-m", "--message", required=True)
     options = parser.parse_args()
-    spec = discover_services()[options.service]
+    spec = load_service(options.service)
     assert spec.migrations is not None, f"{spec.name} has no migrations folder"
     server_url = (
         os.environ.get("AQUAERP_DATABASE_URL") or start_embedded(Path(".aquaerp/pgdata"))[1]

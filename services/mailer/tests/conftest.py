@@ -18,16 +18,20 @@ import grpc
 import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from aquaerp.intervention.v1 import intervention_pb2, intervention_pb2_grpc
 from aquaerp.mailer.v1 import mailer_pb2_grpc
 from aquaerp_mailer.app import SPEC
 from aquaerp_mailer.documents import GET_INVOICE_PDF, GetInvoicePdfRequest, InvoicePdf
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.service import RunningService
-from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, service_account_settings, truncate_schema
+from aquaerp_runtime.testing.plugin import (
+    AuthFixture,
+    ServiceHarness,
+    service_account_settings,
+    truncate_schema,
+)
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def free_port() -> int:
@@ -75,7 +79,9 @@ class SinkHandler:
                 return reply
         return None
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if reply := self._rule("rcpt", address):
             return reply
         envelope.rcpt_tos.append(address)
@@ -88,7 +94,12 @@ class SinkHandler:
         self.data_attempts.append((time.monotonic(), reply))
         if reply.startswith("250"):
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, time.monotonic())
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.original_content,
+                    time.monotonic(),
+                )
             )
         return reply
 
@@ -130,7 +141,9 @@ class SmtpSink:
         deadline = time.monotonic() + timeout
         while len(self.received) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{len(self.received)} of {count} messages arrived in {timeout}s")
+                raise AssertionError(
+                    f"{len(self.received)} of {count} messages arrived in {timeout}s"
+                )
             await asyncio.sleep(0.02)
         return self.received
 
@@ -216,14 +229,18 @@ class Mailer:
         async with self.engine.connect() as connection:
             return list((await connection.execute(text(sql), params)).mappings())
 
-    async def wait_status(self, email_id: str, status: str, timeout: float = 10.0) -> dict[str, Any]:
+    async def wait_status(
+        self, email_id: str, status: str, timeout: float = 10.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             rows = await self.fetch("SELECT * FROM mailer.messages WHERE id = :id", id=email_id)
             if rows and rows[0]["status"] == status:
                 return dict(rows[0])
             if time.monotonic() > deadline:
-                raise AssertionError(f"email {email_id} is {rows[0]['status'] if rows else 'missing'}, not {status}")
+                raise AssertionError(
+                    f"email {email_id} is {rows[0]['status'] if rows else 'missing'}, not {status}"
+                )
             await asyncio.sleep(0.05)
 
 
@@ -237,7 +254,8 @@ async def start_mailer(
     engine: AsyncEngine,
     document_peer: tuple[DocumentPeer, str],
 ) -> AsyncIterator[MailerFactory]:
-    """`await start_mailer(smtp_sink, **settings)`: the mailer on an emptied schema, sending to the sink."""
+    """`await start_mailer(smtp_sink, **settings)`: the mailer on an emptied schema, sending
+    to the sink."""
     channels: list[grpc.aio.Channel] = []
     await services.migrate(SPEC)
     await truncate_schema(engine, "mailer")
@@ -245,7 +263,11 @@ async def start_mailer(
     async def start(sink: SmtpSink, **overrides: Any) -> Mailer:
         running = await services.start(
             SPEC,
-            targets={"auth": auth_service.target, "facture": document_peer[1], "intervention": document_peer[1]},
+            targets={
+                "auth": auth_service.target,
+                "facture": document_peer[1],
+                "intervention": document_peer[1],
+            },
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
             smtp_starttls=False,

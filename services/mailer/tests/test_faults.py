@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from aquaerp_mailer.app import SPEC
 from aquaerp_mailer.models import messages
 from aquaerp_mailer.service import message_id_for
 from aquaerp_runtime.service import ServiceSpec
 from aquaerp_runtime.testing.plugin import truncate_schema
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import SmtpSink
 
@@ -38,7 +37,10 @@ async def enqueue(engine: AsyncEngine, count: int, prefix: str) -> None:
             "message_id_header": message_id_for(f"{prefix}-{n}", "aquaerp.local"),
             "template": "payment_reminder",
             "sender": "factures@aquaerp.local",
-            "recipients": {"to": [{"email": f"client{n}@example.fr", "name": f"Client {n}"}], "cc": []},
+            "recipients": {
+                "to": [{"email": f"client{n}@example.fr", "name": f"Client {n}"}],
+                "cc": [],
+            },
             "subject": f"Rappel : facture F-{n}",
             "html_body": f"<p>Facture F-{n}</p>",
             "text_body": f"Facture F-{n}\n",
@@ -51,7 +53,9 @@ async def enqueue(engine: AsyncEngine, count: int, prefix: str) -> None:
 
 async def status_counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as connection:
-        rows = await connection.execute(select(messages.c.status, func.count()).group_by(messages.c.status))
+        rows = await connection.execute(
+            select(messages.c.status, func.count()).group_by(messages.c.status)
+        )
         return dict(rows.all())  # type: ignore[arg-type]
 
 
@@ -66,7 +70,10 @@ class Sender:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "aquaerp_mailer"], env={**os.environ, **self.env}, stdout=log, stderr=log
+                [sys.executable, "-m", "aquaerp_mailer"],
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=log,
             )
 
     def kill(self) -> None:

@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-
 from aquaerp_mailer.calendar import Appointment, fold, invitation
 from aquaerp_mailer.config import CompanyBranding
 from aquaerp_mailer.formatting import date_fr, euros, time_fr
@@ -25,9 +24,16 @@ BRANDING = CompanyBranding(
 )
 CATALOG = TemplateCatalog(BRANDING)
 EXPECTED = {
-    "invoice_issued", "payment_reminder", "formal_notice", "appointment_notice", "appointment_change",
-    "intervention_report", "contract_renewal_notice", "password_reset", "mfa_enrolment",
-}  # fmt: skip
+    "invoice_issued",
+    "payment_reminder",
+    "formal_notice",
+    "appointment_notice",
+    "appointment_change",
+    "intervention_report",
+    "contract_renewal_notice",
+    "password_reset",
+    "mfa_enrolment",
+}
 # Variables a template uses only when given (`is defined`).
 OPTIONAL = {"appointment_change": {"previous_start", "reason"}}
 
@@ -74,7 +80,10 @@ def test_optional_variables_may_be_left_out() -> None:
 
 
 def test_html_is_escaped_and_text_is_not() -> None:
-    sample = {**CATALOG.info("intervention_report").sample, "summary": "pH < 7 & <script>alert(1)</script>"}
+    sample = {
+        **CATALOG.info("intervention_report").sample,
+        "summary": "pH < 7 & <script>alert(1)</script>",
+    }
     rendered = CATALOG.render("intervention_report", sample)
     assert "<script>" not in rendered.html
     assert "pH &lt; 7 &amp; &lt;script&gt;" in rendered.html
@@ -91,7 +100,9 @@ def test_unknown_template_and_reserved_variable() -> None:
 
 def test_a_fractional_amount_in_cents_is_refused() -> None:
     with pytest.raises(InvalidArgument):
-        CATALOG.render("invoice_issued", {**CATALOG.info("invoice_issued").sample, "amount_due_cents": 12.5})
+        CATALOG.render(
+            "invoice_issued", {**CATALOG.info("invoice_issued").sample, "amount_due_cents": 12.5}
+        )
 
 
 def test_invoice_email_shows_payment_details() -> None:
@@ -165,8 +176,10 @@ def test_invitation_is_rfc5545() -> None:
     assert "DTSTAMP:20270601T080000Z" in lines and "SEQUENCE:1" in lines
     assert "SUMMARY:Entretien\\; piscine\\, été" in lines
     assert f"DESCRIPTION:Ligne 1\\nLigne 2 {'é' * 80}" in lines
-    assert any(line.startswith("ORGANIZER;CN=\"Piscines Azur\":mailto:contact@") for line in lines)
-    assert any(line.endswith(":mailto:claire.dupont@example.fr") and "ATTENDEE" in line for line in lines)
+    assert any(line.startswith('ORGANIZER;CN="Piscines Azur":mailto:contact@') for line in lines)
+    assert any(
+        line.endswith(":mailto:claire.dupont@example.fr") and "ATTENDEE" in line for line in lines
+    )
 
 
 def test_fold_never_splits_a_character() -> None:

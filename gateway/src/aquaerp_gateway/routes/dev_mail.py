@@ -10,10 +10,9 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+from aquaerp_runtime.errors import FailedPrecondition, NotFound
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-
-from aquaerp_runtime.errors import FailedPrecondition, NotFound
 
 from ..schemas.mailer import MailboxAttachment, MailboxEntry, MailboxMessage
 
@@ -52,17 +51,17 @@ def _attachments(message: EmailMessage) -> list[tuple[MailboxAttachment, EmailMe
     return found
 
 
-def _entry(message_id: str, message: EmailMessage) -> dict[str, object]:
-    return {
-        "id": message_id,
-        "date": str(message.get("Date", "")),
-        "from_": str(message.get("From", "")),
-        "to": str(message.get("To", "")),
-        "cc": str(message.get("Cc", "")),
-        "subject": str(message.get("Subject", "")),
-        "message_id": str(message.get("Message-ID", "")),
-        "attachments": [info for info, _ in _attachments(message)],
-    }
+def _entry(message_id: str, message: EmailMessage) -> MailboxEntry:
+    return MailboxEntry(
+        id=message_id,
+        date=str(message.get("Date", "")),
+        from_=str(message.get("From", "")),
+        to=str(message.get("To", "")),
+        cc=str(message.get("Cc", "")),
+        subject=str(message.get("Subject", "")),
+        message_id=str(message.get("Message-ID", "")),
+        attachments=[info for info, _ in _attachments(message)],
+    )
 
 
 def _body(message: EmailMessage, subtype: str) -> str:
@@ -70,24 +69,40 @@ def _body(message: EmailMessage, subtype: str) -> str:
     return str(part.get_content()) if part is not None else ""
 
 
-@router.get("", response_model=list[MailboxEntry], summary="Messages in the development mailbox, newest first")
-def list_messages(request: Request, limit: int = Query(default=100, ge=1, le=1000)) -> list[MailboxEntry]:
+@router.get(
+    "",
+    response_model=list[MailboxEntry],
+    summary="Messages in the development mailbox, newest first",
+)
+def list_messages(
+    request: Request, limit: int = Query(default=100, ge=1, le=1000)
+) -> list[MailboxEntry]:
     directory = _mailbox(request)
     if not directory.is_dir():
         return []
     # The sink names files by arrival time, so names sort chronologically.
     paths = sorted(directory.glob("*.eml"), reverse=True)[:limit]
     parser = BytesParser(policy=policy.default)
-    return [MailboxEntry(**_entry(p.stem, parser.parsebytes(p.read_bytes()))) for p in paths]  # type: ignore[arg-type]
+    return [_entry(p.stem, parser.parsebytes(p.read_bytes())) for p in paths]
 
 
-@router.get("/{message_id}", response_model=MailboxMessage, summary="One message: headers, text and HTML")
+@router.get(
+    "/{message_id}", response_model=MailboxMessage, summary="One message: headers, text and HTML"
+)
 def get_message(message_id: str, request: Request) -> MailboxMessage:
     message = _load(request, message_id)
-    return MailboxMessage(**_entry(message_id, message), text=_body(message, "plain"), html=_body(message, "html"))  # type: ignore[arg-type]
+    return MailboxMessage(
+        **_entry(message_id, message).model_dump(),
+        text=_body(message, "plain"),
+        html=_body(message, "html"),
+    )  # type: ignore[arg-type]
 
 
-@router.get("/{message_id}/html", response_class=HTMLResponse, summary="The HTML part, for viewing in a browser")
+@router.get(
+    "/{message_id}/html",
+    response_class=HTMLResponse,
+    summary="The HTML part, for viewing in a browser",
+)
 def view_html(message_id: str, request: Request) -> HTMLResponse:
     html = _body(_load(request, message_id), "html")
     if not html:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from google.protobuf.struct_pb2 import Struct
-
 from aquaerp.common.v1 import common_pb2
 from aquaerp.mailer.v1 import mailer_pb2, mailer_pb2_grpc
 from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA
+from fastapi import APIRouter, Depends, Query, Request
+from google.protobuf.struct_pb2 import Struct
 
 from ..schemas import Page
 from ..schemas.mailer import (
@@ -51,9 +50,15 @@ def _key(given: str | None, request: Request) -> str:
     return given or request.headers.get("idempotency-key") or f"rest:{uuid.uuid4()}"
 
 
-@router.post("/emails", response_model=Email, status_code=202, summary="Queue an email from a template")
+@router.post(
+    "/emails", response_model=Email, status_code=202, summary="Queue an email from a template"
+)
 async def send_email(body: SendEmailBody, request: Request) -> Email:
-    document = mailer_pb2.DocumentRef(type=body.document.type, id=body.document.id) if body.document else None
+    document = (
+        mailer_pb2.DocumentRef(type=body.document.type, id=body.document.id)
+        if body.document
+        else None
+    )
     email = await _mailer(request).SendEmail(
         mailer_pb2.SendEmailRequest(
             template=body.template,
@@ -68,7 +73,12 @@ async def send_email(body: SendEmailBody, request: Request) -> Email:
     return Email.from_proto(email)
 
 
-@router.post("/emails/invoice", response_model=Email, status_code=202, summary="Send an issued invoice with its PDF")
+@router.post(
+    "/emails/invoice",
+    response_model=Email,
+    status_code=202,
+    summary="Send an issued invoice with its PDF",
+)
 async def send_invoice_email(body: SendInvoiceEmailBody, request: Request) -> Email:
     email = await _mailer(request).SendInvoiceEmail(
         mailer_pb2.SendInvoiceEmailRequest(
@@ -82,7 +92,12 @@ async def send_invoice_email(body: SendInvoiceEmailBody, request: Request) -> Em
     return Email.from_proto(email)
 
 
-@router.post("/emails/dunning", response_model=Email, status_code=202, summary="Send a payment reminder or formal notice")
+@router.post(
+    "/emails/dunning",
+    response_model=Email,
+    status_code=202,
+    summary="Send a payment reminder or formal notice",
+)
 async def send_dunning_email(body: SendDunningEmailBody, request: Request) -> Email:
     email = await _mailer(request).SendDunningEmail(
         mailer_pb2.SendDunningEmailRequest(
@@ -98,7 +113,9 @@ async def send_dunning_email(body: SendDunningEmailBody, request: Request) -> Em
     return Email.from_proto(email)
 
 
-@router.get("/emails", response_model=EmailList, summary="List emails, e.g. all emails of an invoice")
+@router.get(
+    "/emails", response_model=EmailList, summary="List emails, e.g. all emails of an invoice"
+)
 async def list_emails(
     request: Request,
     document_type: str = Query(default="", max_length=32),
@@ -122,21 +139,36 @@ async def list_emails(
 
 @router.get("/emails/{email_id}", response_model=Email, summary="An email and its delivery status")
 async def get_email(email_id: str, request: Request) -> Email:
-    return Email.from_proto(await _mailer(request).GetEmail(mailer_pb2.GetEmailRequest(id=email_id)))
+    return Email.from_proto(
+        await _mailer(request).GetEmail(mailer_pb2.GetEmailRequest(id=email_id))
+    )
 
 
 @router.post("/emails/{email_id}/retry", response_model=Email, summary="Queue a failed email again")
 async def retry_email(email_id: str, request: Request) -> Email:
-    return Email.from_proto(await _mailer(request).RetryEmail(mailer_pb2.RetryEmailRequest(id=email_id)))
+    return Email.from_proto(
+        await _mailer(request).RetryEmail(mailer_pb2.RetryEmailRequest(id=email_id))
+    )
 
 
 @router.get("/email-templates", response_model=list[EmailTemplate], summary="The email templates")
 async def list_templates(request: Request) -> list[EmailTemplate]:
     response = await _mailer(request).ListTemplates(mailer_pb2.ListTemplatesRequest())
-    return [EmailTemplate(name=t.name, description=t.description, variables=list(t.variables)) for t in response.templates]
+    return [
+        EmailTemplate(name=t.name, description=t.description, variables=list(t.variables))
+        for t in response.templates
+    ]
 
 
-@router.get("/email-templates/{name}/preview", response_model=RenderedEmail, summary="A template rendered with sample data")
+@router.get(
+    "/email-templates/{name}/preview",
+    response_model=RenderedEmail,
+    summary="A template rendered with sample data",
+)
 async def preview_template(name: str, request: Request) -> RenderedEmail:
-    rendered = await _mailer(request).PreviewTemplate(mailer_pb2.PreviewTemplateRequest(template=name))
-    return RenderedEmail(template=rendered.template, subject=rendered.subject, html=rendered.html, text=rendered.text)
+    rendered = await _mailer(request).PreviewTemplate(
+        mailer_pb2.PreviewTemplateRequest(template=name)
+    )
+    return RenderedEmail(
+        template=rendered.template, subject=rendered.subject, html=rendered.html, text=rendered.text
+    )

@@ -7,9 +7,8 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-
 from aquaerp.mailer.v1 import mailer_pb2
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from . import Page, RequestBody
 
@@ -23,11 +22,11 @@ STATUS_TO_PROTO: dict[str, int] = {
 }
 PROTO_TO_STATUS = {v: k for k, v in STATUS_TO_PROTO.items()}
 AttachmentKind = Literal["invoice_pdf", "report_pdf"]
-KIND_TO_PROTO: dict[str, int] = {
+KIND_TO_PROTO: dict[str, Any] = {
     "invoice_pdf": mailer_pb2.ATTACHMENT_KIND_INVOICE_PDF,
     "report_pdf": mailer_pb2.ATTACHMENT_KIND_REPORT_PDF,
 }
-PROTO_TO_KIND = {v: k for k, v in KIND_TO_PROTO.items()}
+PROTO_TO_KIND: dict[int, Any] = {v: k for k, v in KIND_TO_PROTO.items()}
 DunningLevel = Literal["reminder", "formal_notice"]
 DUNNING_TO_PROTO: dict[str, int] = {
     "reminder": mailer_pb2.DUNNING_LEVEL_REMINDER,
@@ -83,7 +82,9 @@ class AttachmentBody(RequestBody):
             return mailer_pb2.Attachment(
                 file_name=self.file_name,
                 content_type=self.content_type,
-                reference=mailer_pb2.AttachmentReference(kind=KIND_TO_PROTO[self.reference.kind], id=self.reference.id),
+                reference=mailer_pb2.AttachmentReference(
+                    kind=KIND_TO_PROTO[self.reference.kind], id=self.reference.id
+                ),
             )
         return mailer_pb2.Attachment(
             file_name=self.file_name,
@@ -165,7 +166,9 @@ class Email(BaseModel):
             id=email.id,
             template=email.template,
             status=PROTO_TO_STATUS[email.status],  # type: ignore[arg-type]
-            document=Document(type=email.document.type, id=email.document.id) if email.document.type else None,
+            document=Document(type=email.document.type, id=email.document.id)
+            if email.document.type
+            else None,
             to=[Recipient(email=r.email, name=r.name) for r in email.to],
             cc=[Recipient(email=r.email, name=r.name) for r in email.cc],
             subject=email.subject,
@@ -180,7 +183,9 @@ class Email(BaseModel):
                     file_name=a.file_name,
                     content_type=a.content_type,
                     size=a.size,
-                    reference=AttachmentReferenceBody(kind=PROTO_TO_KIND[a.reference.kind], id=a.reference.id)  # type: ignore[arg-type]
+                    reference=AttachmentReferenceBody(
+                        kind=PROTO_TO_KIND[a.reference.kind], id=a.reference.id
+                    )
                     if a.HasField("reference")
                     else None,
                 )

@@ -24,13 +24,17 @@ async def setup(ctx: ServiceContext) -> None:
     worker = DeliveryWorker(
         ctx.database,
         settings,
-        GrpcDocumentSource(ctx.channel("facture"), ctx.channel("intervention"), timeout=settings.call_timeout),
+        GrpcDocumentSource(
+            ctx.channel("facture"), ctx.channel("intervention"), timeout=settings.call_timeout
+        ),
     )
     service = MailerService(
         ctx.database, settings, TemplateCatalog(settings.company), on_queued=worker.notify
     )
     ctx.publish_outbox(outbox)
-    ctx.add_servicer(mailer_pb2_grpc.add_MailerServiceServicer_to_server, MailerServicer(service), SERVICE_NAME)
+    ctx.add_servicer(
+        mailer_pb2_grpc.add_MailerServiceServicer_to_server, MailerServicer(service), SERVICE_NAME
+    )
     if settings.worker_enabled:
         ctx.add_background(worker.run)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.settings import ServiceSettings
 from pydantic import BaseModel
 from pydantic_settings import SettingsConfigDict
-
-from aquaerp_runtime.settings import ServiceSettings
 
 
 class CompanyBranding(BaseModel):
@@ -26,7 +25,9 @@ class CompanyBranding(BaseModel):
 
 
 class MailerSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MAILER_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MAILER_", env_nested_delimiter="__", extra="ignore"
+    )
 
     company: CompanyBranding = CompanyBranding()
 

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from prometheus_client import Counter
-
 from aquaerp_runtime.db import Database
+from prometheus_client import Counter
 
 from .config import MailerSettings
 from .mime import Envelope, Part, compose
@@ -34,9 +33,7 @@ from .smtp import SmtpConnection, SmtpFailure
 
 log = logging.getLogger(__name__)
 
-DELIVERIES = Counter(
-    "aquaerp_mailer_deliveries_total", "Delivery attempts by outcome", ["outcome"]
-)
+DELIVERIES = Counter("aquaerp_mailer_deliveries_total", "Delivery attempts by outcome", ["outcome"])
 # An idle connection is closed after this many seconds (providers drop them anyway).
 IDLE_CONNECTION_SECONDS = 5.0
 
@@ -80,7 +77,7 @@ class ConnectionTrouble(Exception):
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with jitter: base * 2^(attempt-1), capped, times a factor in [0.5, 1]."""
-    return min(cap, base * 2 ** max(0, attempt - 1)) * (0.5 + rng.random() / 2)
+    return float(min(cap, base * 2 ** max(0, attempt - 1)) * (0.5 + rng.random() / 2))
 
 
 class DeliveryWorker:
@@ -105,7 +102,9 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Runs until cancelled: one claim-and-send loop per SMTP connection."""
-        await asyncio.gather(*(self._connection_loop() for _ in range(max(1, self.settings.smtp_connections))))
+        await asyncio.gather(
+            *(self._connection_loop() for _ in range(max(1, self.settings.smtp_connections)))
+        )
 
     async def _connection_loop(self) -> None:
         connection = SmtpConnection(self.settings)
@@ -120,7 +119,10 @@ class DeliveryWorker:
                     await asyncio.sleep(self.settings.poll_interval)
                     continue
                 if batch is None:
-                    if connection.connected and time.monotonic() - last_used > IDLE_CONNECTION_SECONDS:
+                    if (
+                        connection.connected
+                        and time.monotonic() - last_used > IDLE_CONNECTION_SECONDS
+                    ):
                         await connection.close()
                     await self._idle()
                     continue
@@ -171,7 +173,9 @@ class DeliveryWorker:
             )
         # Leave time for the slowest send to finish before the lease ends.
         send_before = time.monotonic() + s.lease_seconds - 2 * s.smtp_timeout
-        return Batch(lease_token, [Claimed(m, attachments[m.id]) for m in messages], blobs, send_before)
+        return Batch(
+            lease_token, [Claimed(m, attachments[m.id]) for m in messages], blobs, send_before
+        )
 
     async def deliver(self, connection: SmtpConnection, batch: Batch) -> None:
         """Sends a claimed batch in order. Raises ConnectionTrouble (after giving the rest of
@@ -201,13 +205,19 @@ class DeliveryWorker:
         if len(content) > self.settings.max_message_bytes:
             await self._failed(message, token, 0, "", f"message too large ({len(content)} bytes)")
             return
-        recipients = [r["email"] for r in message.recipients["to"] + message.recipients.get("cc", [])]
+        recipients = [
+            r["email"] for r in message.recipients["to"] + message.recipients.get("cc", [])
+        ]
         try:
-            refused = await self._envelope_on_live_connection(connection, message.sender, recipients)
+            refused = await self._envelope_on_live_connection(
+                connection, message.sender, recipients
+            )
             async with self.gate:
                 code, response = await connection.data(content)
                 if refused:
-                    response += " (refused: " + "; ".join(f"{r}: {t}" for r, t in refused.items()) + ")"
+                    response += (
+                        " (refused: " + "; ".join(f"{r}: {t}" for r, t in refused.items()) + ")"
+                    )
                 await self._sent(message, token, code, response)
         except SmtpFailure as failure:
             if failure.temporary:
@@ -236,11 +246,19 @@ class DeliveryWorker:
         parts = []
         for attachment in item.attachments:
             if attachment.blob_sha256:
-                parts.append(Part(attachment.file_name, attachment.content_type, blobs[attachment.blob_sha256]))
+                parts.append(
+                    Part(
+                        attachment.file_name, attachment.content_type, blobs[attachment.blob_sha256]
+                    )
+                )
             else:
                 document = await self.documents.fetch(attachment.source, attachment.reference)
                 parts.append(
-                    Part(attachment.file_name or document.file_name, attachment.content_type, document.content)
+                    Part(
+                        attachment.file_name or document.file_name,
+                        attachment.content_type,
+                        document.content,
+                    )
                 )
         return parts
 
@@ -262,22 +280,34 @@ class DeliveryWorker:
     # -- recording outcomes (one unit of work each) ------------------------------------------
     async def _sent(self, message: MessageRow, token: uuid.UUID, code: int, response: str) -> None:
         async with self.database.unit_of_work() as session:
-            recorded = await MailerRepository(session).mark_sent(message, token, code, response)
+            recorded = await MailerRepository(session).mark_sent(message.id, token, code, response)
         DELIVERIES.labels("sent").inc()
         if not recorded:
             log.warning("email %s was sent after its lease ended", message.id)
 
-    async def _retrying(self, message: MessageRow, token: uuid.UUID, code: int, response: str, error: str) -> None:
+    async def _retrying(
+        self, message: MessageRow, token: uuid.UUID, code: int, response: str, error: str
+    ) -> None:
         if message.attempts >= self.settings.max_attempts:
-            await self._failed(message, token, code, response, f"gave up after {message.attempts} attempts: {error}")
+            await self._failed(
+                message,
+                token,
+                code,
+                response,
+                f"gave up after {message.attempts} attempts: {error}",
+            )
             return
         delay = self._backoff(message.attempts)
         async with self.database.unit_of_work() as session:
-            await MailerRepository(session).mark_retrying(message, token, delay, code, response, error)
+            await MailerRepository(session).mark_retrying(
+                message, token, delay, code, response, error
+            )
         DELIVERIES.labels("retrying").inc()
         log.info("email %s: %s; retry in %.1fs", message.id, error, delay)
 
-    async def _failed(self, message: MessageRow, token: uuid.UUID, code: int, response: str, error: str) -> None:
+    async def _failed(
+        self, message: MessageRow, token: uuid.UUID, code: int, response: str, error: str
+    ) -> None:
         async with self.database.unit_of_work() as session:
             await MailerRepository(session).mark_failed(message, token, code, response, error)
         DELIVERIES.labels("failed").inc()

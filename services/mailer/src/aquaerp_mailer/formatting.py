@@ -56,24 +56,24 @@ def _as_datetime(value: object) -> datetime:
 
 
 def date_fr(value: object) -> str:
-    """"2027-01-15" -> "15 janvier 2027"."""
+    """ "2027-01-15" -> "15 janvier 2027"."""
     day = _as_date(value)
     first = "1er" if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def date_long_fr(value: object) -> str:
-    """"2027-01-15" -> "vendredi 15 janvier 2027"."""
+    """ "2027-01-15" -> "vendredi 15 janvier 2027"."""
     return f"{WEEKDAYS[_as_date(value).weekday()]} {date_fr(value)}"
 
 
 def date_short_fr(value: object) -> str:
-    """"2027-01-15" -> "15/01/2027"."""
+    """ "2027-01-15" -> "15/01/2027"."""
     return _as_date(value).strftime("%d/%m/%Y")
 
 
 def time_fr(value: object) -> str:
-    """"2027-01-15T08:30:00Z" -> "9 h 30" (Paris time)."""
+    """ "2027-01-15T08:30:00Z" -> "9 h 30" (Paris time)."""
     moment = _as_datetime(value)
     return f"{moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
 

@@ -6,9 +6,10 @@
         text/html; charset=utf-8    (quoted-printable)
       attachments                   (base64)
 
-Headers are folded and RFC 2047-encoded by the standard library's email.header. Bodies are encoded with binascii, which is C code: the standard library's generator
-takes about 4.5 ms for a message with a 100 KB attachment on the development machine, this
-about a tenth of that, and sending speed is what the delivery worker is measured on.
+Headers are folded and RFC 2047-encoded by the standard library's email.header; bodies are
+encoded with binascii (C code). For a message with a 100 KB attachment the standard library's
+generator took about 4.5 ms on the development machine, this about 0.7 ms; the delivery worker
+builds every message it sends.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def compose(envelope: Envelope) -> bytes:
             if part.file_name.isascii()
             else f"Content-Type: {content_type}".encode(),
             CRLF,
-            f"Content-Disposition: attachment; {_disposition_file_name(part.file_name)}".encode() + CRLF,
+            f"Content-Disposition: attachment; {_disposition_file_name(part.file_name)}".encode()
+            + CRLF,
             b"Content-Transfer-Encoding: base64" + CRLF,
             CRLF,
             _base64(part.content),

@@ -3,6 +3,7 @@ senders with FOR UPDATE SKIP LOCKED and a lease."""
 
 from __future__ import annotations
 
+from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -21,8 +22,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-
-from aquaerp_runtime.outbox import outbox_table
 
 metadata = MetaData(schema="mailer")
 

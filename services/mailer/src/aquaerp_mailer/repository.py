@@ -8,16 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aquaerp_runtime.outbox import record_event
 from sqlalchemy import case, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aquaerp_runtime.outbox import record_event
-
 from .models import CLAIMABLE, attachments, blobs, messages, outbox, rate_buckets
 
 EMAIL_FAILED = "mailer.email.failed"
-EMAIL_SENT = "mailer.email.sent"
 
 
 @dataclass(frozen=True)
@@ -74,24 +72,34 @@ class MailerRepository:
     async def insert_message(self, values: dict[str, Any]) -> MessageRow | None:
         """Returns None when a message with the same idempotency key exists."""
         row = (
-            await self.session.execute(
-                pg_insert(messages)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(*_MESSAGE_COLUMNS)
+            (
+                await self.session.execute(
+                    pg_insert(messages)
+                    .values(**values)
+                    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                    .returning(*_MESSAGE_COLUMNS)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _message(row) if row else None
 
     async def message_by_key(self, idempotency_key: str) -> MessageRow | None:
         row = (
-            await self.session.execute(
-                select(*_MESSAGE_COLUMNS).where(messages.c.idempotency_key == idempotency_key)
+            (
+                await self.session.execute(
+                    select(*_MESSAGE_COLUMNS).where(messages.c.idempotency_key == idempotency_key)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _message(row) if row else None
 
-    async def message_by_id(self, message_id: uuid.UUID, *, for_update: bool = False) -> MessageRow | None:
+    async def message_by_id(
+        self, message_id: uuid.UUID, *, for_update: bool = False
+    ) -> MessageRow | None:
         query = select(*_MESSAGE_COLUMNS).where(messages.c.id == message_id)
         if for_update:
             query = query.with_for_update()
@@ -109,7 +117,9 @@ class MailerRepository:
         if rows:
             await self.session.execute(insert(attachments), list(rows))
 
-    async def attachments_of(self, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[AttachmentRow]]:
+    async def attachments_of(
+        self, message_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, list[AttachmentRow]]:
         ids = list(message_ids)
         result: dict[uuid.UUID, list[AttachmentRow]] = {i: [] for i in ids}
         if not ids:
@@ -134,7 +144,9 @@ class MailerRepository:
         )
         return {sha: bytes(content) for sha, content in rows}
 
-    async def count_messages_of(self, document_type: str, document_id: str, templates: Sequence[str]) -> int:
+    async def count_messages_of(
+        self, document_type: str, document_id: str, templates: Sequence[str]
+    ) -> int:
         return int(
             await self.session.scalar(
                 select(func.count()).where(
@@ -173,16 +185,24 @@ class MailerRepository:
 
     async def requeue(self, message_id: uuid.UUID) -> MessageRow:
         row = (
-            await self.session.execute(
-                update(messages)
-                .where(messages.c.id == message_id)
-                .values(
-                    status="queued", attempts=0, due_at=func.now(), lease_token=None,
-                    failed_at=None, last_error="",
+            (
+                await self.session.execute(
+                    update(messages)
+                    .where(messages.c.id == message_id)
+                    .values(
+                        status="queued",
+                        attempts=0,
+                        due_at=func.now(),
+                        lease_token=None,
+                        failed_at=None,
+                        last_error="",
+                    )
+                    .returning(*_MESSAGE_COLUMNS)
                 )
-                .returning(*_MESSAGE_COLUMNS)
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
         return _message(row)
 
     # -- delivery ---------------------------------------------------------------------------
@@ -197,9 +217,9 @@ class MailerRepository:
         available = (
             await self.session.execute(
                 text(
-                    "UPDATE mailer.rate_buckets SET tokens = LEAST(:burst, tokens + :rate * "
-                    "EXTRACT(EPOCH FROM clock_timestamp() - updated_at)), updated_at = clock_timestamp() "
-                    "WHERE provider = :provider RETURNING tokens"
+                    "UPDATE mailer.rate_buckets SET tokens = LEAST(:burst, tokens + :rate *"
+                    " EXTRACT(EPOCH FROM clock_timestamp() - updated_at)),"
+                    " updated_at = clock_timestamp() WHERE provider = :provider RETURNING tokens"
                 ),
                 {"provider": provider, "rate": rate, "burst": float(burst)},
             )
@@ -221,9 +241,12 @@ class MailerRepository:
                 .values(tokens=rate_buckets.c.tokens + unused)
             )
 
-    async def claim(self, limit: int, lease_seconds: float, lease_token: uuid.UUID) -> list[MessageRow]:
+    async def claim(
+        self, limit: int, lease_seconds: float, lease_token: uuid.UUID
+    ) -> list[MessageRow]:
         """Claims due messages (and ones whose sender's lease ran out) for this sender: status
-        `sending`, due_at = lease end, one more attempt. Rows locked by another claim are skipped."""
+        `sending`, due_at = lease end, one more attempt. Rows locked by another claim are
+        skipped."""
         due = (
             select(messages.c.id)
             .where(messages.c.status.in_(CLAIMABLE), messages.c.due_at <= func.now())
@@ -233,22 +256,29 @@ class MailerRepository:
             .cte("due")
         )
         rows = (
-            await self.session.execute(
-                update(messages)
-                .where(messages.c.id == due.c.id)
-                .values(
-                    status="sending",
-                    attempts=messages.c.attempts + 1,
-                    due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, float(lease_seconds)),
-                    lease_token=lease_token,
-                    last_attempt_at=func.now(),
+            (
+                await self.session.execute(
+                    update(messages)
+                    .where(messages.c.id == due.c.id)
+                    .values(
+                        status="sending",
+                        attempts=messages.c.attempts + 1,
+                        due_at=func.now()
+                        + func.make_interval(0, 0, 0, 0, 0, 0, float(lease_seconds)),
+                        lease_token=lease_token,
+                        last_attempt_at=func.now(),
+                    )
+                    .returning(*_MESSAGE_COLUMNS)
                 )
-                .returning(*_MESSAGE_COLUMNS)
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
         return sorted((_message(r) for r in rows), key=lambda m: m.created_at)
 
-    async def release(self, message_ids: Sequence[uuid.UUID], lease_token: uuid.UUID, delay: float) -> None:
+    async def release(
+        self, message_ids: Sequence[uuid.UUID], lease_token: uuid.UUID, delay: float
+    ) -> None:
         """Gives claimed messages back unattempted (their attempt is not counted)."""
         if message_ids:
             await self.session.execute(
@@ -262,28 +292,38 @@ class MailerRepository:
                 )
             )
 
-    async def mark_sent(self, message: MessageRow, lease_token: uuid.UUID, code: int, response: str) -> bool:
-        """Records the SMTP acceptance. Committed without waiting for the WAL flush: only a
-        crash of the database server itself could lose it (and resend the message)."""
-        await self.session.execute(text("SET LOCAL synchronous_commit = off"))
+    async def mark_sent(
+        self, message_id: uuid.UUID, lease_token: uuid.UUID, code: int, response: str
+    ) -> bool:
+        """Records the SMTP acceptance in one statement (this sits between two messages' DATA
+        exchanges). Its commit does not wait for the WAL flush (set_config in RETURNING): a
+        crash of the database server itself could lose it and resend the message, a crash of
+        this process cannot."""
         updated = (
             await self.session.execute(
                 update(messages)
-                .where(messages.c.id == message.id, messages.c.lease_token == lease_token)
+                .where(messages.c.id == message_id, messages.c.lease_token == lease_token)
                 .values(
-                    status="sent", sent_at=func.now(), lease_token=None, last_smtp_code=code,
-                    last_smtp_response=response, last_error="",
+                    status="sent",
+                    sent_at=func.now(),
+                    lease_token=None,
+                    last_smtp_code=code,
+                    last_smtp_response=response,
+                    last_error="",
                 )
-                .returning(messages.c.sent_at)
+                .returning(messages.c.id, func.set_config("synchronous_commit", "off", True))
             )
-        ).scalar_one_or_none()
-        if updated is None:
-            return False
-        await self._event(EMAIL_SENT, message, {"sent_at": updated.isoformat(), "smtp_response": response})
-        return True
+        ).first()
+        return updated is not None
 
     async def mark_retrying(
-        self, message: MessageRow, lease_token: uuid.UUID, delay: float, code: int, response: str, error: str
+        self,
+        message: MessageRow,
+        lease_token: uuid.UUID,
+        delay: float,
+        code: int,
+        response: str,
+        error: str,
     ) -> None:
         await self.session.execute(
             update(messages)
@@ -291,7 +331,10 @@ class MailerRepository:
             .values(
                 status="failed_retrying",
                 due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, float(delay)),
-                lease_token=None, last_smtp_code=code, last_smtp_response=response, last_error=error,
+                lease_token=None,
+                last_smtp_code=code,
+                last_smtp_response=response,
+                last_error=error,
             )
         )
 
@@ -303,8 +346,12 @@ class MailerRepository:
                 update(messages)
                 .where(messages.c.id == message.id, messages.c.lease_token == lease_token)
                 .values(
-                    status="failed_permanent", failed_at=func.now(), lease_token=None,
-                    last_smtp_code=code, last_smtp_response=response, last_error=error,
+                    status="failed_permanent",
+                    failed_at=func.now(),
+                    lease_token=None,
+                    last_smtp_code=code,
+                    last_smtp_response=response,
+                    last_error=error,
                 )
                 .returning(messages.c.failed_at)
             )

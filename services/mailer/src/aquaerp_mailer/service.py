@@ -12,14 +12,13 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
-from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, require_roles
+from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, current_principal, require_roles
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from email_validator import EmailNotValidError, validate_email
 
 from .calendar import Appointment, invitation
 from .config import MailerSettings
@@ -107,7 +106,7 @@ def _recipient(recipient: Recipient, field_name: str) -> dict[str, str]:
 
 
 def _file_name(name: str, field_name: str) -> str:
-    if not name or len(name) > 255 or any(c in name for c in "/\\\r\n\"") or name in (".", ".."):
+    if not name or len(name) > 255 or any(c in name for c in '/\\\r\n"') or name in (".", ".."):
         raise InvalidArgument(
             f"{field_name}: invalid file name {name!r}", fields={field_name: "invalid file name"}
         )
@@ -163,27 +162,46 @@ class MailerService:
         return await self._queue(request)
 
     async def send_invoice(
-        self, invoice_id: str, recipient: Recipient, cc: Sequence[Recipient],
-        variables: dict[str, Any], idempotency_key: str,
+        self,
+        invoice_id: str,
+        recipient: Recipient,
+        cc: Sequence[Recipient],
+        variables: dict[str, Any],
+        idempotency_key: str,
     ) -> Email:
         require_roles(*OFFICE_ROLES)
         invoice_id = self._document_id(invoice_id, "invoice_id")
         return await self._queue(
             EmailRequest(
-                template="invoice_issued", to=[recipient], cc=cc, variables=variables,
-                attachments=[AttachmentInput("", "application/pdf", source=INVOICE_PDF, reference=invoice_id)],
-                document_type="invoice", document_id=invoice_id, idempotency_key=idempotency_key,
+                template="invoice_issued",
+                to=[recipient],
+                cc=cc,
+                variables=variables,
+                attachments=[
+                    AttachmentInput("", "application/pdf", source=INVOICE_PDF, reference=invoice_id)
+                ],
+                document_type="invoice",
+                document_id=invoice_id,
+                idempotency_key=idempotency_key,
             )
         )
 
     async def send_dunning(
-        self, invoice_id: str, level: str, recipient: Recipient, cc: Sequence[Recipient],
-        variables: dict[str, Any], attach_invoice: bool, idempotency_key: str,
+        self,
+        invoice_id: str,
+        level: str,
+        recipient: Recipient,
+        cc: Sequence[Recipient],
+        variables: dict[str, Any],
+        attach_invoice: bool,
+        idempotency_key: str,
     ) -> Email:
         require_roles(*OFFICE_ROLES)
         invoice_id = self._document_id(invoice_id, "invoice_id")
         if level not in DUNNING_TEMPLATES:
-            raise InvalidArgument("level: choose reminder or formal_notice", fields={"level": "required"})
+            raise InvalidArgument(
+                "level: choose reminder or formal_notice", fields={"level": "required"}
+            )
         attachments = (
             [AttachmentInput("", "application/pdf", source=INVOICE_PDF, reference=invoice_id)]
             if attach_invoice
@@ -191,15 +209,27 @@ class MailerService:
         )
         return await self._queue(
             EmailRequest(
-                template=DUNNING_TEMPLATES[level], to=[recipient], cc=cc, variables=variables,
-                attachments=attachments, document_type="invoice", document_id=invoice_id,
+                template=DUNNING_TEMPLATES[level],
+                to=[recipient],
+                cc=cc,
+                variables=variables,
+                attachments=attachments,
+                document_type="invoice",
+                document_id=invoice_id,
                 idempotency_key=idempotency_key,
             )
         )
 
     async def send_appointment(
-        self, intervention_id: str, kind: str, recipient: Recipient, start: datetime | None,
-        end: datetime | None, location: str, variables: dict[str, Any], idempotency_key: str,
+        self,
+        intervention_id: str,
+        kind: str,
+        recipient: Recipient,
+        start: datetime | None,
+        end: datetime | None,
+        location: str,
+        variables: dict[str, Any],
+        idempotency_key: str,
     ) -> Email:
         require_roles(*OFFICE_ROLES)
         intervention_id = self._document_id(intervention_id, "intervention_id")
@@ -207,9 +237,13 @@ class MailerService:
         if template is None:
             raise InvalidArgument("kind: choose notice or change", fields={"kind": "required"})
         if start is None or end is None:
-            raise InvalidArgument("start_time and end_time are required", fields={"start_time": "required"})
+            raise InvalidArgument(
+                "start_time and end_time are required", fields={"start_time": "required"}
+            )
         if end <= start:
-            raise InvalidArgument("end_time must be after start_time", fields={"end_time": "before start"})
+            raise InvalidArgument(
+                "end_time must be after start_time", fields={"end_time": "before start"}
+            )
         location = " ".join(location.split())
         if not location:
             raise InvalidArgument("location is required", fields={"location": "required"})
@@ -223,7 +257,9 @@ class MailerService:
 
         async def calendar(repo: MailerRepository, rendered: RenderedEmail) -> AttachmentInput:
             # Each appointment email of the intervention supersedes the previous invitation.
-            sequence = await repo.count_messages_of("intervention", intervention_id, APPOINTMENT_TEMPLATES)
+            sequence = await repo.count_messages_of(
+                "intervention", intervention_id, APPOINTMENT_TEMPLATES
+            )
             company = self.settings.company
             content = invitation(
                 Appointment(
@@ -231,7 +267,7 @@ class MailerService:
                     sequence=sequence,
                     start=start,
                     end=end,
-                    summary=f"{variables.get('visit_type', 'Visite')} – {company.name}",
+                    summary=f"{variables.get('visit_type', 'Visite')} \u2013 {company.name}",
                     location=location,
                     description=rendered.text,
                     organizer_name=company.name,
@@ -241,41 +277,64 @@ class MailerService:
                     stamp=self.clock(),
                 )
             )
-            return AttachmentInput("rendez-vous.ics", "text/calendar; method=REQUEST", content=content)
+            return AttachmentInput(
+                "rendez-vous.ics", "text/calendar; method=REQUEST", content=content
+            )
 
         return await self._queue(
             EmailRequest(
-                template=template, to=[recipient], variables=variables,
-                document_type="intervention", document_id=intervention_id,
+                template=template,
+                to=[recipient],
+                variables=variables,
+                document_type="intervention",
+                document_id=intervention_id,
                 idempotency_key=idempotency_key,
             ),
             extra_attachment=calendar,
         )
 
     async def send_report(
-        self, intervention_id: str, recipient: Recipient, cc: Sequence[Recipient],
-        variables: dict[str, Any], idempotency_key: str,
+        self,
+        intervention_id: str,
+        recipient: Recipient,
+        cc: Sequence[Recipient],
+        variables: dict[str, Any],
+        idempotency_key: str,
     ) -> Email:
         require_roles(*OFFICE_ROLES)
         intervention_id = self._document_id(intervention_id, "intervention_id")
         return await self._queue(
             EmailRequest(
-                template="intervention_report", to=[recipient], cc=cc, variables=variables,
-                attachments=[AttachmentInput("", "application/pdf", source=REPORT_PDF, reference=intervention_id)],
-                document_type="intervention", document_id=intervention_id,
+                template="intervention_report",
+                to=[recipient],
+                cc=cc,
+                variables=variables,
+                attachments=[
+                    AttachmentInput(
+                        "", "application/pdf", source=REPORT_PDF, reference=intervention_id
+                    )
+                ],
+                document_type="intervention",
+                document_id=intervention_id,
                 idempotency_key=idempotency_key,
             )
         )
 
     async def send_renewal_notice(
-        self, contract_id: str, recipient: Recipient, refusal_deadline: date | None,
-        renewal_date: date | None, variables: dict[str, Any], idempotency_key: str,
+        self,
+        contract_id: str,
+        recipient: Recipient,
+        refusal_deadline: date | None,
+        renewal_date: date | None,
+        variables: dict[str, Any],
+        idempotency_key: str,
     ) -> Email:
         require_roles(*OFFICE_ROLES)
         contract_id = self._document_id(contract_id, "contract_id")
         if refusal_deadline is None or renewal_date is None:
             raise InvalidArgument(
-                "refusal_deadline and renewal_date are required", fields={"refusal_deadline": "required"}
+                "refusal_deadline and renewal_date are required",
+                fields={"refusal_deadline": "required"},
             )
         today = self.clock().astimezone(PARIS).date()
         if refusal_deadline < today:
@@ -284,11 +343,13 @@ class MailerService:
             )
         if refusal_deadline > renewal_date:
             raise InvalidArgument(
-                "refusal_deadline must not be after renewal_date", fields={"refusal_deadline": "after renewal"}
+                "refusal_deadline must not be after renewal_date",
+                fields={"refusal_deadline": "after renewal"},
             )
         if refusal_deadline > _add_months(today, RENEWAL_NOTICE_EARLIEST_MONTHS):
             raise FailedPrecondition(
-                "too early: the L215-1 notice is sent at most three months before the refusal deadline"
+                "too early: the L215-1 notice is sent at most three months before the "
+                "refusal deadline"
             )
         variables = {
             **variables,
@@ -297,22 +358,37 @@ class MailerService:
         }
         return await self._queue(
             EmailRequest(
-                template="contract_renewal_notice", to=[recipient], variables=variables,
-                document_type="contract", document_id=contract_id, idempotency_key=idempotency_key,
+                template="contract_renewal_notice",
+                to=[recipient],
+                variables=variables,
+                document_type="contract",
+                document_id=contract_id,
+                idempotency_key=idempotency_key,
             )
         )
 
     async def send_user_email(
-        self, user_id: str, kind: str, recipient: Recipient, variables: dict[str, Any], idempotency_key: str
+        self,
+        user_id: str,
+        kind: str,
+        recipient: Recipient,
+        variables: dict[str, Any],
+        idempotency_key: str,
     ) -> Email:
         require_roles(ADMIN)
         user_id = self._document_id(user_id, "user_id")
         if kind not in USER_TEMPLATES:
-            raise InvalidArgument("kind: choose password_reset or mfa_enrolment", fields={"kind": "required"})
+            raise InvalidArgument(
+                "kind: choose password_reset or mfa_enrolment", fields={"kind": "required"}
+            )
         return await self._queue(
             EmailRequest(
-                template=USER_TEMPLATES[kind], to=[recipient], variables=variables,
-                document_type="user", document_id=user_id, idempotency_key=idempotency_key,
+                template=USER_TEMPLATES[kind],
+                to=[recipient],
+                variables=variables,
+                document_type="user",
+                document_id=user_id,
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -327,13 +403,14 @@ class MailerService:
                 raise NotFound("email not found")
             return Email(message, (await repo.attachments_of([message.id]))[message.id])
 
-    async def list(
+    async def list_emails(
         self, document_type: str, document_id: str, status: str, page_size: int, page_token: str
     ) -> EmailPage:
         require_roles(*OFFICE_ROLES)
         if bool(document_type) != bool(document_id):
             raise InvalidArgument(
-                "document needs both type and id", fields={"document": "type and id are both required"}
+                "document needs both type and id",
+                fields={"document": "type and id are both required"},
             )
         if status and status not in STATUSES:
             raise InvalidArgument("unknown status", fields={"status": "unknown"})
@@ -342,8 +419,11 @@ class MailerService:
         async with self.database.unit_of_work() as session:
             repo = MailerRepository(session)
             rows = await repo.list_messages(
-                document_type=document_type, document_id=document_id, status=status or None,
-                before=before, limit=size + 1,
+                document_type=document_type,
+                document_id=document_id,
+                status=status or None,
+                before=before,
+                limit=size + 1,
             )
             page, more = rows[:size], len(rows) > size
             attachments = await repo.attachments_of(m.id for m in page)
@@ -361,7 +441,9 @@ class MailerService:
             if message is None:
                 raise NotFound("email not found")
             if message.status not in ("failed_permanent", "failed_retrying"):
-                raise FailedPrecondition(f"only a failed email can be retried (this one is {message.status})")
+                raise FailedPrecondition(
+                    f"only a failed email can be retried (this one is {message.status})"
+                )
             message = await repo.requeue(message.id)
             email = Email(message, (await repo.attachments_of([message.id]))[message.id])
         self.on_queued()
@@ -392,7 +474,10 @@ class MailerService:
         async with self.database.unit_of_work() as session:
             existing = await MailerRepository(session).message_by_key(key)
             if existing is not None:
-                return Email(existing, (await MailerRepository(session).attachments_of([existing.id]))[existing.id])
+                return Email(
+                    existing,
+                    (await MailerRepository(session).attachments_of([existing.id]))[existing.id],
+                )
 
         recipients = self._recipients(request)
         document_type, document_id = self._document(request)
@@ -459,7 +544,9 @@ class MailerService:
         if not request.document_type and not request.document_id:
             return "", ""
         if not DOCUMENT_TYPE.match(request.document_type):
-            raise InvalidArgument("document.type: lower-case word", fields={"document.type": "invalid"})
+            raise InvalidArgument(
+                "document.type: lower-case word", fields={"document.type": "invalid"}
+            )
         return request.document_type, self._document_id(request.document_id, "document.id")
 
     def _attachments(self, inputs: Sequence[AttachmentInput]) -> list[AttachmentInput]:
@@ -469,28 +556,40 @@ class MailerService:
             where = f"attachments[{index}]"
             if attachment.source == INLINE:
                 if attachment.content is None:
-                    raise InvalidArgument(f"{where}: content or reference required", fields={where: "empty"})
+                    raise InvalidArgument(
+                        f"{where}: content or reference required", fields={where: "empty"}
+                    )
                 content_type = attachment.content_type.strip().lower()
                 if not CONTENT_TYPE.match(content_type):
                     raise InvalidArgument(
-                        f"{where}.content_type: invalid MIME type", fields={f"{where}.content_type": "invalid"}
+                        f"{where}.content_type: invalid MIME type",
+                        fields={f"{where}.content_type": "invalid"},
                     )
                 inline_total += len(attachment.content)
                 checked.append(
                     AttachmentInput(
-                        _file_name(attachment.file_name, f"{where}.file_name"), content_type, attachment.content
+                        _file_name(attachment.file_name, f"{where}.file_name"),
+                        content_type,
+                        attachment.content,
                     )
                 )
             elif attachment.source in REFERENCE_SOURCES:
-                name = attachment.file_name and _file_name(attachment.file_name, f"{where}.file_name")
+                name = attachment.file_name and _file_name(
+                    attachment.file_name, f"{where}.file_name"
+                )
                 checked.append(
                     AttachmentInput(
-                        name, "application/pdf", source=attachment.source,
+                        name,
+                        "application/pdf",
+                        source=attachment.source,
                         reference=self._document_id(attachment.reference, f"{where}.reference.id"),
                     )
                 )
             else:
-                raise InvalidArgument(f"{where}: unknown reference kind", fields={f"{where}.reference.kind": "unknown"})
+                raise InvalidArgument(
+                    f"{where}: unknown reference kind",
+                    fields={f"{where}.reference.kind": "unknown"},
+                )
         if inline_total > self.settings.max_inline_attachment_bytes:
             limit_mb = self.settings.max_inline_attachment_bytes / 1024 / 1024
             raise InvalidArgument(
@@ -515,9 +614,4 @@ class MailerService:
 
     @staticmethod
     def _caller() -> str:
-        from aquaerp_runtime.authz import current_principal
-
-        return current_principal().subject[:200]
-
-
-__all__ = ["Email", "EmailPage", "EmailRequest", "MailerService", "Recipient", "timedelta"]
+        return str(current_principal().subject)[:200]

@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from aquaerp.common.v1 import common_pb2
+from aquaerp.mailer.v1 import mailer_pb2, mailer_pb2_grpc
+from aquaerp_runtime.errors import InvalidArgument
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from aquaerp.common.v1 import common_pb2
-from aquaerp.mailer.v1 import mailer_pb2, mailer_pb2_grpc
-from aquaerp_runtime.errors import InvalidArgument
-
-from .service import INLINE, INVOICE_PDF, REPORT_PDF, AttachmentInput, Email, EmailRequest, MailerService, Recipient
+from .service import (
+    INLINE,
+    INVOICE_PDF,
+    REPORT_PDF,
+    AttachmentInput,
+    Email,
+    EmailRequest,
+    MailerService,
+    Recipient,
+)
 
 STATUS_TO_PROTO = {
     "queued": mailer_pb2.EMAIL_STATUS_QUEUED,
@@ -23,10 +31,19 @@ STATUS_TO_PROTO = {
     "failed_permanent": mailer_pb2.EMAIL_STATUS_FAILED_PERMANENT,
 }
 STATUS_FROM_PROTO = {v: k for k, v in STATUS_TO_PROTO.items()}
-SOURCE_TO_PROTO = {INVOICE_PDF: mailer_pb2.ATTACHMENT_KIND_INVOICE_PDF, REPORT_PDF: mailer_pb2.ATTACHMENT_KIND_REPORT_PDF}
+SOURCE_TO_PROTO = {
+    INVOICE_PDF: mailer_pb2.ATTACHMENT_KIND_INVOICE_PDF,
+    REPORT_PDF: mailer_pb2.ATTACHMENT_KIND_REPORT_PDF,
+}
 SOURCE_FROM_PROTO = {v: k for k, v in SOURCE_TO_PROTO.items()}
-DUNNING_LEVELS = {mailer_pb2.DUNNING_LEVEL_REMINDER: "reminder", mailer_pb2.DUNNING_LEVEL_FORMAL_NOTICE: "formal_notice"}
-APPOINTMENT_KINDS = {mailer_pb2.APPOINTMENT_KIND_NOTICE: "notice", mailer_pb2.APPOINTMENT_KIND_CHANGE: "change"}
+DUNNING_LEVELS = {
+    mailer_pb2.DUNNING_LEVEL_REMINDER: "reminder",
+    mailer_pb2.DUNNING_LEVEL_FORMAL_NOTICE: "formal_notice",
+}
+APPOINTMENT_KINDS = {
+    mailer_pb2.APPOINTMENT_KIND_NOTICE: "notice",
+    mailer_pb2.APPOINTMENT_KIND_CHANGE: "change",
+}
 USER_KINDS = {
     mailer_pb2.USER_EMAIL_KIND_PASSWORD_RESET: "password_reset",
     mailer_pb2.USER_EMAIL_KIND_MFA_ENROLMENT: "mfa_enrolment",
@@ -66,18 +83,24 @@ def _date(message: common_pb2.Date, field_name: str) -> date | None:
     try:
         return date(message.year, message.month, message.day)
     except ValueError:
-        raise InvalidArgument(f"{field_name}: not a date", fields={field_name: "not a date"}) from None
+        raise InvalidArgument(
+            f"{field_name}: not a date", fields={field_name: "not a date"}
+        ) from None
 
 
 def _attachment(message: mailer_pb2.Attachment) -> AttachmentInput:
     if message.WhichOneof("source") == "reference":
         return AttachmentInput(
-            message.file_name, message.content_type,
-            source=SOURCE_FROM_PROTO.get(message.reference.kind, "unknown"), reference=message.reference.id,
+            message.file_name,
+            message.content_type,
+            source=SOURCE_FROM_PROTO.get(message.reference.kind, "unknown"),
+            reference=message.reference.id,
         )
     return AttachmentInput(
-        message.file_name, message.content_type,
-        content=message.content if message.WhichOneof("source") == "content" else None, source=INLINE,
+        message.file_name,
+        message.content_type,
+        content=message.content if message.WhichOneof("source") == "content" else None,
+        source=INLINE,
     )
 
 
@@ -89,7 +112,10 @@ def email_message(email: Email) -> mailer_pb2.Email:
         status=STATUS_TO_PROTO[m.status],
         document=mailer_pb2.DocumentRef(type=m.document_type, id=m.document_id),
         to=[mailer_pb2.Recipient(email=r["email"], name=r["name"]) for r in m.recipients["to"]],
-        cc=[mailer_pb2.Recipient(email=r["email"], name=r["name"]) for r in m.recipients.get("cc", [])],
+        cc=[
+            mailer_pb2.Recipient(email=r["email"], name=r["name"])
+            for r in m.recipients.get("cc", [])
+        ],
         subject=m.subject,
         message_id=m.message_id_header,
         idempotency_key=m.idempotency_key,
@@ -102,7 +128,9 @@ def email_message(email: Email) -> mailer_pb2.Email:
                 file_name=a.file_name,
                 content_type=a.content_type,
                 size=a.size,
-                reference=mailer_pb2.AttachmentReference(kind=SOURCE_TO_PROTO[a.source], id=a.reference)
+                reference=mailer_pb2.AttachmentReference(
+                    kind=SOURCE_TO_PROTO[a.source], id=a.reference
+                )
                 if a.source in SOURCE_TO_PROTO
                 else None,
             )
@@ -110,7 +138,9 @@ def email_message(email: Email) -> mailer_pb2.Email:
         ],
         create_time=_timestamp(m.created_at),
         last_attempt_time=_timestamp(m.last_attempt_at),
-        next_attempt_time=_timestamp(m.due_at) if m.status in ("queued", "failed_retrying") else None,
+        next_attempt_time=_timestamp(m.due_at)
+        if m.status in ("queued", "failed_retrying")
+        else None,
         sent_time=_timestamp(m.sent_at),
         failed_time=_timestamp(m.failed_at),
     )
@@ -137,15 +167,22 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
 
     async def SendInvoiceEmail(self, request, context):  # type: ignore[no-untyped-def]
         email = await self.service.send_invoice(
-            request.invoice_id, recipient(request.recipient), [recipient(r) for r in request.cc],
-            variables(request.variables), request.idempotency_key,
+            request.invoice_id,
+            recipient(request.recipient),
+            [recipient(r) for r in request.cc],
+            variables(request.variables),
+            request.idempotency_key,
         )
         return email_message(email)
 
     async def SendDunningEmail(self, request, context):  # type: ignore[no-untyped-def]
         email = await self.service.send_dunning(
-            request.invoice_id, DUNNING_LEVELS.get(request.level, ""), recipient(request.recipient),
-            [recipient(r) for r in request.cc], variables(request.variables), request.attach_invoice,
+            request.invoice_id,
+            DUNNING_LEVELS.get(request.level, ""),
+            recipient(request.recipient),
+            [recipient(r) for r in request.cc],
+            variables(request.variables),
+            request.attach_invoice,
             request.idempotency_key,
         )
         return email_message(email)
@@ -165,8 +202,11 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
 
     async def SendReportEmail(self, request, context):  # type: ignore[no-untyped-def]
         email = await self.service.send_report(
-            request.intervention_id, recipient(request.recipient), [recipient(r) for r in request.cc],
-            variables(request.variables), request.idempotency_key,
+            request.intervention_id,
+            recipient(request.recipient),
+            [recipient(r) for r in request.cc],
+            variables(request.variables),
+            request.idempotency_key,
         )
         return email_message(email)
 
@@ -183,8 +223,11 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
 
     async def SendUserEmail(self, request, context):  # type: ignore[no-untyped-def]
         email = await self.service.send_user_email(
-            request.user_id, USER_KINDS.get(request.kind, ""), recipient(request.recipient),
-            variables(request.variables), request.idempotency_key,
+            request.user_id,
+            USER_KINDS.get(request.kind, ""),
+            recipient(request.recipient),
+            variables(request.variables),
+            request.idempotency_key,
         )
         return email_message(email)
 
@@ -192,7 +235,7 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
         return email_message(await self.service.get(request.id))
 
     async def ListEmails(self, request, context):  # type: ignore[no-untyped-def]
-        page = await self.service.list(
+        page = await self.service.list_emails(
             request.document.type,
             request.document.id,
             STATUS_FROM_PROTO.get(request.status, ""),
@@ -210,7 +253,9 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
     async def ListTemplates(self, request, context):  # type: ignore[no-untyped-def]
         return mailer_pb2.ListTemplatesResponse(
             templates=[
-                mailer_pb2.TemplateInfo(name=t.name, description=t.description, variables=sorted(t.sample))
+                mailer_pb2.TemplateInfo(
+                    name=t.name, description=t.description, variables=sorted(t.sample)
+                )
                 for t in self.service.templates()
             ]
         )
@@ -218,6 +263,8 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
     async def PreviewTemplate(self, request, context):  # type: ignore[no-untyped-def]
         rendered = self.service.preview(request.template)
         return mailer_pb2.RenderedEmail(
-            template=rendered.template, subject=rendered.subject, html=rendered.html, text=rendered.text
+            template=rendered.template,
+            subject=rendered.subject,
+            html=rendered.html,
+            text=rendered.text,
         )
-

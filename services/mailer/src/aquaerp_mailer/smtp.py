@@ -19,7 +19,9 @@ from .config import MailerSettings
 
 
 class SmtpFailure(Exception):
-    def __init__(self, *, temporary: bool, code: int = 0, response: str = "", error: str, connection: bool) -> None:
+    def __init__(
+        self, *, temporary: bool, code: int = 0, response: str = "", error: str, connection: bool
+    ) -> None:
         super().__init__(error)
         self.temporary = temporary
         self.code = code
@@ -44,23 +46,40 @@ def _reply(error: aiosmtplib.SMTPResponseException) -> tuple[int, str]:
 def _classify(error: BaseException, stage: str) -> SmtpFailure:
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         code, response = _reply(error)
-        return SmtpFailure(temporary=True, code=code, response=response,
-                           error=f"SMTP authentication refused: {response}", connection=True)
+        return SmtpFailure(
+            temporary=True,
+            code=code,
+            response=response,
+            error=f"SMTP authentication refused: {response}",
+            connection=True,
+        )
     if isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
         error, aiosmtplib.SMTPConnectResponseError | aiosmtplib.SMTPHeloError
     ):
         code, response = _reply(error)
         # 421 closes the connection (RFC 5321 3.8).
-        return SmtpFailure(temporary=code < 500, code=code, response=response,
-                           error=f"{stage} refused: {response}", connection=code == 421)
+        return SmtpFailure(
+            temporary=code < 500,
+            code=code,
+            response=response,
+            error=f"{stage} refused: {response}",
+            connection=code == 421,
+        )
     if isinstance(error, aiosmtplib.SMTPResponseException):
         code, response = _reply(error)
-        return SmtpFailure(temporary=True, code=code, response=response,
-                           error=f"{stage} refused: {response}", connection=True)
+        return SmtpFailure(
+            temporary=True,
+            code=code,
+            response=response,
+            error=f"{stage} refused: {response}",
+            connection=True,
+        )
     if isinstance(error, TimeoutError | aiosmtplib.SMTPTimeoutError):
         return SmtpFailure(temporary=True, error=f"{stage}: timeout", connection=True)
     if isinstance(error, ConnectionError | OSError | aiosmtplib.SMTPException):
-        return SmtpFailure(temporary=True, error=f"{stage}: {error.__class__.__name__}: {error}", connection=True)
+        return SmtpFailure(
+            temporary=True, error=f"{stage}: {error.__class__.__name__}: {error}", connection=True
+        )
     raise error
 
 
@@ -119,8 +138,13 @@ class SmtpConnection:
         if temporary or len(refused) == len(recipients):
             await self._reset()
             response = "; ".join(temporary or refused.values())
-            raise SmtpFailure(temporary=bool(temporary), code=last_code, response=response,
-                              error=f"recipient refused: {response}", connection=False)
+            raise SmtpFailure(
+                temporary=bool(temporary),
+                code=last_code,
+                response=response,
+                error=f"recipient refused: {response}",
+                connection=False,
+            )
         return refused
 
     async def data(self, content: bytes) -> tuple[int, str]:

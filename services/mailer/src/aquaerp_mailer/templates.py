@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
 from aquaerp_runtime.errors import InvalidArgument, NotFound
 
 from .config import CompanyBranding
@@ -80,13 +79,15 @@ class TemplateCatalog:
         try:
             return self._templates[name]
         except KeyError:
-            raise NotFound(f"unknown template {name!r}", fields={"template": "unknown template"}) from None
+            raise NotFound(
+                f"unknown template {name!r}", fields={"template": "unknown template"}
+            ) from None
 
     def render(self, name: str, variables: dict[str, Any]) -> RenderedEmail:
         self.info(name)
         if reserved := RESERVED_VARIABLES.intersection(variables):
             raise InvalidArgument(
-                f"variables may not set {', '.join(sorted(reserved))} (it comes from configuration)",
+                f"variables may not set {', '.join(sorted(reserved))} (set by configuration)",
                 fields={"variables": f"reserved name: {', '.join(sorted(reserved))}"},
             )
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,7 +10,19 @@ from datetime import date, datetime
 from typing import Any
 
 from aquaerp_runtime.outbox import record_event
-from sqlalchemy import Select, and_, any_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,8 +30,6 @@ from .models import absences, interventions, outbox, report_documents, reports, 
 
 # Statuses of work still to do.
 PENDING = ("scheduled", "overdue")
-# Rows per INSERT statement when generating visits.
-INSERT_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -294,17 +305,31 @@ class InterventionRepository:
     async def insert_visits(self, rows: Sequence[dict[str, Any]]) -> int:
         """Inserts generated visits; occurrences that already have one are skipped. Returns how
         many were inserted."""
-        inserted = 0
-        for offset in range(0, len(rows), INSERT_BATCH):
-            batch = rows[offset : offset + INSERT_BATCH]
-            result = await self.session.execute(
-                pg_insert(interventions)
-                .values(list(batch))
-                .on_conflict_do_nothing(constraint="uq_visit_occurrence")
-                .returning(interventions.c.id)
-            )
-            inserted += len(result.all())
-        return inserted
+        if not rows:
+            return 0
+        # One statement, executed for many rows in pages (SQLAlchemy "insertmanyvalues").
+        result = await self.session.execute(
+            pg_insert(interventions)
+            .on_conflict_do_nothing(constraint="uq_visit_occurrence")
+            .returning(interventions.c.id),
+            list(rows),
+        )
+        return len(result.all())
+
+    async def occurrence_keys(
+        self, contract_id: str, first: date, last: date
+    ) -> set[tuple[str, str, date]]:
+        """(site, plan, occurrence date) of the visits already generated in the period."""
+        query = select(
+            interventions.c.site_id, interventions.c.plan_id, interventions.c.occurrence_date
+        ).where(
+            interventions.c.kind == "preventive",
+            interventions.c.occurrence_date >= first,
+            interventions.c.occurrence_date <= last,
+        )
+        if contract_id:
+            query = query.where(interventions.c.contract_id == contract_id)
+        return {(r[0], r[1], r[2]) for r in await self.session.execute(query)}
 
     async def insert_intervention(self, values: dict[str, Any]) -> uuid.UUID:
         return (  # type: ignore[no-any-return]
@@ -434,11 +459,23 @@ class InterventionRepository:
     async def assign_many(
         self, assignments: Sequence[tuple[uuid.UUID, uuid.UUID, datetime, datetime]]
     ) -> None:
-        for intervention_id, technician_id, start, end in assignments:
-            await self.update_intervention(
-                intervention_id,
-                {"technician_id": technician_id, "scheduled_start": start, "scheduled_end": end},
-            )
+        if not assignments:
+            return
+        await self.session.execute(
+            update(interventions)
+            .where(interventions.c.id == bindparam("b_id"))
+            .values(
+                technician_id=bindparam("b_technician"),
+                scheduled_start=bindparam("b_start"),
+                scheduled_end=bindparam("b_end"),
+                version=interventions.c.version + 1,
+                updated_at=func.now(),
+            ),
+            [
+                {"b_id": i, "b_technician": t, "b_start": start, "b_end": end}
+                for i, t, start, end in assignments
+            ],
+        )
 
     async def pending_of_contract(
         self, contract_id: str, from_day: date, *, for_update: bool = False
@@ -589,5 +626,19 @@ class InterventionRepository:
     async def add_events(
         self, events: Sequence[tuple[str, str, uuid.UUID, dict[str, Any]]]
     ) -> None:
-        for event_type, aggregate_type, aggregate_id, payload in events:
-            await self.add_event(event_type, aggregate_type, aggregate_id, payload)
+        """Several events in one statement (same rows as `record_event` writes)."""
+        if not events:
+            return
+        await self.session.execute(
+            insert(outbox),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "event_type": event_type,
+                    "aggregate_type": aggregate_type,
+                    "aggregate_id": str(aggregate_id),
+                    "payload": json.loads(json.dumps(payload, default=str)),
+                }
+                for event_type, aggregate_type, aggregate_id, payload in events
+            ],
+        )

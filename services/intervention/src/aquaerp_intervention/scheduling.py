@@ -26,6 +26,8 @@ WAIT_WEIGHT = 0.5
 URGENCY_WEIGHT = 0.02
 # Relocation may not make a technician's day more than this many visits longer than the donor's.
 BALANCE_SLACK = 1
+# Visits the construction left over are tried in this many nearest technicians' days.
+LEFTOVER_NEIGHBOURS = 6
 
 # Conflict reason codes of manual assignment.
 OVERLAP = "OVERLAP"
@@ -580,11 +582,14 @@ def plan_day(
         _two_opt(route)
     unplaced: list[Unplaced] = []
     for stop in leftovers:
-        # Anywhere it fits, nearest days first, ignoring balance: a visit done beats one left.
-        by_distance = sorted(routes, key=lambda route: place_distance(route.centroid(), stop.place))
+        # Where it fits among the nearest days, ignoring balance: a visit done beats one left.
+        nearby = sorted(
+            (r for r in routes if _skilled(r.tech, stop) and r.day_start is not None),
+            key=lambda route: place_distance(route.centroid(), stop.place),
+        )[:LEFTOVER_NEIGHBOURS]
         if not any(
             _try_insert(route, stop, math.inf, attempts=len(route.stops) + 1) is not None
-            for route in by_distance
+            for route in nearby
         ):
             unplaced.append(Unplaced(stop.intervention_id, NO_SLOT))
     return routes, unplaced

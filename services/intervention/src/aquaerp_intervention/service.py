@@ -684,18 +684,26 @@ class InterventionService:
         first = first or self.today()
         last = add_months(first, months) - timedelta(days=1)
         occurrences = await self.contracts.occurrences(contract_id, first, last)
-        sites = await self._sites({o.site_id for o in occurrences})
-        rows = visit_rows(occurrences, sites)
+        async with self.database.unit_of_work() as session:
+            existing = await InterventionRepository(session).occurrence_keys(
+                contract_id, first, last
+            )
+        # Only new occurrences need their site's snapshot (one contrat call per site).
+        new = [o for o in occurrences if (o.site_id, o.plan_id, o.day) not in existing]
+        sites = await self._sites({o.site_id for o in new})
+        rows = visit_rows(new, sites)
         events = _Events()
         async with self.database.unit_of_work() as session:
             repo = InterventionRepository(session)
+            # Unique per site, plan and day: a concurrent generation's rows are skipped here.
             created = await repo.insert_visits(rows)
             if contract_id:
                 await self._cancel_dropped_occurrences(
                     repo, contract_id, first, last, occurrences, events
                 )
             await repo.add_events(events.items)
-        return GenerationResult(created, len(rows) - created, first, last)
+        wanted = len({(o.site_id, o.plan_id, o.day) for o in occurrences})
+        return GenerationResult(created, wanted - created, first, last)
 
     async def _sites(self, site_ids: set[str]) -> dict[str, SiteInfo]:
         limit = asyncio.Semaphore(16)

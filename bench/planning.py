@@ -29,31 +29,30 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from dateutil.rrule import rrulestr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_database  # noqa: E402
-
-from aquaerp_intervention import scheduling  # noqa: E402
-from aquaerp_intervention.app import SPEC  # noqa: E402
-from aquaerp_intervention.config import InterventionSettings  # noqa: E402
-from aquaerp_intervention.contracts import Address, ContractInfo, PlanOccurrence, SiteInfo  # noqa: E402
-from aquaerp_intervention.geo import GeoPoint  # noqa: E402
-from aquaerp_intervention.report_pdf import ReportRenderer  # noqa: E402
-from aquaerp_intervention.repository import InterventionRepository  # noqa: E402
-from aquaerp_intervention.service import (  # noqa: E402
+from aquaerp_intervention import scheduling
+from aquaerp_intervention.app import SPEC
+from aquaerp_intervention.config import InterventionSettings
+from aquaerp_intervention.contracts import Address, ContractInfo, PlanOccurrence, SiteInfo
+from aquaerp_intervention.geo import GeoPoint
+from aquaerp_intervention.report_pdf import ReportRenderer
+from aquaerp_intervention.repository import InterventionRepository
+from aquaerp_intervention.service import (
     InterventionService,
     TechnicianInput,
     WorkingPeriod,
     technician_days,
 )
-from aquaerp_runtime.context import Principal, principal_var  # noqa: E402
-from aquaerp_runtime.db import Database  # noqa: E402
-from aquaerp_runtime.migrations import upgrade_async  # noqa: E402
+from aquaerp_runtime.context import Principal, principal_var
+from aquaerp_runtime.db import Database
+from aquaerp_runtime.migrations import upgrade_async
+from common import bench_database
 
 YEAR_START = date(2027, 1, 1)
 MONTH = (date(2027, 6, 1), date(2027, 6, 30))
@@ -263,39 +262,34 @@ async def main() -> None:
     ours_metres = plan.total_travel_metres
     ours_placed = len(plan.placements)
     ours_loads = [load.visits for load in plan.loads]
-    print(f"contracts: {options.contracts}, technicians: {options.technicians}")
-    print(
-        f"plan expansion in memory (contrat's part): {len(occurrences)} occurrences in {expand_seconds:.2f} s"
-    )
-    print(
+    ours_per_visit = ours_metres / ours_placed
+    random_per_visit = baseline_metres / baseline_placed
+    lines = [
+        f"contracts: {options.contracts}, technicians: {options.technicians}",
+        f"plan expansion in memory (contrat's part): {len(occurrences)} occurrences "
+        f"in {expand_seconds:.2f} s",
         f"generation: {generated.created} visits in {generate_seconds:.2f} s "
-        f"({generated.created / generate_seconds:,.0f} visits/s); "
-        f"regeneration: {again.created} created, {again.existing} existing in {regenerate_seconds:.2f} s"
-    )
-    print(f"June: {len(visits)} visits to assign over {len({d.day for d in days})} working days")
-    print(
-        f"planner alone: {plan_seconds:.2f} s ({len(visits) / plan_seconds:,.0f} visits/s); "
-        f"AutoAssign end to end (read, plan, write {len(applied.plan.placements)} assignments and events): "
-        f"{assign_seconds:.2f} s"
-    )
-    print(
+        f"({generated.created / generate_seconds:,.0f} visits/s)",
+        f"regeneration: {again.created} created, {again.existing} existing "
+        f"in {regenerate_seconds:.2f} s",
+        f"June: {len(visits)} visits to assign over {len({d.day for d in days})} working days",
+        f"planner alone: {plan_seconds:.2f} s ({len(visits) / plan_seconds:,.0f} visits/s)",
+        f"AutoAssign end to end (read, plan, write {len(applied.plan.placements)} assignments "
+        f"and events): {assign_seconds:.2f} s",
         f"placed: ours {ours_placed}, random valid {baseline_placed} "
-        f"(random baseline computed in {baseline_seconds:.2f} s)"
-    )
-    print(
-        f"travel: ours {ours_metres / 1000:,.0f} km, random valid {baseline_metres / 1000:,.0f} km; "
-        f"per visit: ours {ours_metres / ours_placed / 1000:.2f} km, "
-        f"random {baseline_metres / baseline_placed / 1000:.2f} km "
-        f"({(1 - (ours_metres / ours_placed) / (baseline_metres / baseline_placed)) * 100:.0f} % less per visit)"
-    )
-    print(
+        f"(baseline computed in {baseline_seconds:.2f} s)",
+        f"travel: ours {ours_metres / 1000:,.0f} km, random valid {baseline_metres / 1000:,.0f} km",
+        f"travel per visit: ours {ours_per_visit / 1000:.2f} km, random "
+        f"{random_per_visit / 1000:.2f} km "
+        f"({(1 - ours_per_visit / random_per_visit) * 100:.0f} % less)",
         f"visits per technician-day: ours mean {statistics.mean(ours_loads):.1f} "
         f"sd {statistics.pstdev(ours_loads):.1f} (min {min(ours_loads)}, max {max(ours_loads)}); "
-        f"random mean {statistics.mean(baseline_loads):.1f} sd {statistics.pstdev(baseline_loads):.1f}"
-    )
-    print(
-        f"total: {expand_seconds + generate_seconds + assign_seconds:.2f} s for generation and assignment"
-    )
+        f"random mean {statistics.mean(baseline_loads):.1f} "
+        f"sd {statistics.pstdev(baseline_loads):.1f}",
+        f"total: {expand_seconds + generate_seconds + assign_seconds:.2f} s "
+        "for expansion, generation and assignment",
+    ]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

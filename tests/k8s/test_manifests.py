@@ -410,6 +410,23 @@ def test_network_policies_allow_exactly_the_calls_between_services(
     assert allowed_calls(rendered, overlay) == expected
 
 
+def test_the_call_graph_check_sees_missing_and_extra_paths(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    changed = copy.deepcopy(rendered)
+    policies = {p["metadata"]["name"]: p for p in objects(changed, "production", "NetworkPolicy")}
+    policies["mailer"]["spec"]["ingress"] = []
+    policies["contrat"]["spec"]["egress"][0]["to"].append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "facture"}}}
+    )
+    policies["facture"]["spec"]["ingress"][0]["from"].append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "contrat"}}}
+    )
+    allowed = allowed_calls(changed, "production")
+    assert ("gateway", "mailer") not in allowed and ("workflow", "mailer") not in allowed
+    assert ("contrat", "facture") in allowed
+
+
 def test_gateway_and_web_accept_only_ingress_nginx(
     rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
@@ -568,3 +585,17 @@ def test_docs_describe_each_overlay() -> None:
     for overlay in OVERLAYS:
         assert f"k8s/overlays/{overlay}" in text, overlay
     assert Path(REPO / "docs" / "operations" / "restore-drill.md").exists()
+
+
+def test_workflow_definitions_come_only_from_the_workflow_resources(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """The workflow service must not load its packaged YAML at start on Kubernetes: that would
+    overwrite an operator's edit of a Workflow resource on every restart."""
+    for overlay in ("production", "staging", "kind"):
+        config = next(
+            c
+            for c in objects(rendered, overlay, "ConfigMap")
+            if c["metadata"]["name"].startswith("workflow-config")
+        )
+        assert config["data"]["WORKFLOW_DEFINITIONS_DIR"] == ""

@@ -495,10 +495,7 @@ async def test_roles(
     missing = await rpc_error(mailer.stub.PreviewTemplate(preview))
     assert missing.code() == grpc.StatusCode.UNAUTHENTICATED
     rendered = await mailer.stub.PreviewTemplate(preview, metadata=bearer(bureau))
-    assert (
-        rendered.subject == INVOICE_SUBJECT
-        and "238,80" in rendered.text
-    )
+    assert rendered.subject == INVOICE_SUBJECT and "238,80" in rendered.text
     templates = await mailer.stub.ListTemplates(
         mailer_pb2.ListTemplatesRequest(), metadata=bearer(bureau)
     )
@@ -545,3 +542,34 @@ async def test_send_rate_limit_is_shared_through_the_database(
     span = received[-1].at - received[0].at
     # 2 at once, then 10 more at 10 per second: about a second.
     assert span >= 0.8, span
+
+
+async def test_a_stopping_service_finishes_its_message_and_gives_the_rest_back(
+    start_mailer: MailerFactory, smtp_sink: SmtpSink, auth_service: AuthFixture
+) -> None:
+    smtp_sink.handler.data_delay = 0.05
+    first = await start_mailer(smtp_sink, smtp_connections=1, claim_batch_size=10)
+    token = await auth_service.token("bureau")
+    for index in range(12):
+        await first.stub.SendEmail(
+            mailer_pb2.SendEmailRequest(
+                template="payment_reminder",
+                to=[customer()],
+                variables=struct(SAMPLES["payment_reminder"]),
+                idempotency_key=f"stop-{index}",
+            ),
+            metadata=bearer(token),
+        )
+    await smtp_sink.wait_for(2)
+    await first.running.stop(drain_delay=0, grace=0.1)
+    statuses = [r["status"] for r in await first.fetch("SELECT status FROM mailer.messages")]
+    assert "sending" not in statuses  # nothing left waiting for its lease to end
+    assert statuses.count("sent") == len(smtp_sink.received) < 12
+
+    second = await start_mailer(smtp_sink)
+    received = await smtp_sink.wait_for(12)
+    await asyncio.sleep(0.2)
+    ids = [r.message_id for r in received]
+    assert len(ids) == len(set(ids)) == 12
+    rows = await second.fetch("SELECT status FROM mailer.messages")
+    assert {r["status"] for r in rows} == {"sent"}

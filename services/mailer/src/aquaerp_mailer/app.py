@@ -44,5 +44,5 @@ SPEC = ServiceSpec(
     settings_class=MailerSettings,
     setup=setup,
     migrations=Path(__file__).parent / "migrations",
-    calls=("facture", "intervention"),
+    calls=("auth", "facture", "intervention", "workflow"),
 )

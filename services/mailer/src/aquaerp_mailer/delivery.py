@@ -95,16 +95,25 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self.gate = asyncio.Semaphore(max(1, settings.max_unrecorded_per_process))
         self._wakeup = asyncio.Event()
+        # DATA exchanges with their status update, which a stop lets finish.
+        self._handovers: set[asyncio.Future[None]] = set()
+        # Messages whose DATA exchange is under way: a stop never gives them back.
+        self._in_handover: set[uuid.UUID] = set()
 
     def notify(self) -> None:
         """Something was queued: look now rather than at the next poll."""
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Runs until cancelled: one claim-and-send loop per SMTP connection."""
-        await asyncio.gather(
-            *(self._connection_loop() for _ in range(max(1, self.settings.smtp_connections)))
-        )
+        """Runs until cancelled: one claim-and-send loop per SMTP connection. When cancelled
+        (the service stops), a message being handed over to the SMTP server is finished and
+        recorded, and the rest of the claimed messages are given back."""
+        loops = max(1, self.settings.smtp_connections)
+        try:
+            await asyncio.gather(*(self._connection_loop() for _ in range(loops)))
+        finally:
+            if self._handovers:
+                await asyncio.wait(self._handovers, timeout=2 * self.settings.smtp_timeout)
 
     async def _connection_loop(self) -> None:
         connection = SmtpConnection(self.settings)
@@ -190,6 +199,12 @@ class DeliveryWorker:
             except ConnectionTrouble:
                 await self._release(rest[1:], batch.lease_token, self._backoff(1))
                 raise
+            except asyncio.CancelledError:
+                # Stopping: what was not handed over goes back to the queue at once.
+                # (A message already recorded keeps its status: its lease token is gone.)
+                pending = [i for i in rest if i not in self._in_handover]
+                await self._release(pending, batch.lease_token, 0.0)
+                raise
 
     async def _deliver_one(self, connection: SmtpConnection, item: Claimed, batch: Batch) -> None:
         message, token = item.message, batch.lease_token
@@ -213,12 +228,13 @@ class DeliveryWorker:
                 connection, message.sender, recipients
             )
             async with self.gate:
-                code, response = await connection.data(content)
-                if refused:
-                    response += (
-                        " (refused: " + "; ".join(f"{r}: {t}" for r, t in refused.items()) + ")"
-                    )
-                await self._sent(message, token, code, response)
+                handover = asyncio.ensure_future(
+                    self._hand_over(connection, content, message, token, refused)
+                )
+                self._handovers.add(handover)
+                handover.add_done_callback(self._handovers.discard)
+                # A stop cancels this wait, not the hand-over: run() lets it finish.
+                await asyncio.shield(handover)
         except SmtpFailure as failure:
             if failure.temporary:
                 await self._retrying(message, token, failure.code, failure.response, failure.error)
@@ -226,6 +242,24 @@ class DeliveryWorker:
                 await self._failed(message, token, failure.code, failure.response, failure.error)
             if failure.connection:
                 raise ConnectionTrouble(failure.error) from failure
+
+    async def _hand_over(
+        self,
+        connection: SmtpConnection,
+        content: bytes,
+        message: MessageRow,
+        token: uuid.UUID,
+        refused: dict[str, str],
+    ) -> None:
+        """DATA, then the status update: in between, the message is sent but not recorded."""
+        self._in_handover.add(message.id)
+        try:
+            code, response = await connection.data(content)
+            if refused:
+                response += " (refused: " + "; ".join(f"{r}: {t}" for r, t in refused.items()) + ")"
+            await self._sent(message, token, code, response)
+        finally:
+            self._in_handover.discard(message.id)
 
     async def _envelope_on_live_connection(
         self, connection: SmtpConnection, sender: str, recipients: Sequence[str]

@@ -304,3 +304,28 @@ def test_png_logo_is_drawn(
     images = reader.pages[0].images
     assert len(images) == 1
     assert images[0].image.size == (240, 80)
+
+
+@pytest.mark.parametrize("subsetter", ["harfbuzz", "fonttools"])
+def test_both_weasyprint_subsetters_give_the_same_document(
+    subsetter: str,
+    make_invoice: Callable[..., Document],
+    renderer: DocumentRenderer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from weasyprint.pdf import fonts as weasyprint_pdf_fonts
+
+    has_harfbuzz = weasyprint_pdf_fonts.harfbuzz_subset is not None
+    if subsetter == "harfbuzz" and not has_harfbuzz:
+        pytest.skip("the HarfBuzz-subset library (libharfbuzz-subset0) is not installed")
+    reference = renderer.render(make_invoice(number="FA-2026-000099"))  # machine's default
+    if subsetter == "fonttools":  # WeasyPrint's fallback when HarfBuzz-subset is missing
+        monkeypatch.setattr(weasyprint_pdf_fonts, "harfbuzz_subset", None)
+
+    result = renderer.render(make_invoice(number="FA-2026-000099"))
+
+    # fontTools: the pre-subset faces are embedded whole; HarfBuzz: subset per document.
+    assert DocumentFonts.subset().embed_whole("Facture") is (subsetter == "fonttools")
+    assert pdf_text(result.pdf) == pdf_text(reference.pdf)
+    assert (result.pdf == reference.pdf) is (subsetter == "harfbuzz" or not has_harfbuzz)
+    assert get_facturx_xml_from_pdf(io.BytesIO(result.pdf), check_xsd=False)[1] == result.xml

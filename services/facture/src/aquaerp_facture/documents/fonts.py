@@ -1,15 +1,19 @@
-"""The document font, subset once per process so that rendering a PDF does no font work.
+"""The document font, subset once per process so that rendering a PDF does little font work.
 
-WeasyPrint spends most of a one-page invoice subsetting the fonts it embeds (a full DejaVu
-Sans is 740 KB and ~6,000 glyphs). The product prints French documents, so it subsets
-DejaVu Sans (Debian package `fonts-dejavu-core`) once, at renderer start, to the characters
-a French invoice uses: Latin-1, Latin Extended-A (œ, Œ and the letters of European names),
-the euro sign and typographic punctuation. The subset (~40 KB per weight) is then embedded
-whole (`full_fonts`), which skips WeasyPrint's per-document subsetting entirely.
+WeasyPrint embeds a subset of each font it uses, computed for every document. With fontTools
+(its fallback when the HarfBuzz-subset library is missing) that subsetting dominates the
+rendering of a one-page invoice: a full DejaVu Sans is 740 KB and ~6,000 glyphs. So the
+product subsets DejaVu Sans (Debian package `fonts-dejavu-core`) once, when a renderer
+starts, to the characters a French invoice uses: Latin-1, Latin Extended-A (œ, Œ and the
+letters of European names), the euro sign and typographic punctuation (~40 KB per weight).
+
+Then, per document (`DocumentFonts.embed_whole`):
+- with HarfBuzz-subset (Debian `libharfbuzz-subset0`), WeasyPrint's own per-document subset
+  of the small font is cheaper than embedding it whole, and the PDF is half the size;
+- with fontTools, the small font is embedded whole (`full_fonts`), skipping subsetting.
 
 A document whose text holds a character outside the subset still renders correctly: pango
-falls back to the full system font for that character, and the renderer then lets
-WeasyPrint subset the fonts as usual for that one document (`covers`).
+falls back to the full system font for that character, which WeasyPrint then subsets.
 """
 
 from __future__ import annotations
@@ -79,6 +83,10 @@ class DocumentFonts:
         """True when every character of `text` is drawn by the subset faces."""
         return self.is_subset and set(text) <= self.characters | _LAYOUT_WHITESPACE
 
+    def embed_whole(self, text: str) -> bool:
+        """Whether to embed the faces whole for a document of this text (see module doc)."""
+        return self.covers(text) and not weasyprint_subsets_with_harfbuzz()
+
     def stylesheet(self) -> str:
         """@font-face rules (data: URLs: nothing is read from disk when rendering)."""
         rules = []
@@ -91,6 +99,13 @@ class DocumentFonts:
         families = f"'{FAMILY}', '{FALLBACK_FAMILY}'" if self.faces else f"'{FALLBACK_FAMILY}'"
         rules.append(f"html {{ font-family: {families}, sans-serif; }}")
         return "\n".join(rules)
+
+
+def weasyprint_subsets_with_harfbuzz() -> bool:
+    """True when WeasyPrint found the HarfBuzz-subset library (fast C subsetting)."""
+    from weasyprint.pdf import fonts as weasyprint_pdf_fonts
+
+    return getattr(weasyprint_pdf_fonts, "harfbuzz_subset", None) is not None
 
 
 def _subset_font(path: Path, characters: frozenset[str]) -> bytes:

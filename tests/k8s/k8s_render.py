@@ -20,7 +20,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
-SHARED_CRDS = REPO.parent / "shared" / "k8s-crds"
+# Upstream CRDs (reference data beside the repository; AQUAERP_K8S_CRDS points elsewhere).
+SHARED_CRDS = Path(os.environ.get("AQUAERP_K8S_CRDS", REPO.parent / "shared" / "k8s-crds"))
 # Every kustomization under k8s/overlays is something an operator applies.
 OVERLAYS = sorted(
     str(path.parent.relative_to(K8S / "overlays"))

@@ -43,12 +43,8 @@ from aquaerp_intervention.contracts import Address, ContractInfo, PlanOccurrence
 from aquaerp_intervention.geo import GeoPoint
 from aquaerp_intervention.report_pdf import ReportRenderer
 from aquaerp_intervention.repository import InterventionRepository
-from aquaerp_intervention.service import (
-    InterventionService,
-    TechnicianInput,
-    WorkingPeriod,
-    technician_days,
-)
+from aquaerp_intervention.service import InterventionService, TechnicianInput, WorkingPeriod
+from aquaerp_intervention.visits import technician_days
 from aquaerp_runtime.context import Principal, principal_var
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async

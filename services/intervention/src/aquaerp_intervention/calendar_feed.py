@@ -65,4 +65,4 @@ def build_calendar(technician_name: str, entries: Sequence[CalendarEntry], now: 
         event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
-    return calendar.to_ical().decode()
+    return str(calendar.to_ical().decode())

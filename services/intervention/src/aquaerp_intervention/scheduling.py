@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .geo import EARTH_RADIUS_METRES, GeoPoint
+from .local_time import format_minute
 
 # Weights of the construction cost, in minutes per minute.
 WAIT_WEIGHT = 0.5
@@ -93,10 +94,6 @@ class BusySlot:
 
     intervention_id: str
     slot: Interval
-
-
-def format_minute(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def assignment_conflict(

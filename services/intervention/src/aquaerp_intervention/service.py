@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aquaerp_runtime.authz import ADMIN, BUREAU, CLIENT, COMPTA, TECHNICIEN, require_roles
@@ -37,15 +36,26 @@ from .contracts import Address, ContractDirectory, PlanOccurrence, SiteInfo
 from .geo import GeoPoint, haversine_metres, travel_minutes
 from .local_time import (
     MINUTES_PER_DAY,
-    PARIS,
     clip_to_day,
-    format_minute,
     local_datetime,
     local_day,
     minute_of_day,
 )
-from .measurements import RULES, Measurements, MeasurementWarning, check_measurements, french_number
-from .report_pdf import MeasurementLine, PartLine, ReportDocument, ReportRenderer, SignatureBlock
+from .measurements import RULES, MeasurementWarning, check_measurements
+from .report_content import (
+    Completion,
+    ReportInput,
+    check_actions,
+    check_completion,
+    check_notes,
+    check_parts,
+    check_time_spent,
+    completed_payload,
+    measurements_of,
+    report_document,
+    signature_values,
+)
+from .report_pdf import ReportRenderer
 from .repository import (
     PENDING,
     InterventionFilter,
@@ -54,17 +64,28 @@ from .repository import (
     ReportRow,
     TechnicianRow,
 )
-from .signatures import Signature, check_signature
+from .visits import (
+    CANCELLED,
+    COMPLETED,
+    CORRECTIVE,
+    IN_PROGRESS,
+    OVERDUE,
+    PREVENTIVE,
+    SCHEDULED,
+    day_bounds,
+    days_between,
+    home_point,
+    site_point,
+    site_values,
+    technician_days,
+    visit_payload,
+    visit_rows,
+    with_assignment,
+    working_intervals,
+)
 
 log = logging.getLogger(__name__)
 
-PREVENTIVE = "preventive"
-CORRECTIVE = "corrective"
-SCHEDULED = "scheduled"
-IN_PROGRESS = "in_progress"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-OVERDUE = "overdue"
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 OFFICE = (ADMIN, BUREAU)
@@ -118,35 +139,6 @@ class CorrectiveInput:
     window_end: int | None
     estimated_minutes: int
     required_skill: str
-
-
-@dataclass(frozen=True)
-class PartInput:
-    description: str
-    product_code: str
-    quantity: str
-    unit: str
-    unit_price_cents: int
-    currency: str
-    billable: bool
-
-
-@dataclass(frozen=True)
-class ReportInput:
-    measurements: Measurements
-    actions: list[str]
-    parts: list[PartInput]
-    time_spent_minutes: int | None
-    notes: str
-
-
-@dataclass(frozen=True)
-class Completion:
-    customer_signature: Signature | None
-    technician_signature: Signature | None
-    customer_absent: bool
-    customer_absence_reason: str
-    completed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -242,7 +234,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def _is_office(principal: Principal) -> bool:
-    return principal.is_service or principal.has_any(*OFFICE)
+    return bool(principal.is_service or principal.has_any(*OFFICE))
 
 
 def _own_technician_id(principal: Principal, row: InterventionRow) -> bool:
@@ -331,105 +323,6 @@ def _check_home(home: GeoPoint | None) -> GeoPoint:
             fields={"home_base": "latitude -90..90, longitude -180..180"},
         )
     return home
-
-
-def _decimal_quantity(text: str, field_name: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidArgument(
-            "quantity must be a decimal number", fields={field_name: "e.g. 2.5"}
-        ) from None
-    if not value.is_finite() or value <= 0 or value > Decimal("100000"):
-        raise InvalidArgument("quantity must be positive", fields={field_name: "must be > 0"})
-    if -value.as_tuple().exponent > 3:  # type: ignore[operator]
-        raise InvalidArgument(
-            "quantity has at most 3 decimals", fields={field_name: "at most 3 decimals"}
-        )
-    return value
-
-
-def _working_intervals(tech: TechnicianRow, day: date) -> list[scheduling.Interval]:
-    weekday = day.isoweekday()
-    return [
-        scheduling.Interval(p["start"], p["end"])
-        for p in tech.working_hours
-        if p["weekday"] == weekday
-    ]
-
-
-def _home(tech: TechnicianRow) -> GeoPoint:
-    return GeoPoint(tech.home_latitude, tech.home_longitude)
-
-
-def _site_point(row: InterventionRow) -> GeoPoint | None:
-    if row.site_latitude is None or row.site_longitude is None:
-        return None
-    return GeoPoint(row.site_latitude, row.site_longitude)
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    return local_datetime(first, 0), local_datetime(last + timedelta(days=1), 0)
-
-
-def _measurements(report: ReportRow | None) -> Measurements:
-    if report is None:
-        return Measurements()
-    return Measurements(
-        ph=report.ph,
-        free_chlorine_mg_l=report.free_chlorine_mg_l,
-        total_chlorine_mg_l=report.total_chlorine_mg_l,
-        tac_mg_l=report.tac_mg_l,
-        cyanuric_acid_mg_l=report.cyanuric_acid_mg_l,
-        salt_g_l=report.salt_g_l,
-        temperature_c=report.temperature_c,
-    )
-
-
-def _euros(cents: int) -> str:
-    euros, rest = divmod(abs(cents), 100)
-    grouped = f"{euros:,}".replace(",", "\u202f")
-    return f"{'-' if cents < 0 else ''}{grouped},{rest:02d} €"
-
-
-def _french_datetime(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
-
-
-def _duration(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d}" if hours else f"{rest} min"
-
-
-def visit_payload(row: InterventionRow, **extra: Any) -> dict[str, Any]:
-    """What appointment emails need: who, where, when."""
-    address = Address.from_dict(row.site_address)
-    return {
-        "intervention_id": str(row.id),
-        "kind": row.kind,
-        "customer_id": row.customer_id,
-        "contract_id": row.contract_id,
-        "site_id": row.site_id,
-        "site_name": row.site_name,
-        "site_address": address.as_dict(),
-        "date": row.planned_date.isoformat() if row.planned_date else None,
-        "window_start": format_minute(row.window_start_minute),
-        "window_end": format_minute(row.window_end_minute),
-        "scheduled_start": row.scheduled_start.isoformat() if row.scheduled_start else None,
-        "scheduled_end": row.scheduled_end.isoformat() if row.scheduled_end else None,
-        "technician_name": row.technician_name or "",
-        "label": row.label,
-        **extra,
-    }
-
-
-# -- the service ---------------------------------------------------------------------------------
 
 
 class InterventionService:
@@ -607,7 +500,7 @@ class InterventionService:
         async with self.database.unit_of_work() as session:
             repo = InterventionRepository(session)
             tech = await self._resolve_technician(repo, technician_id)
-            start, end = _day_bounds(first, last)
+            start, end = day_bounds(first, last)
             return await repo.absences([tech.id], start, end)
 
     # -- calendar feed ------------------------------------------------------------------------
@@ -662,7 +555,7 @@ class InterventionService:
             end=row.scheduled_end,
             summary=f"{row.label or 'Intervention'} — {row.site_name or address.city}",
             location=address.one_line(),
-            geo=_site_point(row),
+            geo=site_point(row),
             description="\n".join(lines),
             cancelled=row.status == CANCELLED,
             version=row.version,
@@ -814,7 +707,7 @@ class InterventionService:
             )
         site = await self.contracts.site(data.site_id)
         values = {
-            **_site_values(site),
+            **site_values(site),
             "kind": CORRECTIVE,
             "status": SCHEDULED,
             "contract_id": contract.contract_id,
@@ -849,7 +742,7 @@ class InterventionService:
     def _make_view(
         self, row: InterventionRow, report: ReportRow | None, pdf_available: bool
     ) -> InterventionView:
-        warnings = check_measurements(_measurements(report)) if report else []
+        warnings = check_measurements(measurements_of(report)) if report else []
         breached = False
         if row.sla_deadline is not None and row.status != CANCELLED:
             breached = (row.started_at or self.clock()) > row.sla_deadline
@@ -950,7 +843,7 @@ class InterventionService:
         slot_end = last_minute if last_minute is not None else minute_of_day(end)
         same_day = local_day(end) == day or last_minute is not None
         slot = scheduling.Interval(first_minute, slot_end if same_day else MINUTES_PER_DAY + 1)
-        day_start, day_end = _day_bounds(day, day)
+        day_start, day_end = day_bounds(day, day)
         absences = [
             scheduling.Interval(*part)
             for a in await repo.absences([tech.id], day_start, day_end)
@@ -970,7 +863,7 @@ class InterventionService:
             required_skill=row.required_skill,
             window=window,
             on_planned_date=planned_date is None or planned_date == day,
-            working=_working_intervals(tech, day),
+            working=working_intervals(tech, day),
             absences=absences,
             busy=busy,
             slot=slot,
@@ -1172,7 +1065,7 @@ class InterventionService:
                 for v in await repo.unassigned_between(first, last, for_update=not dry_run)
                 if v.estimated_minutes > 0
             ]
-            start, end = _day_bounds(first, last)
+            start, end = day_bounds(first, last)
             tech_ids = [t.id for t in techs]
             assigned = await repo.assigned_between(tech_ids, start, end) if techs else []
             absences = await repo.absences(tech_ids, start, end) if techs else []
@@ -1184,7 +1077,7 @@ class InterventionService:
                     scheduling.Interval(v.window_start_minute, v.window_end_minute),
                     v.estimated_minutes,
                     v.required_skill,
-                    _site_point(v),
+                    site_point(v),
                 )
                 for v in visits
             ]
@@ -1203,7 +1096,7 @@ class InterventionService:
                         (uuid.UUID(p.intervention_id), uuid.UUID(p.technician_id), start_at, end_at)
                     )
                     before = by_id[p.intervention_id]
-                    after = _with_assignment(
+                    after = with_assignment(
                         before, uuid.UUID(p.technician_id), names[p.technician_id], start_at, end_at
                     )
                     self._appointment_events(before, after, events)
@@ -1220,7 +1113,7 @@ class InterventionService:
         async with self.database.unit_of_work() as session:
             repo = InterventionRepository(session)
             techs = await repo.technicians(ids=ids, include_inactive=ids is not None)
-            start, end = _day_bounds(first, last)
+            start, end = day_bounds(first, last)
             assigned = (
                 await repo.assigned_between([t.id for t in techs], start, end) if techs else []
             )
@@ -1245,18 +1138,18 @@ class InterventionService:
         async with self.database.unit_of_work() as session:
             repo = InterventionRepository(session)
             tech = await self._resolve_technician(repo, technician_id)
-            start, end = _day_bounds(first, last)
+            start, end = day_bounds(first, last)
             views = await self._views(repo, await repo.assigned_between([tech.id], start, end))
         by_day: dict[date, list[InterventionView]] = defaultdict(list)
         for view in views:
             assert view.row.scheduled_start is not None
             by_day[local_day(view.row.scheduled_start)].append(view)
         days: list[ScheduleDay] = []
-        for day in _days(first, last):
+        for day in days_between(first, last):
             stops: list[ScheduleStop] = []
-            here: GeoPoint | None = _home(tech)
+            here: GeoPoint | None = home_point(tech)
             for sequence, view in enumerate(by_day.get(day, []), start=1):
-                there = _site_point(view.row)
+                there = site_point(view.row)
                 metres = haversine_metres(here, there) if here and there else 0.0
                 stops.append(
                     ScheduleStop(
@@ -1309,10 +1202,10 @@ class InterventionService:
         check_measurements(data.measurements)
         values = {
             **{name: getattr(data.measurements, name) for name in RULES},
-            "actions": _check_actions(data.actions),
-            "parts": _check_parts(data.parts),
-            "time_spent_minutes": _check_time_spent(data.time_spent_minutes),
-            "notes": _check_notes(data.notes),
+            "actions": check_actions(data.actions),
+            "parts": check_parts(data.parts),
+            "time_spent_minutes": check_time_spent(data.time_spent_minutes),
+            "notes": check_notes(data.notes),
         }
         async with self.database.unit_of_work() as session:
             repo = InterventionRepository(session)
@@ -1334,7 +1227,7 @@ class InterventionService:
             raise InvalidArgument(
                 "completion cannot be in the future", fields={"completed_at": "in the future"}
             )
-        _check_completion(completion)
+        check_completion(completion)
         async with self.database.unit_of_work() as session:
             repo = InterventionRepository(session)
             row = await self._reportable(repo, intervention_id)
@@ -1348,7 +1241,7 @@ class InterventionService:
                     "completion is before the start", fields={"completed_at": "before started_at"}
                 )
             report = await repo.report(row.id)
-        measurements = _measurements(report)
+        measurements = measurements_of(report)
         warnings = check_measurements(measurements)
         time_spent = (report.time_spent_minutes if report else None) or max(
             1, round((completed_at - row.started_at).total_seconds() / 60)
@@ -1367,7 +1260,7 @@ class InterventionService:
             current_report = await repo.report(row.id)
             if locked is None or locked.version != row.version or current_report != report:
                 raise Conflict("the intervention changed while completing it; try again")
-            await repo.save_report(row.id, _signature_values(completion, time_spent))
+            await repo.save_report(row.id, signature_values(completion, time_spent))
             await repo.update_intervention(
                 row.id, {"status": COMPLETED, "completed_at": completed_at}
             )
@@ -1435,315 +1328,3 @@ class InterventionService:
 
 def _replace(where: InterventionFilter, **changes: Any) -> InterventionFilter:
     return replace(where, **changes)
-
-
-def _site_values(site: SiteInfo) -> dict[str, Any]:
-    return {
-        "site_id": site.site_id,
-        "site_name": site.name,
-        "site_address": site.address.as_dict(),
-        "site_latitude": site.location.latitude if site.location else None,
-        "site_longitude": site.location.longitude if site.location else None,
-        "access_notes": site.access_notes,
-        "gate_code": site.gate_code,
-    }
-
-
-def visit_rows(
-    occurrences: Sequence[PlanOccurrence], sites: dict[str, SiteInfo]
-) -> list[dict[str, Any]]:
-    """Rows of the preventive visits for these occurrences (one per site, plan and day), with the
-    site snapshot schedules need."""
-    rows: dict[tuple[str, str, date], dict[str, Any]] = {}
-    for o in occurrences:
-        key = (o.site_id, o.plan_id, o.day)
-        if key in rows:
-            continue
-        site = sites[o.site_id]
-        rows[key] = {
-            **_site_values(site),
-            "kind": PREVENTIVE,
-            "status": SCHEDULED,
-            "contract_id": o.contract_id,
-            "customer_id": o.customer_id or site.customer_id,
-            "plan_id": o.plan_id,
-            "occurrence_date": o.day,
-            "planned_date": o.day,
-            "window_start_minute": o.window_start,
-            "window_end_minute": o.window_end,
-            "estimated_minutes": o.duration_minutes,
-            "required_skill": o.required_skill,
-            "label": o.label if not o.description else f"{o.label} — {o.description}",
-            "next_from_completion": o.next_from_completion,
-        }
-    return list(rows.values())
-
-
-def technician_days(
-    techs: Sequence[TechnicianRow],
-    first: date,
-    last: date,
-    assigned: Sequence[InterventionRow],
-    absences: Sequence[Any],
-) -> list[scheduling.TechnicianDay]:
-    """Each technician's availability on each working day of the period."""
-    fixed: dict[tuple[uuid.UUID, date], list[scheduling.FixedStop]] = defaultdict(list)
-    for row in assigned:
-        assert row.technician_id is not None and row.scheduled_start and row.scheduled_end
-        day = local_day(row.scheduled_start)
-        part = clip_to_day(row.scheduled_start, row.scheduled_end, day)
-        if part is not None:
-            fixed[(row.technician_id, day)].append(
-                scheduling.FixedStop(str(row.id), scheduling.Interval(*part), _site_point(row))
-            )
-    days: list[scheduling.TechnicianDay] = []
-    for tech in techs:
-        tech_absences = [a for a in absences if a.technician_id == tech.id]
-        for day in _days(first, last):
-            working = _working_intervals(tech, day)
-            if not working and not fixed.get((tech.id, day)):
-                continue
-            absent = tuple(
-                scheduling.Interval(*part)
-                for a in tech_absences
-                if (part := clip_to_day(a.starts_at, a.ends_at, day)) is not None
-            )
-            days.append(
-                scheduling.TechnicianDay(
-                    str(tech.id),
-                    day,
-                    frozenset(tech.skills),
-                    _home(tech),
-                    tuple(working),
-                    absent,
-                    tuple(fixed.get((tech.id, day), [])),
-                )
-            )
-    return days
-
-
-def _with_assignment(
-    row: InterventionRow,
-    technician_id: uuid.UUID,
-    technician_name: str,
-    start: datetime,
-    end: datetime,
-) -> InterventionRow:
-    return replace(
-        row,
-        technician_id=technician_id,
-        technician_name=technician_name,
-        scheduled_start=start,
-        scheduled_end=end,
-    )
-
-
-def _check_actions(actions: Sequence[str]) -> list[str]:
-    cleaned = [a.strip() for a in actions if a.strip()]
-    if len(cleaned) > 50:
-        raise InvalidArgument("at most 50 actions", fields={"actions": "at most 50"})
-    for i, action in enumerate(cleaned):
-        if len(action) > 500:
-            raise InvalidArgument(
-                "an action is at most 500 characters", fields={f"actions.{i}": "too long"}
-            )
-    return cleaned
-
-
-def _check_parts(parts: Sequence[PartInput]) -> list[dict[str, Any]]:
-    if len(parts) > 100:
-        raise InvalidArgument("at most 100 parts", fields={"parts": "at most 100"})
-    cleaned = []
-    for i, part in enumerate(parts):
-        description = part.description.strip()
-        if not description or len(description) > 200:
-            raise InvalidArgument(
-                "describe each part", fields={f"parts.{i}.description": "1 to 200 characters"}
-            )
-        quantity = _decimal_quantity(part.quantity, f"parts.{i}.quantity")
-        if part.unit_price_cents < 0:
-            raise InvalidArgument(
-                "a price cannot be negative", fields={f"parts.{i}.unit_price": "must be >= 0"}
-            )
-        currency = (part.currency or "EUR").upper()
-        if currency != "EUR":
-            raise InvalidArgument(
-                "prices are in EUR", fields={f"parts.{i}.unit_price.currency": "EUR only"}
-            )
-        if len(part.unit) > 20 or len(part.product_code) > 64:
-            raise InvalidArgument(
-                "unit or product code too long", fields={f"parts.{i}.unit": "at most 20 characters"}
-            )
-        cleaned.append(
-            {
-                "description": description,
-                "product_code": part.product_code.strip(),
-                "quantity": str(quantity.normalize())
-                if quantity == quantity.to_integral()
-                else str(quantity),
-                "unit": part.unit.strip() or "pièce",
-                "unit_price_cents": part.unit_price_cents,
-                "currency": currency,
-                "billable": part.billable,
-            }
-        )
-    return cleaned
-
-
-def _check_time_spent(minutes: int | None) -> int | None:
-    if minutes is None or minutes == 0:
-        return None
-    if not 1 <= minutes <= MINUTES_PER_DAY:
-        raise InvalidArgument(
-            "time spent is 1 to 1440 minutes", fields={"time_spent_minutes": "1..1440"}
-        )
-    return minutes
-
-
-def _check_notes(notes: str) -> str:
-    if len(notes) > 4000:
-        raise InvalidArgument("notes are at most 4000 characters", fields={"notes": "too long"})
-    return notes.strip()
-
-
-def _check_completion(completion: Completion) -> None:
-    if completion.technician_signature is None:
-        raise InvalidArgument(
-            "the technician must sign", fields={"technician_signature": "required"}
-        )
-    check_signature(completion.technician_signature, "technician_signature")
-    if completion.customer_absent:
-        if not completion.customer_absence_reason.strip():
-            raise InvalidArgument(
-                "say why the customer did not sign",
-                fields={"customer_absence_reason": "required when absent"},
-            )
-        if completion.customer_signature is not None:
-            raise InvalidArgument(
-                "an absent customer cannot sign",
-                fields={"customer_signature": "not allowed when absent"},
-            )
-        return
-    if completion.customer_signature is None:
-        raise InvalidArgument(
-            "the customer's signature is required (or mark the customer absent with a reason)",
-            fields={"customer_signature": "required"},
-        )
-    check_signature(completion.customer_signature, "customer_signature")
-
-
-def _signature_values(completion: Completion, time_spent: int) -> dict[str, Any]:
-    customer, technician = completion.customer_signature, completion.technician_signature
-    assert technician is not None
-    return {
-        "time_spent_minutes": time_spent,
-        "customer_absent": completion.customer_absent,
-        "customer_absence_reason": completion.customer_absence_reason.strip(),
-        "customer_signer_name": customer.signer_name.strip() if customer else None,
-        "customer_signed_at": customer.signed_at if customer else None,
-        "customer_signature_png": customer.png if customer else None,
-        "technician_signer_name": technician.signer_name.strip(),
-        "technician_signed_at": technician.signed_at,
-        "technician_signature_png": technician.png,
-    }
-
-
-def completed_payload(
-    row: InterventionRow, report: ReportRow | None, completed_at: datetime, time_spent: int
-) -> dict[str, Any]:
-    """For facture: what to invoice. Parts marked billable always; labour when the intervention
-    itself is billable (corrective work outside the contract)."""
-    parts = report.parts if report else []
-    return {
-        "intervention_id": str(row.id),
-        "kind": row.kind,
-        "contract_id": row.contract_id,
-        "customer_id": row.customer_id,
-        "site_id": row.site_id,
-        "technician_id": str(row.technician_id) if row.technician_id else None,
-        "completed_at": completed_at.isoformat(),
-        "completed_on": local_day(completed_at).isoformat(),
-        "billable": row.billable,
-        "labour_minutes": time_spent if row.billable else 0,
-        "billable_items": [
-            {
-                "description": p["description"],
-                "product_code": p["product_code"],
-                "quantity": p["quantity"],
-                "unit": p["unit"],
-                "unit_price_cents": p["unit_price_cents"],
-                "currency": p["currency"],
-            }
-            for p in parts
-            if p["billable"]
-        ],
-    }
-
-
-def report_document(
-    row: InterventionRow,
-    report: ReportRow | None,
-    measurements: Measurements,
-    warnings: Sequence[MeasurementWarning],
-    completion: Completion,
-    completed_at: datetime,
-    time_spent: int,
-) -> ReportDocument:
-    warned = {w.field for w in warnings}
-    lines = []
-    for name, value in measurements.items():
-        rule = RULES[name]
-        lines.append(
-            MeasurementLine(
-                label=rule.label,
-                value=french_number(value),
-                unit=rule.unit,
-                recommended=f"{french_number(rule.recommended.low)} à "
-                f"{french_number(rule.recommended.high)} {rule.unit}".strip(),
-                warning=name in warned,
-            )
-        )
-    parts = [
-        PartLine(
-            description=p["description"],
-            product_code=p["product_code"],
-            quantity=p["quantity"].replace(".", ","),
-            unit=p["unit"],
-            unit_price=_euros(p["unit_price_cents"]),
-            billable=p["billable"],
-        )
-        for p in (report.parts if report else [])
-    ]
-    address = Address.from_dict(row.site_address)
-    customer, technician = completion.customer_signature, completion.technician_signature
-    return ReportDocument(
-        reference=str(row.id),
-        title="Rapport d'intervention de dépannage"
-        if row.kind == CORRECTIVE
-        else "Rapport de visite d'entretien",
-        label=row.label,
-        problem_description=row.problem_description,
-        site_name=row.site_name,
-        address_lines=[*address.lines, f"{address.postal_code} {address.city}".strip()],
-        technician_name=row.technician_name or "",
-        planned_date=row.planned_date.strftime("%d/%m/%Y") if row.planned_date else "—",
-        started_at=_french_datetime(row.started_at),
-        completed_at=_french_datetime(completed_at),
-        time_spent=_duration(time_spent),
-        measurements=lines,
-        warnings=[w.message for w in warnings],
-        actions=list(report.actions) if report else [],
-        parts=parts,
-        notes=report.notes if report else "",
-        customer_signature=SignatureBlock(
-            customer.signer_name, _french_datetime(customer.signed_at), customer.png
-        )
-        if customer
-        else None,
-        customer_absence_reason=completion.customer_absence_reason,
-        technician_signature=SignatureBlock(
-            technician.signer_name, _french_datetime(technician.signed_at), technician.png
-        )
-        if technician
-        else None,
-    )

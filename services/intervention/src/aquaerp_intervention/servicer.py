@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from aquaerp.common.v1 import common_pb2
@@ -15,14 +16,12 @@ from .contracts import Address
 from .geo import GeoPoint
 from .local_time import local_datetime
 from .measurements import Measurements
+from .report_content import Completion, PartInput, ReportInput
 from .repository import AbsenceRow, InterventionFilter, ReportRow, TechnicianRow
 from .service import (
-    Completion,
     CorrectiveInput,
     InterventionService,
     InterventionView,
-    PartInput,
-    ReportInput,
     TechnicianChanges,
     TechnicianInput,
     WorkingPeriod,
@@ -72,7 +71,8 @@ def _optional_time(parent: object, field: str) -> datetime | None:
     if not parent.HasField(field):  # type: ignore[attr-defined]
         return None
     stamp: Timestamp = getattr(parent, field)
-    return stamp.ToDatetime(tzinfo=UTC)
+    value: datetime = stamp.ToDatetime(tzinfo=UTC)
+    return value
 
 
 def _minutes(parent: object, field: str) -> int | None:
@@ -88,9 +88,9 @@ def _minutes(parent: object, field: str) -> int | None:
     return value.hours * 60 + value.minutes
 
 
-def _periods(messages: object) -> list[WorkingPeriod]:
+def _periods(messages: Iterable[pb.WorkingPeriod]) -> list[WorkingPeriod]:
     periods = []
-    for i, p in enumerate(messages):  # type: ignore[attr-defined]
+    for i, p in enumerate(messages):
         start, end = _minutes(p, "start"), _minutes(p, "end")
         if start is None or end is None:
             raise InvalidArgument(

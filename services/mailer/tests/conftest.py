@@ -18,10 +18,10 @@ import grpc
 import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
+from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
 from aquaerp.intervention.v1 import intervention_pb2, intervention_pb2_grpc
 from aquaerp.mailer.v1 import mailer_pb2_grpc
 from aquaerp_mailer.app import SPEC
-from aquaerp_mailer.documents import GET_INVOICE_PDF, GetInvoicePdfRequest, InvoicePdf
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.service import RunningService
 from aquaerp_runtime.testing.plugin import (
@@ -156,9 +156,17 @@ def smtp_sink() -> Any:
     sink.stop()
 
 
+class InvoicePdfPeer(facture_pb2_grpc.FactureServiceServicer):
+    def __init__(self, documents: DocumentPeer) -> None:
+        self.documents = documents
+
+    async def GetInvoicePdf(self, request, context):  # type: ignore[no-untyped-def]
+        return await self.documents.get_invoice_pdf(request, context)
+
+
 class DocumentPeer(intervention_pb2_grpc.InterventionServiceServicer):
     """Answers facture's GetInvoicePdf and intervention's GetReportPdf with documents the test
-    registers; anything else is NOT_FOUND."""
+    registers (the methods and messages of their protos); unknown ids are NOT_FOUND."""
 
     def __init__(self) -> None:
         self.invoices: dict[str, tuple[bytes, str, str]] = {}
@@ -173,7 +181,7 @@ class DocumentPeer(intervention_pb2_grpc.InterventionServiceServicer):
         if request.invoice_id not in self.invoices:
             await context.abort(grpc.StatusCode.NOT_FOUND, "invoice not found")
         content, file_name, number = self.invoices[request.invoice_id]
-        return InvoicePdf(content=content, file_name=file_name, invoice_number=number)
+        return facture_pb2.InvoicePdf(content=content, file_name=file_name, invoice_number=number)
 
     async def GetReportPdf(self, request, context):  # type: ignore[no-untyped-def]
         self.calls += 1
@@ -187,20 +195,7 @@ class DocumentPeer(intervention_pb2_grpc.InterventionServiceServicer):
 async def document_peer() -> AsyncIterator[tuple[DocumentPeer, str]]:
     peer = DocumentPeer()
     server = grpc.aio.server()
-    server.add_generic_rpc_handlers(
-        [
-            grpc.method_handlers_generic_handler(
-                "aquaerp.facture.v1.FactureService",
-                {
-                    GET_INVOICE_PDF.rsplit("/", 1)[1]: grpc.unary_unary_rpc_method_handler(
-                        peer.get_invoice_pdf,
-                        request_deserializer=GetInvoicePdfRequest.FromString,
-                        response_serializer=InvoicePdf.SerializeToString,
-                    )
-                },
-            )
-        ]
-    )
+    facture_pb2_grpc.add_FactureServiceServicer_to_server(InvoicePdfPeer(peer), server)
     intervention_pb2_grpc.add_InterventionServiceServicer_to_server(peer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

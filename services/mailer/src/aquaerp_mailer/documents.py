@@ -3,16 +3,14 @@ own account: invoice PDFs from facture, intervention report PDFs from interventi
 
 from __future__ import annotations
 
-from typing import Any
-
 import grpc
+from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
 from aquaerp.intervention.v1 import intervention_pb2, intervention_pb2_grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from .delivery import AttachmentMissing, AttachmentUnavailable, FetchedDocument
 from .service import INVOICE_PDF, REPORT_PDF
 
-GET_INVOICE_PDF = "/aquaerp.facture.v1.FactureService/GetInvoicePdf"
+# The document does not exist or cannot be produced: retrying will not help.
 PERMANENT_CODES = (
     grpc.StatusCode.NOT_FOUND,
     grpc.StatusCode.FAILED_PRECONDITION,
@@ -20,58 +18,19 @@ PERMANENT_CODES = (
 )
 
 
-def _invoice_pdf_messages() -> tuple[Any, Any]:
-    """GetInvoicePdfRequest{string invoice_id = 1} and InvoicePdf{bytes content = 1; string
-    file_name = 2; string invoice_number = 3} of aquaerp.facture.v1, declared in a private
-    descriptor pool so they never clash with facture's generated code."""
-    file = descriptor_pb2.FileDescriptorProto(
-        name="aquaerp_mailer/facture_invoice_pdf.proto",
-        package="aquaerp.facture.v1",
-        syntax="proto3",
-    )
-    string, bytes_ = (
-        descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
-        descriptor_pb2.FieldDescriptorProto.TYPE_BYTES,
-    )
-    optional = descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
-    request = file.message_type.add(name="GetInvoicePdfRequest")
-    request.field.add(name="invoice_id", number=1, type=string, label=optional)
-    response = file.message_type.add(name="InvoicePdf")
-    response.field.add(name="content", number=1, type=bytes_, label=optional)
-    response.field.add(name="file_name", number=2, type=string, label=optional)
-    response.field.add(name="invoice_number", number=3, type=string, label=optional)
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return (
-        message_factory.GetMessageClass(
-            pool.FindMessageTypeByName("aquaerp.facture.v1.GetInvoicePdfRequest")
-        ),
-        message_factory.GetMessageClass(
-            pool.FindMessageTypeByName("aquaerp.facture.v1.InvoicePdf")
-        ),
-    )
-
-
-GetInvoicePdfRequest, InvoicePdf = _invoice_pdf_messages()
-
-
 class GrpcDocumentSource:
     def __init__(
         self, facture: grpc.aio.Channel, intervention: grpc.aio.Channel, *, timeout: float = 20.0
     ) -> None:
         self.timeout = timeout
-        self._invoice_pdf = facture.unary_unary(
-            GET_INVOICE_PDF,
-            request_serializer=GetInvoicePdfRequest.SerializeToString,
-            response_deserializer=InvoicePdf.FromString,
-        )
+        self._invoices = facture_pb2_grpc.FactureServiceStub(facture)
         self._interventions = intervention_pb2_grpc.InterventionServiceStub(intervention)
 
     async def fetch(self, source: str, reference: str) -> FetchedDocument:
         try:
             if source == INVOICE_PDF:
-                invoice = await self._invoice_pdf(
-                    GetInvoicePdfRequest(invoice_id=reference), timeout=self.timeout
+                invoice = await self._invoices.GetInvoicePdf(
+                    facture_pb2.GetInvoicePdfRequest(invoice_id=reference), timeout=self.timeout
                 )
                 name = invoice.file_name or f"facture-{invoice.invoice_number or reference}.pdf"
                 return self._document(invoice.content, name, source, reference)
@@ -79,9 +38,8 @@ class GrpcDocumentSource:
                 report = await self._interventions.GetReportPdf(
                     intervention_pb2.GetReportPdfRequest(id=reference), timeout=self.timeout
                 )
-                return self._document(
-                    report.pdf, report.filename or f"rapport-{reference}.pdf", source, reference
-                )
+                name = report.filename or f"rapport-{reference}.pdf"
+                return self._document(report.pdf, name, source, reference)
         except grpc.aio.AioRpcError as error:
             what = f"{source} {reference}: {error.code().name} {error.details()}"
             if error.code() in PERMANENT_CODES:

@@ -1,0 +1,70 @@
+// The office navigation: each entry with the roles that see it and the API route it needs.
+import type { RoleName } from '@/api/types'
+
+export interface NavEntry {
+  to: string
+  label: string
+  icon: string
+  roles: RoleName[]
+  /** API route the screen relies on; without it the entry is shown as unavailable. */
+  requires?: string
+}
+
+export interface NavGroup {
+  label: string
+  entries: NavEntry[]
+}
+
+const OFFICE: RoleName[] = ['admin', 'bureau', 'compta']
+const MANAGERS: RoleName[] = ['admin', 'bureau']
+
+export const NAVIGATION: NavGroup[] = [
+  {
+    label: 'Pilotage',
+    entries: [{ to: '/tableau-de-bord', label: 'Tableau de bord', icon: '◧', roles: OFFICE }],
+  },
+  {
+    label: 'Clients',
+    entries: [
+      { to: '/clients', label: 'Clients', icon: '☺', roles: OFFICE, requires: 'GET /api/v1/customers' },
+      { to: '/contrats', label: 'Contrats', icon: '▤', roles: OFFICE, requires: 'GET /api/v1/contracts' },
+    ],
+  },
+  {
+    label: 'Terrain',
+    entries: [
+      { to: '/planning', label: 'Planning', icon: '▦', roles: MANAGERS, requires: 'GET /api/v1/planning' },
+      { to: '/interventions', label: 'Interventions', icon: '⚒', roles: OFFICE, requires: 'GET /api/v1/interventions' },
+      { to: '/interventions/nouvelle', label: 'Nouveau dépannage', icon: '✚', roles: MANAGERS, requires: 'POST /api/v1/interventions' },
+      { to: '/techniciens', label: 'Techniciens', icon: '☻', roles: MANAGERS, requires: 'GET /api/v1/technicians' },
+    ],
+  },
+  {
+    label: 'Facturation',
+    entries: [
+      { to: '/factures', label: 'Factures', icon: '€', roles: OFFICE, requires: 'GET /api/v1/invoices' },
+      { to: '/facturation', label: 'Facturation des contrats', icon: '↻', roles: ['admin', 'compta'], requires: 'POST /api/v1/billing-runs' },
+      { to: '/relances', label: 'Relances', icon: '✉', roles: ['admin', 'compta'], requires: 'GET /api/v1/dunning' },
+      { to: '/balance', label: 'Balance âgée', icon: '≡', roles: ['admin', 'compta'], requires: 'GET /api/v1/aging' },
+    ],
+  },
+  {
+    label: 'Suivi',
+    entries: [
+      { to: '/emails', label: 'E-mails', icon: '@', roles: OFFICE, requires: 'GET /api/v1/emails' },
+      { to: '/workflows', label: 'Workflows', icon: '⇄', roles: OFFICE, requires: 'GET /api/v1/workflows/runs' },
+    ],
+  },
+  {
+    label: 'Administration',
+    entries: [{ to: '/utilisateurs', label: 'Utilisateurs', icon: '⚙', roles: ['admin'], requires: 'GET /api/v1/users' }],
+  },
+]
+
+/** The groups and entries a user with these roles sees. */
+export function navigationFor(roles: RoleName[]): NavGroup[] {
+  return NAVIGATION.map((group) => ({
+    label: group.label,
+    entries: group.entries.filter((entry) => entry.roles.some((role) => roles.includes(role))),
+  })).filter((group) => group.entries.length > 0)
+}

@@ -1,0 +1,629 @@
+// What the forms hold (strings, as typed), how they become API bodies, and their checks before
+// sending. Error keys match the gateway's field paths so both land on the same field.
+import type {
+  CompleteBody,
+  Contract,
+  ContractBody,
+  CorrectiveCreateBody,
+  Customer,
+  CustomerBody,
+  InstallationBody,
+  Part,
+  ReportBody,
+  Site,
+  SiteBody,
+} from '@/api/types'
+import { centsToInput, parseDecimal, parseEuros } from './format'
+import { checkMeasurements, type MeasurementInput } from './measurements'
+import {
+  decimal,
+  email,
+  euros,
+  integer,
+  isoDate,
+  maxLength,
+  postalCode,
+  required,
+  siren,
+  siret,
+  timeOfDay,
+  validate,
+  vatRate,
+  type Errors,
+} from './validation'
+
+// -- customers ------------------------------------------------------------------------------------
+
+export interface CustomerDraft {
+  type: CustomerBody['type']
+  name: string
+  legal_form: string
+  siren: string
+  siret: string
+  vat_number: string
+  line1: string
+  line2: string
+  postal_code: string
+  city: string
+  country: string
+  billing_contact_name: string
+  billing_email: string
+  phone: string
+  notes: string
+  code: string
+}
+
+export function customerDraft(customer?: Customer | null): CustomerDraft {
+  return {
+    type: customer?.type ?? 'private',
+    name: customer?.name ?? '',
+    legal_form: customer?.legal_form ?? '',
+    siren: customer?.siren ?? '',
+    siret: customer?.siret ?? '',
+    vat_number: customer?.vat_number ?? '',
+    line1: customer?.billing_address.lines?.[0] ?? '',
+    line2: customer?.billing_address.lines?.[1] ?? '',
+    postal_code: customer?.billing_address.postal_code ?? '',
+    city: customer?.billing_address.city ?? '',
+    country: customer?.billing_address.country || 'FR',
+    billing_contact_name: customer?.billing_contact_name ?? '',
+    billing_email: customer?.billing_email ?? '',
+    phone: customer?.phone ?? '',
+    notes: customer?.notes ?? '',
+    code: customer?.code ?? '',
+  }
+}
+
+export function customerErrors(draft: CustomerDraft): Errors {
+  const french = draft.country.trim().toUpperCase() === 'FR'
+  const errors = validate(
+    {
+      name: draft.name,
+      billing_email: draft.billing_email,
+      'billing_address.lines': draft.line1,
+      'billing_address.postal_code': draft.postal_code,
+      'billing_address.city': draft.city,
+      'billing_address.country': draft.country,
+    },
+    {
+      name: [required, maxLength(200)],
+      billing_email: [email],
+      'billing_address.lines': [required, maxLength(200)],
+      'billing_address.postal_code': french ? [required, postalCode] : [required],
+      'billing_address.city': [required, maxLength(100)],
+      'billing_address.country': [required, (v) => (/^[A-Za-z]{2}$/.test(String(v).trim()) ? null : 'Code pays à 2 lettres')],
+    },
+  )
+  if (draft.type === 'business') {
+    Object.assign(errors, validate({ siren: draft.siren, siret: draft.siret }, { siren: [siren], siret: [siret] }))
+    if (!errors.siren && french && draft.siren.trim() === '') errors.siren = 'Obligatoire pour une entreprise française'
+  }
+  return errors
+}
+
+export function customerBody(draft: CustomerDraft): CustomerBody {
+  const business = draft.type === 'business'
+  return {
+    type: draft.type,
+    name: draft.name.trim(),
+    legal_form: business ? draft.legal_form.trim() : '',
+    siren: business ? draft.siren.trim() : '',
+    siret: business ? draft.siret.trim() : '',
+    vat_number: business ? draft.vat_number.trim() : '',
+    billing_address: {
+      lines: [draft.line1.trim(), draft.line2.trim()].filter(Boolean),
+      postal_code: draft.postal_code.trim(),
+      city: draft.city.trim(),
+      country: draft.country.trim().toUpperCase(),
+    },
+    billing_contact_name: draft.billing_contact_name.trim(),
+    billing_email: draft.billing_email.trim(),
+    phone: draft.phone.trim(),
+    notes: draft.notes,
+    code: draft.code.trim(),
+  }
+}
+
+// -- sites and installations ------------------------------------------------------------------------
+
+export interface SiteDraft {
+  name: string
+  line1: string
+  postal_code: string
+  city: string
+  country: string
+  latitude: string
+  longitude: string
+  access_notes: string
+  gate_code: string
+}
+
+export function siteDraft(site?: Site | null): SiteDraft {
+  return {
+    name: site?.name ?? '',
+    line1: site?.address.lines?.[0] ?? '',
+    postal_code: site?.address.postal_code ?? '',
+    city: site?.address.city ?? '',
+    country: site?.address.country || 'FR',
+    latitude: site?.geo ? String(site.geo.latitude) : '',
+    longitude: site?.geo ? String(site.geo.longitude) : '',
+    access_notes: site?.access_notes ?? '',
+    gate_code: site?.gate_code ?? '',
+  }
+}
+
+export function siteErrors(draft: SiteDraft): Errors {
+  const errors = validate(draft as unknown as Record<string, unknown>, {
+    name: [required, maxLength(200)],
+    line1: [required],
+    postal_code: draft.country.toUpperCase() === 'FR' ? [required, postalCode] : [required],
+    city: [required],
+    latitude: [decimal({ min: -90, max: 90 })],
+    longitude: [decimal({ min: -180, max: 180 })],
+    access_notes: [maxLength(2000)],
+  })
+  if ((draft.latitude.trim() === '') !== (draft.longitude.trim() === '')) {
+    errors.geo = 'Latitude et longitude vont ensemble'
+  }
+  // Server paths for the address fields.
+  const renamed: Errors = {}
+  for (const [key, message] of Object.entries(errors)) {
+    const path = { line1: 'address.lines', postal_code: 'address.postal_code', city: 'address.city', latitude: 'geo.latitude', longitude: 'geo.longitude' }[key]
+    renamed[path ?? key] = message
+  }
+  return renamed
+}
+
+export function siteBody(draft: SiteDraft): SiteBody {
+  const latitude = parseDecimal(draft.latitude)
+  const longitude = parseDecimal(draft.longitude)
+  return {
+    name: draft.name.trim(),
+    address: {
+      lines: [draft.line1.trim()].filter(Boolean),
+      postal_code: draft.postal_code.trim(),
+      city: draft.city.trim(),
+      country: draft.country.trim().toUpperCase() || 'FR',
+    },
+    geo: latitude !== null && longitude !== null ? { latitude, longitude } : null,
+    access_notes: draft.access_notes,
+    gate_code: draft.gate_code.trim(),
+  }
+}
+
+export interface InstallationDraft {
+  type: InstallationBody['type']
+  name: string
+  volume_m3: string
+  notes: string
+}
+
+export function installationErrors(draft: InstallationDraft): Errors {
+  const errors = validate(draft as unknown as Record<string, unknown>, {
+    name: [required, maxLength(200)],
+    volume_m3: [required, decimal({ min: 0.1, max: 10000 })],
+  })
+  return errors
+}
+
+export function installationBody(draft: InstallationDraft): InstallationBody {
+  return {
+    type: draft.type,
+    name: draft.name.trim(),
+    volume_m3: parseDecimal(draft.volume_m3) ?? 0,
+    equipment: [],
+    notes: draft.notes,
+  }
+}
+
+// -- contracts ------------------------------------------------------------------------------------
+
+export interface LineDraft {
+  product_code: string
+  label: string
+  quantity: string
+  unit_price: string
+  vat_rate: string
+  site_id: string
+}
+
+export interface PlanDraft {
+  id: string
+  site_id: string
+  label: string
+  rrule: string
+  window_start: string
+  window_end: string
+  duration_minutes: string
+  required_skill: string
+  season_start: string
+  season_end: string
+}
+
+export interface ContractDraft {
+  customer_id: string
+  site_ids: string[]
+  billing_frequency: ContractBody['billing_frequency']
+  billing_timing: ContractBody['billing_timing']
+  payment_days: string
+  end_of_month: boolean
+  start_date: string
+  end_date: string
+  tacit_renewal: boolean
+  renewal_term_months: string
+  notice_period_days: string
+  sla_hours: string
+  notes: string
+  lines: LineDraft[]
+  plans: PlanDraft[]
+}
+
+export function emptyLine(siteId = ''): LineDraft {
+  return { product_code: 'ENTRETIEN', label: '', quantity: '1', unit_price: '', vat_rate: '20', site_id: siteId }
+}
+
+/** Common maintenance rhythms, as RFC 5545 rules. */
+export const PLAN_RHYTHMS: { label: string; rrule: string }[] = [
+  { label: 'Chaque semaine (lundi)', rrule: 'FREQ=WEEKLY;BYDAY=MO' },
+  { label: 'Chaque semaine (mardi)', rrule: 'FREQ=WEEKLY;BYDAY=TU' },
+  { label: 'Chaque semaine (mercredi)', rrule: 'FREQ=WEEKLY;BYDAY=WE' },
+  { label: 'Chaque semaine (jeudi)', rrule: 'FREQ=WEEKLY;BYDAY=TH' },
+  { label: 'Chaque semaine (vendredi)', rrule: 'FREQ=WEEKLY;BYDAY=FR' },
+  { label: 'Tous les jours ouvrés', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR' },
+  { label: 'Toutes les deux semaines (lundi)', rrule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO' },
+  { label: 'Chaque mois (le 5)', rrule: 'FREQ=MONTHLY;BYMONTHDAY=5' },
+]
+
+export function emptyPlan(siteId = ''): PlanDraft {
+  return {
+    id: '',
+    site_id: siteId,
+    label: 'Entretien piscine',
+    rrule: 'FREQ=WEEKLY;BYDAY=MO',
+    window_start: '08:00',
+    window_end: '18:00',
+    duration_minutes: '60',
+    required_skill: '',
+    season_start: '',
+    season_end: '',
+  }
+}
+
+export function contractDraft(contract?: Contract | null, customerId = ''): ContractDraft {
+  if (!contract) {
+    return {
+      customer_id: customerId,
+      site_ids: [],
+      billing_frequency: 'monthly',
+      billing_timing: 'in_advance',
+      payment_days: '30',
+      end_of_month: false,
+      start_date: '',
+      end_date: '',
+      tacit_renewal: false,
+      renewal_term_months: '12',
+      notice_period_days: '0',
+      sla_hours: '48',
+      notes: '',
+      lines: [emptyLine()],
+      plans: [],
+    }
+  }
+  return {
+    customer_id: contract.customer_id,
+    site_ids: [...contract.site_ids],
+    billing_frequency: contract.billing_frequency,
+    billing_timing: contract.billing_timing,
+    payment_days: String(contract.payment_terms.days ?? 30),
+    end_of_month: contract.payment_terms.end_of_month ?? false,
+    start_date: contract.start_date ?? '',
+    end_date: contract.end_date ?? '',
+    tacit_renewal: contract.tacit_renewal,
+    renewal_term_months: String(contract.renewal_term_months),
+    notice_period_days: String(contract.notice_period_days),
+    sla_hours: String(contract.sla_hours),
+    notes: contract.notes,
+    lines: contract.lines.map((line) => ({
+      product_code: line.product_code,
+      label: line.label,
+      quantity: line.quantity,
+      unit_price: centsToInput(line.unit_price.amount_cents),
+      vat_rate: line.vat_rate,
+      site_id: line.site_id,
+    })),
+    plans: contract.plans.map((plan) => ({
+      id: plan.id ?? '',
+      site_id: plan.site_id,
+      label: plan.label,
+      rrule: plan.rrule,
+      window_start: plan.time_window?.start ?? '08:00',
+      window_end: plan.time_window?.end ?? '18:00',
+      duration_minutes: String(plan.duration_minutes ?? 60),
+      required_skill: plan.required_skill ?? '',
+      season_start: plan.seasons?.[0]?.start_month_day ?? '',
+      season_end: plan.seasons?.[0]?.end_month_day ?? '',
+    })),
+  }
+}
+
+const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+
+export function contractErrors(draft: ContractDraft): Errors {
+  const errors = validate(draft as unknown as Record<string, unknown>, {
+    customer_id: [required],
+    site_ids: [required],
+    start_date: [required, isoDate],
+    end_date: [isoDate],
+    'payment_days': [required, integer({ min: 0, max: 60 })],
+    renewal_term_months: [integer({ min: 1, max: 60 })],
+    notice_period_days: [integer({ min: 0, max: 365 })],
+    sla_hours: [integer({ min: 0, max: 720 })],
+  })
+  if (errors.payment_days) {
+    errors['payment_terms.days'] = errors.payment_days
+    delete errors.payment_days
+  }
+  if (draft.end_date && draft.start_date && draft.end_date < draft.start_date) {
+    errors.end_date = 'Ne doit pas précéder la date de début'
+  }
+  if (draft.tacit_renewal && !draft.end_date) {
+    errors.end_date = 'Obligatoire avec la tacite reconduction (fin de la première période)'
+  }
+  if (draft.lines.length === 0) errors.lines = 'Au moins une ligne'
+  draft.lines.forEach((line, index) => {
+    Object.assign(
+      errors,
+      prefixed(`lines.${index}`, validate(line as unknown as Record<string, unknown>, {
+        product_code: [required, (v) => (/^[A-Za-z0-9._-]{1,40}$/.test(String(v)) ? null : 'Lettres, chiffres, . - _')],
+        label: [required, maxLength(300)],
+        quantity: [required, decimal({ min: 0.001, max: 1_000_000 })],
+        unit_price: [required, euros],
+        vat_rate: [required, vatRate],
+      })),
+    )
+  })
+  draft.plans.forEach((plan, index) => {
+    const planErrors = validate(plan as unknown as Record<string, unknown>, {
+      site_id: [required],
+      label: [required, maxLength(200)],
+      rrule: [required, (v) => (/^FREQ=/.test(String(v)) ? null : 'Règle RRULE (ex. FREQ=WEEKLY;BYDAY=MO)')],
+      duration_minutes: [required, integer({ min: 5, max: 720 })],
+    })
+    for (const key of ['window_start', 'window_end'] as const) {
+      const message = required(plan[key]) ?? timeOfDay(plan[key])
+      if (message) planErrors[`time_window.${key === 'window_start' ? 'start' : 'end'}`] = message
+    }
+    if (!planErrors['time_window.start'] && !planErrors['time_window.end'] && plan.window_end <= plan.window_start) {
+      planErrors['time_window'] = 'La fin doit être après le début'
+    }
+    if (plan.site_id && !draft.site_ids.includes(plan.site_id)) planErrors.site_id = "Ce site n'est pas rattaché au contrat"
+    const seasonGiven = plan.season_start !== '' || plan.season_end !== ''
+    if (seasonGiven) {
+      if (!MONTH_DAY.test(plan.season_start)) planErrors['seasons.0.start_month_day'] = 'Jour au format MM-JJ'
+      if (!MONTH_DAY.test(plan.season_end)) planErrors['seasons.0.end_month_day'] = 'Jour au format MM-JJ'
+    }
+    Object.assign(errors, prefixed(`plans.${index}`, planErrors))
+  })
+  return errors
+}
+
+function prefixed(prefix: string, errors: Errors): Errors {
+  const result: Errors = {}
+  for (const [key, message] of Object.entries(errors)) result[`${prefix}.${key}`] = message
+  return result
+}
+
+export function contractBody(draft: ContractDraft): ContractBody {
+  return {
+    customer_id: draft.customer_id,
+    site_ids: draft.site_ids,
+    billing_frequency: draft.billing_frequency,
+    billing_timing: draft.billing_timing,
+    payment_terms: { days: Number(draft.payment_days), end_of_month: draft.end_of_month },
+    start_date: draft.start_date,
+    end_date: draft.end_date || null,
+    tacit_renewal: draft.tacit_renewal,
+    renewal_term_months: Number(draft.renewal_term_months || 12),
+    notice_period_days: Number(draft.notice_period_days || 0),
+    sla_hours: Number(draft.sla_hours || 0),
+    notes: draft.notes,
+    lines: draft.lines.map((line) => ({
+      product_code: line.product_code.trim(),
+      label: line.label.trim(),
+      quantity: String(parseDecimal(line.quantity) ?? line.quantity),
+      unit_code: 'C62',
+      unit_price: { amount_cents: parseEuros(line.unit_price) ?? 0, currency: 'EUR' },
+      vat_rate: line.vat_rate,
+      site_id: line.site_id,
+    })),
+    plans: draft.plans.map((plan) => ({
+      id: plan.id,
+      site_id: plan.site_id,
+      label: plan.label.trim(),
+      description: '',
+      rrule: plan.rrule.trim(),
+      seasons:
+        plan.season_start && plan.season_end
+          ? [{ name: 'Saison', start_month_day: plan.season_start, end_month_day: plan.season_end, rrule: '' }]
+          : [],
+      time_window: { start: plan.window_start, end: plan.window_end },
+      duration_minutes: Number(plan.duration_minutes),
+      required_skill: plan.required_skill.trim().toLowerCase(),
+      next_from_completion: false,
+    })),
+  }
+}
+
+// -- corrective intervention ------------------------------------------------------------------------
+
+export interface CorrectiveDraft {
+  contract_id: string
+  site_id: string
+  priority: CorrectiveCreateBody['priority']
+  problem_description: string
+  billable: boolean
+  planned_date: string
+  window_start: string
+  window_end: string
+  estimated_minutes: string
+  required_skill: string
+}
+
+export function correctiveErrors(draft: CorrectiveDraft): Errors {
+  const errors = validate(draft as unknown as Record<string, unknown>, {
+    contract_id: [required],
+    site_id: [required],
+    priority: [required],
+    problem_description: [required, maxLength(4000)],
+    planned_date: [isoDate],
+    window_start: [timeOfDay],
+    window_end: [timeOfDay],
+    estimated_minutes: [required, integer({ min: 5, max: 720 })],
+  })
+  if (!errors.window_start && !errors.window_end && draft.window_start && draft.window_end && draft.window_end <= draft.window_start) {
+    errors.window_end = 'La fin doit être après le début'
+  }
+  return errors
+}
+
+export function correctiveBody(draft: CorrectiveDraft): CorrectiveCreateBody {
+  return {
+    contract_id: draft.contract_id,
+    site_id: draft.site_id,
+    priority: draft.priority,
+    problem_description: draft.problem_description.trim(),
+    billable: draft.billable,
+    planned_date: draft.planned_date || null,
+    window_start: draft.window_start || null,
+    window_end: draft.window_end || null,
+    estimated_minutes: Number(draft.estimated_minutes),
+    required_skill: draft.required_skill.trim().toLowerCase(),
+  }
+}
+
+// -- technician report ----------------------------------------------------------------------------
+
+export interface PartDraft {
+  description: string
+  quantity: string
+  unit: string
+  unit_price: string
+  billable: boolean
+}
+
+export interface ReportDraft {
+  measurements: MeasurementInput
+  actions: string
+  parts: PartDraft[]
+  time_spent_minutes: string
+  notes: string
+  customer_name: string
+  customer_signature: string | null
+  technician_name: string
+  technician_signature: string | null
+  customer_absent: boolean
+  customer_absence_reason: string
+  customer_signed_at: string | null
+  technician_signed_at: string | null
+}
+
+export function emptyReport(technicianName = ''): ReportDraft {
+  return {
+    measurements: {},
+    actions: '',
+    parts: [],
+    time_spent_minutes: '',
+    notes: '',
+    customer_name: '',
+    customer_signature: null,
+    technician_name: technicianName,
+    technician_signature: null,
+    customer_absent: false,
+    customer_absence_reason: '',
+    customer_signed_at: null,
+    technician_signed_at: null,
+  }
+}
+
+/** Checks of the report itself (saved while working). */
+export function reportErrors(draft: ReportDraft): Errors {
+  const errors: Errors = { ...(checkMeasurements(draft.measurements).errors as Errors) }
+  draft.parts.forEach((part, index) => {
+    Object.assign(
+      errors,
+      prefixed(`parts.${index}`, validate(part as unknown as Record<string, unknown>, {
+        description: [required, maxLength(200)],
+        quantity: [required, (v) => (/^\d{1,6}([.,]\d{1,3})?$/.test(String(v).trim()) ? null : 'Quantité (ex. 2,5)')],
+        unit_price: [euros],
+      })),
+    )
+  })
+  const time = integer({ min: 1, max: 1440 })(draft.time_spent_minutes)
+  if (time) errors.time_spent_minutes = time
+  draft.actions
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .forEach((line, index) => {
+      if (line.length > 500) errors[`actions.${index}`] = '500 caractères au maximum par ligne'
+    })
+  return errors
+}
+
+/** Checks before completion: the report plus the signatures. */
+export function completionErrors(draft: ReportDraft): Errors {
+  const errors = reportErrors(draft)
+  if (!draft.technician_name.trim()) errors['technician_signature.signer_name'] = 'Nom du technicien obligatoire'
+  if (!draft.technician_signature) errors['technician_signature.png_base64'] = 'Signature du technicien obligatoire'
+  if (draft.customer_absent) {
+    if (!draft.customer_absence_reason.trim()) errors.customer_absence_reason = "Indiquez pourquoi le client n'a pas signé"
+  } else {
+    if (!draft.customer_name.trim()) errors['customer_signature.signer_name'] = 'Nom du client obligatoire'
+    if (!draft.customer_signature) errors['customer_signature.png_base64'] = 'Signature du client obligatoire (ou cochez « client absent »)'
+  }
+  return errors
+}
+
+export function reportBody(draft: ReportDraft): ReportBody {
+  const { values } = checkMeasurements(draft.measurements)
+  const parts: Part[] = draft.parts.map((part) => ({
+    description: part.description.trim(),
+    product_code: '',
+    quantity: part.quantity.trim().replace(',', '.'),
+    unit: part.unit.trim(),
+    unit_price_cents: parseEuros(part.unit_price || '0') ?? 0,
+    billable: part.billable,
+  }))
+  const minutes = draft.time_spent_minutes.trim()
+  return {
+    measurements: values,
+    actions: draft.actions
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean),
+    parts,
+    time_spent_minutes: minutes ? Number(minutes) : null,
+    notes: draft.notes,
+  }
+}
+
+export function completionBody(draft: ReportDraft, completedAt = new Date().toISOString()): CompleteBody {
+  const technicianSignedAt = draft.technician_signed_at ?? completedAt
+  return {
+    technician_signature: {
+      signer_name: draft.technician_name.trim(),
+      signed_at: technicianSignedAt,
+      png_base64: draft.technician_signature ?? '',
+    },
+    customer_signature: draft.customer_absent
+      ? null
+      : {
+          signer_name: draft.customer_name.trim(),
+          signed_at: draft.customer_signed_at ?? completedAt,
+          png_base64: draft.customer_signature ?? '',
+        },
+    customer_absent: draft.customer_absent,
+    customer_absence_reason: draft.customer_absent ? draft.customer_absence_reason.trim() : '',
+    completed_at: completedAt,
+  }
+}

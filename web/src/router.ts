@@ -1,0 +1,76 @@
+// Routes with the roles allowed on each; the guard sends visitors to the login page and users
+// without the role to their own home.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import type { RoleName } from '@/api/types'
+import { useSessionStore } from '@/stores/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string
+    /** Roles allowed; absent: any logged-in user. */
+    roles?: RoleName[]
+    /** Reachable without login. */
+    public?: boolean
+    layout?: 'office' | 'tech' | 'bare'
+  }
+}
+
+const OFFICE: RoleName[] = ['admin', 'bureau', 'compta']
+const MANAGERS: RoleName[] = ['admin', 'bureau']
+const ACCOUNTING: RoleName[] = ['admin', 'compta', 'bureau']
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/connexion', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, layout: 'bare', title: 'Connexion' } },
+  { path: '/', name: 'home', redirect: () => useSessionStore().homePath },
+  { path: '/tableau-de-bord', name: 'dashboard', component: () => import('@/views/office/DashboardView.vue'), meta: { roles: OFFICE, title: 'Tableau de bord' } },
+  { path: '/clients', name: 'customers', component: () => import('@/views/office/CustomersView.vue'), meta: { roles: OFFICE, title: 'Clients' } },
+  { path: '/clients/:id', name: 'customer', component: () => import('@/views/office/CustomerDetailView.vue'), meta: { roles: OFFICE, title: 'Client' }, props: true },
+  { path: '/contrats', name: 'contracts', component: () => import('@/views/office/ContractsView.vue'), meta: { roles: OFFICE, title: 'Contrats' } },
+  { path: '/contrats/nouveau', name: 'contract-new', component: () => import('@/views/office/ContractEditView.vue'), meta: { roles: MANAGERS, title: 'Nouveau contrat' } },
+  { path: '/contrats/:id', name: 'contract', component: () => import('@/views/office/ContractDetailView.vue'), meta: { roles: OFFICE, title: 'Contrat' }, props: true },
+  { path: '/contrats/:id/modifier', name: 'contract-edit', component: () => import('@/views/office/ContractEditView.vue'), meta: { roles: MANAGERS, title: 'Modifier le contrat' }, props: true },
+  { path: '/planning', name: 'planning', component: () => import('@/views/office/PlanningView.vue'), meta: { roles: MANAGERS, title: 'Planning' } },
+  { path: '/interventions', name: 'interventions', component: () => import('@/views/office/InterventionsView.vue'), meta: { roles: OFFICE, title: 'Interventions' } },
+  { path: '/interventions/nouvelle', name: 'intervention-new', component: () => import('@/views/office/InterventionNewView.vue'), meta: { roles: MANAGERS, title: 'Nouveau dépannage' } },
+  { path: '/interventions/:id', name: 'intervention', component: () => import('@/views/office/InterventionDetailView.vue'), meta: { roles: OFFICE, title: 'Intervention' }, props: true },
+  { path: '/techniciens', name: 'technicians', component: () => import('@/views/office/TechniciansView.vue'), meta: { roles: MANAGERS, title: 'Techniciens' } },
+  { path: '/factures', name: 'invoices', component: () => import('@/views/office/InvoicesView.vue'), meta: { roles: ACCOUNTING, title: 'Factures' } },
+  { path: '/factures/:id', name: 'invoice', component: () => import('@/views/office/InvoiceDetailView.vue'), meta: { roles: ACCOUNTING, title: 'Facture' }, props: true },
+  { path: '/facturation', name: 'billing-runs', component: () => import('@/views/office/BillingRunView.vue'), meta: { roles: ACCOUNTING, title: 'Facturation des contrats' } },
+  { path: '/relances', name: 'dunning', component: () => import('@/views/office/DunningView.vue'), meta: { roles: ACCOUNTING, title: 'Relances' } },
+  { path: '/balance', name: 'aging', component: () => import('@/views/office/AgingView.vue'), meta: { roles: ACCOUNTING, title: 'Balance âgée' } },
+  { path: '/emails', name: 'emails', component: () => import('@/views/office/EmailsView.vue'), meta: { roles: OFFICE, title: 'E-mails' } },
+  { path: '/workflows', name: 'workflows', component: () => import('@/views/office/WorkflowRunsView.vue'), meta: { roles: OFFICE, title: 'Workflows' } },
+  { path: '/utilisateurs', name: 'users', component: () => import('@/views/office/UsersView.vue'), meta: { roles: ['admin'], title: 'Utilisateurs' } },
+  { path: '/compte', name: 'account', component: () => import('@/views/AccountView.vue'), meta: { title: 'Mon compte' } },
+  { path: '/tech', name: 'tech-today', component: () => import('@/views/tech/TechTodayView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Ma journée' } },
+  { path: '/tech/visite/:id', name: 'tech-visit', component: () => import('@/views/tech/TechVisitView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Intervention' }, props: true },
+  { path: '/tech/envois', name: 'tech-outbox', component: () => import('@/views/tech/TechOutboxView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Envois' } },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { public: true, title: 'Page introuvable' } },
+]
+
+export function createAppRouter() {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes,
+    scrollBehavior: () => ({ top: 0 }),
+  })
+
+  router.beforeEach((to) => {
+    const session = useSessionStore()
+    if (to.meta.public) return true
+    if (!session.isAuthenticated) {
+      return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+    }
+    if (to.meta.roles && !session.hasAnyRole(...to.meta.roles)) {
+      return session.homePath === to.path ? { name: 'account' } : session.homePath
+    }
+    return true
+  })
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · AquaERP` : 'AquaERP'
+  })
+
+  return router
+}

@@ -117,7 +117,7 @@ class WorkflowStack:
         downstream = await self.start_downstream()
         settings: dict[str, Any] = {
             "targets": {"auth": self.auth.target, "mailer": downstream.target},
-            "definitions_dir": None,
+            "definitions_dir": "",
             "scheduler_enabled": False,
             "worker_poll_interval": 0.1,
             **service_account_settings("workflow"),

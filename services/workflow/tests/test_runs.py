@@ -47,7 +47,7 @@ async def test_step_failing_three_times_then_succeeding(stack: WorkflowStack) ->
         workflow,
         1,
         state=workflow_pb2.RUN_STATE_SUCCEEDED,
-        timeout=20,
+        within=20,
         aggregate_type="invoice",
         aggregate_id=invoice_id,
     )

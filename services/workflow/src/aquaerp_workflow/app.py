@@ -44,8 +44,8 @@ async def setup(ctx: ServiceContext) -> None:
     settings = ctx.settings
     assert isinstance(settings, WorkflowSettings)
     service = WorkflowService(ctx.database)
-    if settings.definitions_dir is not None and settings.definitions_dir.is_dir():
-        await load_definitions(service, settings.definitions_dir)
+    if settings.definitions_dir:
+        await load_definitions(service, Path(settings.definitions_dir))
     ctx.add_servicer(
         workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
         WorkflowServicer(service),

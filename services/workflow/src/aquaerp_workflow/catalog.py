@@ -115,13 +115,22 @@ def _coerce(value: Any, descriptor: Descriptor) -> Any:
     result = {}
     for key, item in value.items():
         field = descriptor.fields_by_name.get(key) or _field_by_json_name(descriptor, key)
-        if field is None or field.message_type is None:
+        if field is not None and field.type == FieldDescriptor.TYPE_STRING:
+            # "{{ event.payload.number }}" evaluates to a number; the field wants its text.
+            result[key] = [_text(v) for v in item] if isinstance(item, list) else _text(item)
+        elif field is None or field.message_type is None:
             result[key] = item
         elif field.is_repeated and isinstance(item, list):
             result[key] = [_coerce(element, field.message_type) for element in item]
         else:
             result[key] = _coerce(item, field.message_type)
     return result
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return str(value)
 
 
 def _field_by_json_name(descriptor: Descriptor, name: str) -> FieldDescriptor | None:

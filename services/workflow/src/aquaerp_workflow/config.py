@@ -15,7 +15,7 @@ class WorkflowSettings(ServiceSettings):
 
     # YAML definitions loaded at start (local stack). Empty: load none (on Kubernetes the
     # definitions come from Workflow resources through the operator).
-    definitions_dir: Path | None = SHIPPED_DEFINITIONS
+    definitions_dir: str = str(SHIPPED_DEFINITIONS)
 
     # Run steps in this process. Two replicas may both run workers: claims use SKIP LOCKED.
     worker_enabled: bool = True

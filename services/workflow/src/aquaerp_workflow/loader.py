@@ -4,6 +4,7 @@ resources instead and this directory is not read."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,10 @@ async def load_definitions(service: WorkflowService, directory: Path) -> LoadRep
     """Upserts each file's definition. A bad file, or one calling a service whose API is not
     installed, is rejected with a warning; loading never stops the service from starting."""
     report = LoadReport()
-    for path, document in read_definition_files(directory):
+    if not await asyncio.to_thread(directory.is_dir):
+        log.warning("workflow definitions directory %s does not exist; none loaded", directory)
+        return report
+    for path, document in await asyncio.to_thread(read_definition_files, directory):
         if not isinstance(document, dict) or not isinstance(document.get("name"), str):
             report.rejected[path.name] = "the file must hold `name:` and `spec:`"
             log.warning("workflow definition file %s rejected: it must hold name and spec", path)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import DateTime, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -225,13 +226,13 @@ class WorkflowRepository:
         if not rows:
             return set()
         inserted = await self.session.execute(
-            pg_insert(events).values(list(rows)).on_conflict_do_nothing().returning(events.c.id)
+            pg_insert(events).on_conflict_do_nothing().returning(events.c.id), list(rows)
         )
         return set(inserted.scalars())
 
     async def insert_runs(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(pg_insert(runs).values(list(rows)).on_conflict_do_nothing())
+            await self.session.execute(pg_insert(runs).on_conflict_do_nothing(), list(rows))
 
     async def record_fire(self, name: str, scheduled_at: datetime, run_id: uuid.UUID) -> bool:
         """Claims one schedule of a definition; False when another replica already did."""
@@ -304,50 +305,80 @@ class WorkflowRepository:
         if not rows:
             return {}
         result = await self.session.execute(
-            insert(step_attempts)
-            .values(list(rows))
-            .returning(step_attempts.c.run_id, step_attempts.c.id)
+            insert(step_attempts).returning(step_attempts.c.run_id, step_attempts.c.id), list(rows)
         )
         return {run_id: attempt_id for run_id, attempt_id in result}
 
     async def lease_runs(self, leases: Sequence[tuple[uuid.UUID, float]], worker: str) -> None:
         """Marks runs as running for `worker` until now + seconds (their lease)."""
-        for run_id, seconds in leases:
-            await self.session.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(
-                    state="running",
-                    lease_owner=worker,
-                    step_attempts=runs.c.step_attempts + 1,
-                    due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, seconds),
-                    updated_at=func.now(),
-                )
-            )
-
-    async def close_attempt(
-        self,
-        attempt_id: int,
-        *,
-        state: str,
-        error_code: str = "",
-        error: str = "",
-        response: dict[str, Any] | None = None,
-    ) -> bool:
-        """Ends a running attempt; False when it was no longer running (lease lost)."""
-        closed = await self.session.scalar(
-            update(step_attempts)
-            .where(step_attempts.c.id == attempt_id, step_attempts.c.state == "running")
+        if not leases:
+            return
+        await self.session.execute(
+            update(runs)
+            .where(runs.c.id == bindparam("b_id"))
             .values(
-                state=state,
-                error_code=error_code,
-                error=error,
-                response=response,
-                finished_at=func.now(),
-            )
-            .returning(step_attempts.c.id)
+                state="running",
+                lease_owner=worker,
+                step_attempts=runs.c.step_attempts + 1,
+                due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, bindparam("b_seconds")),
+                updated_at=func.now(),
+            ),
+            [{"b_id": run_id, "b_seconds": seconds} for run_id, seconds in leases],
         )
-        return closed is not None
+
+    async def lock_runs(
+        self, run_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[str, str, int]]:
+        """Locks runs; returns (state, lease owner, current step) of each."""
+        if not run_ids:
+            return {}
+        rows = await self.session.execute(
+            select(runs.c.id, runs.c.state, runs.c.lease_owner, runs.c.current_step)
+            .where(runs.c.id.in_(list(run_ids)))
+            .with_for_update()
+        )
+        return {row.id: (row.state, row.lease_owner, row.current_step) for row in rows}
+
+    async def close_attempts(self, outcomes: Sequence[dict[str, Any]]) -> None:
+        """Ends running attempts: attempt_id, state, error_code, error, response each."""
+        if not outcomes:
+            return
+        await self.session.execute(
+            update(step_attempts)
+            .where(
+                step_attempts.c.id == bindparam("attempt_id"), step_attempts.c.state == "running"
+            )
+            .values(
+                state=bindparam("state"),
+                error_code=bindparam("error_code"),
+                error=bindparam("error"),
+                response=bindparam("response", type_=JSONB),
+                finished_at=func.now(),
+            ),
+            list(outcomes),
+        )
+
+    async def update_runs(self, changes: Sequence[dict[str, Any]]) -> None:
+        """Moves runs on after their step: run_id, state, current_step, step_attempts,
+        results, error, lease_owner, finished_at, and delay (seconds until due) each."""
+        if not changes:
+            return
+        await self.session.execute(
+            update(runs)
+            .where(runs.c.id == bindparam("run_id"))
+            .values(
+                state=bindparam("state"),
+                current_step=bindparam("current_step"),
+                step_attempts=bindparam("step_attempts"),
+                results=bindparam("results", type_=JSONB),
+                error=bindparam("error"),
+                lease_owner=bindparam("lease_owner"),
+                finished_at=bindparam("finished_at", type_=DateTime(timezone=True)),
+                due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, bindparam("delay")),
+                updated_at=func.now(),
+            ),
+            list(changes),
+        )
 
     async def update_run(
         self, run_id: uuid.UUID, *, delay_seconds: float | None = None, **values: Any

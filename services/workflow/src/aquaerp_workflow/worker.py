@@ -15,7 +15,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +60,18 @@ class StepFailure(Exception):
 # Sends `request` to `method` with a deadline and an idempotency key; returns the response as
 # JSON data or raises StepFailure.
 Invoke = Callable[[catalog.Method, Message, float, str], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step call gave: the response as JSON data, or a failure."""
+
+    response: dict[str, Any] | None = None
+    failure: StepFailure | None = None
+
+
+# Most outcomes recorded in one transaction.
+FINISH_BATCH = 256
 
 
 def idempotency_key(run_id: uuid.UUID, step_index: int) -> str:
@@ -136,44 +148,69 @@ class Worker:
 
     # -- loop -----------------------------------------------------------------------------
     async def run(self) -> None:
-        """Runs until cancelled, keeping up to `concurrency` steps in flight."""
-        in_flight: set[asyncio.Task[None]] = set()
+        """Runs until cancelled, keeping up to `concurrency` steps in flight. Calls run
+        concurrently; their outcomes are recorded in batches by one finisher, so that under
+        load many steps share one commit."""
+        outcomes: asyncio.Queue[tuple[Claim, Outcome]] = asyncio.Queue()
+        tasks: set[asyncio.Task[None]] = set()
+        busy = 0
+
+        def launch(claim: Claim) -> None:
+            async def attempt() -> None:
+                await outcomes.put((claim, await self.call(claim)))
+
+            task = asyncio.create_task(attempt())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        async def finishing() -> None:
+            nonlocal busy
+            while True:
+                batch = [await outcomes.get()]
+                while not outcomes.empty() and len(batch) < FINISH_BATCH:
+                    batch.append(outcomes.get_nowait())
+                try:
+                    continued = await self.finish(batch)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The leases run out and the runs are claimed again: nothing is lost.
+                    log.exception("recording %d step outcomes failed", len(batch))
+                    continued = []
+                busy -= len(batch) - len(continued)
+                for claim in continued:
+                    launch(claim)
+                self._wakeup.set()
+
+        finisher = asyncio.create_task(finishing())
         try:
             while True:
-                free = self.concurrency - len(in_flight)
+                free = self.concurrency - busy
                 claims: list[Claim] = []
+                self._wakeup.clear()
                 if free > 0:
-                    self._wakeup.clear()
                     try:
                         claims = await self.claim(free)
                     except asyncio.CancelledError:
                         raise
                     except Exception:
                         log.exception("claiming runs failed")
+                busy += len(claims)
                 for claim in claims:
-                    task = asyncio.create_task(self.execute(claim))
-                    in_flight.add(task)
-                    task.add_done_callback(in_flight.discard)
+                    launch(claim)
                 if claims and len(claims) == free:
                     continue
-                await self._wait(in_flight, full=free <= 0)
+                try:
+                    # Full: wait for a slot. Otherwise: for new runs, or the next poll.
+                    await asyncio.wait_for(
+                        self._wakeup.wait(), None if free <= 0 else self.poll_interval
+                    )
+                except TimeoutError:
+                    pass
         finally:
-            for task in in_flight:
+            finisher.cancel()
+            for task in tasks:
                 task.cancel()
-
-    async def _wait(self, in_flight: set[asyncio.Task[None]], *, full: bool) -> None:
-        waiters: set[asyncio.Future[Any]] = set(in_flight)
-        wakeup = asyncio.ensure_future(self._wakeup.wait())
-        if not full:
-            waiters.add(wakeup)
-        try:
-            await asyncio.wait(
-                waiters,
-                timeout=None if full else self.poll_interval,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            wakeup.cancel()
 
     async def run_until_idle(self, *, max_rounds: int = 1000) -> int:
         """Executes due steps until none is due (tests, tools); returns how many ran."""
@@ -207,9 +244,14 @@ class Worker:
                     continue
                 step = spec.steps[run.current_step]
                 if run.state == "running" and run.step_attempts >= self.policy.retry(step).attempts:
-                    await self._finish_failed(
-                        repository, run, step.name, f"step {step.name}: {ABANDONED}"
+                    await repository.update_run(
+                        run.id,
+                        state="failed",
+                        error=f"step {step.name}: {ABANDONED}",
+                        lease_owner="",
+                        finished_at=datetime.now(UTC),
                     )
+                    RUNS_FINISHED.labels(run.definition_name, "failed").inc()
                     continue
                 ready.append((run, spec))
             return await self._start(repository, ready)
@@ -283,9 +325,11 @@ class Worker:
         """Executes the claimed step, then the following ones while they succeed."""
         current: Claim | None = claim
         while current is not None:
-            current = await self._execute_step(current)
+            continued = await self.finish([(current, await self.call(current))])
+            current = continued[0] if continued else None
 
-    async def _execute_step(self, claim: Claim) -> Claim | None:
+    async def call(self, claim: Claim) -> Outcome:
+        """Makes the step's call; never raises (a failure is an outcome)."""
         step = claim.step
         definition = claim.run.definition_name
         started = asyncio.get_running_loop().time()
@@ -297,100 +341,123 @@ class Worker:
             if method.takes_idempotency_key and not getattr(request, catalog.IDEMPOTENCY_KEY_FIELD):
                 setattr(request, catalog.IDEMPOTENCY_KEY_FIELD, key)
             response = await self.invoke(method, request, self.policy.timeout(step), key)
+            outcome = Outcome(response=response)
         except (catalog.UnknownService, catalog.UnknownMethod) as error:
-            failure = StepFailure("UNIMPLEMENTED", str(error), permanent=True)
+            outcome = Outcome(failure=StepFailure("UNIMPLEMENTED", str(error), permanent=True))
         except TemplateProblem as problem:
-            failure = StepFailure("TEMPLATE", str(problem), permanent=True)
+            outcome = Outcome(failure=StepFailure("TEMPLATE", str(problem), permanent=True))
         except catalog.ArgumentsMismatch as error:
-            failure = StepFailure(
-                "INVALID_ARGUMENT", f"arguments do not fit the request: {error}", permanent=True
+            outcome = Outcome(
+                failure=StepFailure(
+                    "INVALID_ARGUMENT", f"arguments do not fit the request: {error}", permanent=True
+                )
             )
         except StepFailure as error:
-            failure = error
+            outcome = Outcome(failure=error)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug or an unexpected client error: retry like a failure
             log.exception("step %s of run %s raised", step.name, claim.run.id)
-            failure = StepFailure("INTERNAL", str(error) or type(error).__name__)
-        else:
-            STEP_SECONDS.labels(definition).observe(asyncio.get_running_loop().time() - started)
-            STEP_ATTEMPTS.labels(definition, "succeeded").inc()
-            return await self._succeeded(claim, response)
+            outcome = Outcome(failure=StepFailure("INTERNAL", str(error) or type(error).__name__))
         STEP_SECONDS.labels(definition).observe(asyncio.get_running_loop().time() - started)
-        STEP_ATTEMPTS.labels(definition, "failed").inc()
-        await self._failed(claim, failure)
-        return None
+        STEP_ATTEMPTS.labels(definition, "failed" if outcome.failure else "succeeded").inc()
+        return outcome
 
-    async def _holds(self, repository: WorkflowRepository, claim: Claim) -> RunRow | None:
-        """The run, locked, if this worker still holds its lease for the claimed step."""
-        run = await repository.run(claim.run.id, for_update=True)
-        if (
-            run is None
-            or run.state != "running"
-            or run.lease_owner != self.name
-            or run.current_step != claim.step_index
-        ):
-            log.warning(
-                "lost the lease of run %s step %s; result discarded", claim.run.id, claim.step.name
-            )
-            return None
-        return run
-
-    async def _succeeded(self, claim: Claim, response: dict[str, Any]) -> Claim | None:
+    async def finish(self, batch: list[tuple[Claim, Outcome]]) -> list[Claim]:
+        """Records outcomes in one transaction: attempts closed, runs moved on, retried later
+        or failed. Outcomes of runs whose lease this worker lost are discarded. Returns the
+        claims of the next steps of runs that continue (already leased to this worker)."""
         async with self.database.unit_of_work() as session:
             repository = WorkflowRepository(session)
-            run = await self._holds(repository, claim)
-            if run is None or not await repository.close_attempt(
-                claim.attempt_id, state="succeeded", response=response
-            ):
-                return None
-            results = {**claim.results, claim.step.name: response}
+            held = await repository.lock_runs([claim.run.id for claim, _ in batch])
+            kept = []
+            for claim, outcome in batch:
+                if held.get(claim.run.id) == ("running", self.name, claim.step_index):
+                    kept.append((claim, outcome))
+                else:
+                    log.warning(
+                        "lost the lease of run %s step %s; outcome discarded",
+                        claim.run.id,
+                        claim.step.name,
+                    )
+            await repository.close_attempts(
+                [
+                    {
+                        "attempt_id": claim.attempt_id,
+                        "state": "failed" if outcome.failure else "succeeded",
+                        "error_code": outcome.failure.code if outcome.failure else "",
+                        "error": outcome.failure.message if outcome.failure else "",
+                        "response": outcome.response,
+                    }
+                    for claim, outcome in kept
+                ]
+            )
+            updates: list[dict[str, Any]] = []
+            continuing: list[tuple[RunRow, WorkflowSpec]] = []
+            continuing_results: dict[uuid.UUID, dict[str, Any]] = {}
+            now = datetime.now(UTC)
+            for claim, outcome in kept:
+                update = self._run_update(claim, outcome, now)
+                updates.append(update)
+                if update["state"] == "running":
+                    continuing.append(
+                        (
+                            replace(
+                                claim.run, current_step=update["current_step"], step_attempts=0
+                            ),
+                            claim.spec,
+                        )
+                    )
+                    continuing_results[claim.run.id] = update["results"]
+                elif update["state"] in ("succeeded", "failed"):
+                    RUNS_FINISHED.labels(claim.run.definition_name, update["state"]).inc()
+                    if update["state"] == "failed":
+                        log.warning(
+                            "run %s of %s failed: %s",
+                            claim.run.id,
+                            claim.run.definition_name,
+                            update["error"],
+                        )
+            await repository.update_runs(updates)
+            return await self._start(
+                repository, continuing, results=continuing_results, fresh_step=True
+            )
+
+    def _run_update(self, claim: Claim, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        """Where the run goes after this outcome (the columns `update_runs` writes)."""
+        step = claim.step
+        update: dict[str, Any] = {
+            "run_id": claim.run.id,
+            "state": "pending",
+            "current_step": claim.step_index,
+            "step_attempts": claim.used_attempts,
+            "results": claim.results,
+            "error": "",
+            "lease_owner": "",
+            "finished_at": None,
+            "delay": 0.0,
+        }
+        if outcome.failure is None:
+            results = {**claim.results, step.name: outcome.response or {}}
             next_step = claim.step_index + 1
             if next_step < len(claim.spec.steps):
-                await repository.update_run(
-                    run.id, current_step=next_step, step_attempts=0, results=results, error=""
-                )
-                moved = await repository.run(run.id)
-                assert moved is not None
-                claims = await self._start(
-                    repository, [(moved, claim.spec)], results={run.id: results}, fresh_step=True
-                )
-                return claims[0]
-            await repository.update_run(
-                run.id,
-                state="succeeded",
-                current_step=next_step,
-                results=results,
-                error="",
-                lease_owner="",
-                finished_at=datetime.now(UTC),
-            )
-        RUNS_FINISHED.labels(claim.run.definition_name, "succeeded").inc()
-        return None
-
-    async def _failed(self, claim: Claim, failure: StepFailure) -> None:
-        step = claim.step
+                return {
+                    **update,
+                    "state": "running",
+                    "current_step": next_step,
+                    "step_attempts": 0,
+                    "results": results,
+                    "lease_owner": self.name,
+                }
+            return {
+                **update,
+                "state": "succeeded",
+                "current_step": next_step,
+                "results": results,
+                "finished_at": now,
+            }
+        failure = outcome.failure
         error = f"step {step.name} attempt {claim.attempt}: {failure.code}: {failure.message}"
-        async with self.database.unit_of_work() as session:
-            repository = WorkflowRepository(session)
-            run = await self._holds(repository, claim)
-            if run is None or not await repository.close_attempt(
-                claim.attempt_id, state="failed", error_code=failure.code, error=failure.message
-            ):
-                return
-            if failure.permanent or claim.used_attempts >= self.policy.retry(step).attempts:
-                await self._finish_failed(repository, run, step.name, error)
-                log.warning("run %s of %s failed: %s", run.id, run.definition_name, error)
-                return
-            delay = self.policy.backoff(step, claim.used_attempts)
-            await repository.update_run(
-                run.id, state="pending", error=error, lease_owner="", delay_seconds=delay
-            )
-
-    async def _finish_failed(
-        self, repository: WorkflowRepository, run: RunRow, step_name: str, error: str
-    ) -> None:
-        await repository.update_run(
-            run.id, state="failed", error=error, lease_owner="", finished_at=datetime.now(UTC)
-        )
-        RUNS_FINISHED.labels(run.definition_name, "failed").inc()
+        if failure.permanent or claim.used_attempts >= self.policy.retry(step).attempts:
+            return {**update, "state": "failed", "error": error, "finished_at": now}
+        return {**update, "error": error, "delay": self.policy.backoff(step, claim.used_attempts)}

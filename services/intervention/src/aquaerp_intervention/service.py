@@ -837,12 +837,9 @@ class InterventionService:
         window: scheduling.Interval,
     ) -> scheduling.Conflict | None:
         day = local_day(start)
-        end = start + timedelta(minutes=row.estimated_minutes)
         first_minute = minute_of_day(start)
-        last_minute = MINUTES_PER_DAY if local_day(end) != day and minute_of_day(end) == 0 else None
-        slot_end = last_minute if last_minute is not None else minute_of_day(end)
-        same_day = local_day(end) == day or last_minute is not None
-        slot = scheduling.Interval(first_minute, slot_end if same_day else MINUTES_PER_DAY + 1)
+        # Past 24:00 when it would end the next day: then no window or working period holds it.
+        slot = scheduling.Interval(first_minute, first_minute + row.estimated_minutes)
         day_start, day_end = day_bounds(day, day)
         absences = [
             scheduling.Interval(*part)

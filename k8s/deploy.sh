@@ -21,6 +21,12 @@ namespace=aquaerp
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 overlay=$root/k8s/overlays/$environment
 images=(auth contrat intervention facture mailer workflow gateway web backup)
+# A commit without the web app (web/package.json) has no web image: deploy without it.
+with_web=true
+if [[ ! -f $root/web/package.json ]]; then
+    with_web=false
+    images=(auth contrat intervention facture mailer workflow gateway backup)
+fi
 [[ -d $overlay ]] || { echo "no overlay $overlay" >&2; exit 2; }
 
 step() { printf '\n== %s\n' "$*"; }
@@ -71,6 +77,9 @@ rollback() {
 
 step "apply $environment"
 kubectl apply -k "$overlay" || rollback
+if ! $with_web; then
+    kubectl -n "$namespace" delete deployment/web hpa/web pdb/web --ignore-not-found
+fi
 deployments=$(kubectl -n "$namespace" get deployments -o name)
 for deployment in $deployments; do
     kubectl -n "$namespace" rollout status "$deployment" --timeout=10m || rollback

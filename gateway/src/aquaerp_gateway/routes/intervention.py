@@ -67,9 +67,10 @@ PathId = Annotated[str, Path(max_length=64)]
 
 
 def _stub(request: Request) -> intervention_pb2_grpc.InterventionServiceStub:
-    return request.app.state.clients.stub(
+    stub: intervention_pb2_grpc.InterventionServiceStub = request.app.state.clients.stub(
         "intervention", intervention_pb2_grpc.InterventionServiceStub
-    )  # type: ignore[no-any-return]
+    )
+    return stub
 
 
 def _feed_url(request: Request, token: str) -> str:

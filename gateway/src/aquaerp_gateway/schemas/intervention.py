@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from aquaerp.common.v1 import common_pb2
@@ -83,7 +83,8 @@ def from_timestamp(parent: object, field: str) -> datetime | None:
     if not parent.HasField(field):  # type: ignore[attr-defined]
         return None
     stamp: Timestamp = getattr(parent, field)
-    return stamp.ToDatetime().astimezone()
+    value: datetime = stamp.ToDatetime(tzinfo=UTC)
+    return value
 
 
 # -- technicians -----------------------------------------------------------------------------
@@ -577,8 +578,8 @@ class AutoAssignResult(BaseModel):
                 ProposedAssignment(
                     intervention_id=a.intervention_id,
                     technician_id=a.technician_id,
-                    scheduled_start=a.scheduled_start.ToDatetime().astimezone(),
-                    scheduled_end=a.scheduled_end.ToDatetime().astimezone(),
+                    scheduled_start=a.scheduled_start.ToDatetime(tzinfo=UTC),
+                    scheduled_end=a.scheduled_end.ToDatetime(tzinfo=UTC),
                     sequence=a.sequence,
                     travel_metres=a.travel_metres,
                 )

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import signal
 import time
-from email import message_from_bytes
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,9 @@ class MaildirHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content: bytes = envelope.original_content or envelope.content
-        message_id = message_from_bytes(content).get("Message-ID", "")
+        # Only the header block is parsed (a full parse of an email with a 100 KB PDF takes ~3 ms).
+        head = content.partition(b"\r\n\r\n")[0]
+        message_id = BytesHeaderParser().parsebytes(head).get("Message-ID", "")
         digest = hashlib.sha256((message_id or content.decode("latin-1")).encode()).hexdigest()[:12]
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{digest}.eml"
         (self.directory / name).write_bytes(content)

@@ -2,7 +2,7 @@
 
 A `DocumentRenderer` holds everything that costs to prepare (the subset fonts, the parsed
 stylesheet with its font configuration, the template, an image cache for the logo), so one
-renderer per process renders each document with no font or template work. It is not
+renderer per process renders each document with no font loading or template work. It is not
 thread-safe: use one per thread or process (see `pool.RenderPool`).
 """
 

@@ -1,0 +1,101 @@
+"""How the platform runs the facture service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
+from aquaerp_runtime.db import Database
+from aquaerp_runtime.service import ServiceContext, ServiceSpec
+from aquaerp_runtime.settings import ServiceSettings
+
+from .clients import GrpcContratDirectory, GrpcInterventionDirectory
+from .config import FactureSettings
+from .models import outbox
+from .rendering import acquire_render_pool, release_render_pool
+from .service import FactureService, verify_chain
+from .servicer import FactureServicer
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = facture_pb2.DESCRIPTOR.services_by_name["FactureService"].full_name
+
+
+async def setup(ctx: ServiceContext) -> None:
+    settings = ctx.settings
+    assert isinstance(settings, FactureSettings)
+    pool = acquire_render_pool(settings.render_processes, settings.font_dir)
+    service = FactureService(
+        ctx.database,
+        settings,
+        contrat=GrpcContratDirectory(ctx.channel("contrat")),
+        interventions=GrpcInterventionDirectory(ctx.channel("intervention")),
+        renderer=pool,
+    )
+    relay = ctx.publish_outbox(outbox)
+    if relay is not None:
+        service.on_events = relay.notify
+    ctx.add_servicer(
+        facture_pb2_grpc.add_FactureServiceServicer_to_server,
+        FactureServicer(service),
+        SERVICE_NAME,
+    )
+
+    async def warm_up_renderers() -> None:
+        # Workers start now rather than on the first issue (seconds of imports and fonts).
+        await pool.start()
+
+    async def resume_billing_runs() -> None:
+        # Runs left by a stopped or crashed replica continue here; at stop, ours are handed on.
+        try:
+            while True:
+                try:
+                    await service.resume_stale_runs()
+                except Exception:
+                    log.exception("looking for billing runs to resume failed")
+                await asyncio.sleep(settings.billing_stale_after_seconds / 2)
+        finally:
+            await service.stop_runs()
+
+    async def release_renderers() -> None:
+        await release_render_pool(pool)
+
+    ctx.add_background(warm_up_renderers)
+    ctx.add_background(resume_billing_runs)
+    ctx.on_shutdown(release_renderers)
+
+
+async def verify_chain_command(settings: ServiceSettings, argv: list[str]) -> int:
+    """`python -m aquaerp_facture verify-chain`: checks the hash chain of every issued invoice
+    and credit note in FACTURE_DATABASE_URL; exit code 0 when intact, 1 at the first broken
+    link (printed)."""
+    database = Database.from_url(settings.database_url, pool_size=1, application_name="facture-verify")
+    try:
+        report = await verify_chain(database)
+    finally:
+        await database.dispose()
+    if report.broken is None:
+        print(
+            f"invoice hash chain intact: {report.documents_checked} documents,"
+            f" head {report.head_hash or '(empty)'}"
+        )
+        return 0
+    broken = report.broken
+    print(
+        f"invoice hash chain BROKEN at position {broken.chain_position}"
+        f" ({broken.invoice_number or 'unknown document'}): {broken.reason};"
+        f" {report.documents_checked} documents verified before it"
+    )
+    return 1
+
+
+SPEC = ServiceSpec(
+    name="facture",
+    settings_class=FactureSettings,
+    setup=setup,
+    migrations=Path(__file__).parent / "migrations",
+    commands={"verify-chain": verify_chain_command},
+    calls=("contrat", "intervention"),
+)

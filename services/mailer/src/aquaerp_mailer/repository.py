@@ -11,7 +11,7 @@ from typing import Any
 from aquaerp_runtime.outbox import record_event
 from sqlalchemy import case, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from .models import CLAIMABLE, attachments, blobs, messages, outbox, rate_buckets
 
@@ -65,7 +65,8 @@ _MESSAGE_COLUMNS = [messages.c[name] for name in MessageRow.__dataclass_fields__
 
 
 class MailerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession | AsyncConnection) -> None:
+        # A unit of work's session; the delivery worker's recorder passes an autocommit connection.
         self.session = session
 
     # -- queueing ---------------------------------------------------------------------------
@@ -295,10 +296,9 @@ class MailerRepository:
     async def mark_sent(
         self, message_id: uuid.UUID, lease_token: uuid.UUID, code: int, response: str
     ) -> bool:
-        """Records the SMTP acceptance in one statement (this sits between two messages' DATA
-        exchanges). Its commit does not wait for the WAL flush (set_config in RETURNING): a
-        crash of the database server itself could lose it and resend the message, a crash of
-        this process cannot."""
+        """Records the SMTP acceptance in one statement. Its commit does not wait for the WAL
+        flush (set_config in RETURNING): a crash of the database server itself could lose it
+        and resend the message, a crash of this process cannot."""
         updated = (
             await self.session.execute(
                 update(messages)

@@ -573,3 +573,18 @@ async def test_a_stopping_service_finishes_its_message_and_gives_the_rest_back(
     assert len(ids) == len(set(ids)) == 12
     rows = await second.fetch("SELECT status FROM mailer.messages")
     assert {r["status"] for r in rows} == {"sent"}
+
+
+async def test_typed_requests_name_their_own_fields(
+    start_mailer: MailerFactory, smtp_sink: SmtpSink, auth_service: AuthFixture
+) -> None:
+    mailer = await start_mailer(smtp_sink)
+    token = await auth_service.token("compta")
+    error = await rpc_error(
+        invoice_email(mailer, token, "invoice-issued:bad", email="pas-une-adresse")
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "recipient" in json.loads(dict(error.trailing_metadata())["aquaerp-field-violations"])
+    error = await rpc_error(invoice_email(mailer, token, "invoice-issued:bad", invoice_id=" "))
+    assert "invoice_id" in json.loads(dict(error.trailing_metadata())["aquaerp-field-violations"])
+    assert (await mailer.fetch("SELECT count(*) AS n FROM mailer.messages"))[0]["n"] == 0

@@ -132,11 +132,11 @@ class DeliveryWorker:
         self.documents = documents
         self.rng = rng or random.Random()
         self.gate = asyncio.Semaphore(max(1, settings.max_unrecorded_per_process))
-        self._wakeup = asyncio.Event()
-        # DATA exchanges with their status update, which a stop lets finish.
-        self._handovers: set[asyncio.Future[None]] = set()
         self.recorder = SentRecorder(database)
-        # Messages whose DATA exchange is under way: a stop never gives them back.
+        self._wakeup = asyncio.Event()
+        # DATA exchanges with their status update, which a stop lets finish...
+        self._handovers: set[asyncio.Future[None]] = set()
+        # ...and their messages, which a stop never gives back.
         self._in_handover: set[uuid.UUID] = set()
 
     def notify(self) -> None:
@@ -151,9 +151,12 @@ class DeliveryWorker:
         try:
             await asyncio.gather(*(self._connection_loop() for _ in range(loops)))
         finally:
-            if self._handovers:
-                await asyncio.wait(self._handovers, timeout=2 * self.settings.smtp_timeout)
+            await self._finish_handovers()
             await self.recorder.close()
+
+    async def _finish_handovers(self) -> None:
+        if self._handovers:
+            await asyncio.wait(self._handovers, timeout=2 * self.settings.smtp_timeout)
 
     async def _connection_loop(self) -> None:
         connection = SmtpConnection(self.settings)
@@ -188,6 +191,7 @@ class DeliveryWorker:
                     await asyncio.sleep(self.settings.poll_interval)
                 last_used = time.monotonic()
         finally:
+            await self._finish_handovers()  # one of them may be using this connection
             await connection.close()
 
     async def _idle(self) -> None:

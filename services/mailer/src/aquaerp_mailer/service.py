@@ -70,6 +70,9 @@ class EmailRequest:
     attachments: Sequence[AttachmentInput] = ()
     document_type: str = ""
     document_id: str = ""
+    # How the request names its main recipient(s), for error messages ("recipient" in the
+    # typed Send* RPCs).
+    to_field: str = "to"
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class MailerService:
             EmailRequest(
                 template="invoice_issued",
                 to=[recipient],
+                to_field="recipient",
                 cc=cc,
                 variables=variables,
                 attachments=[
@@ -211,6 +215,7 @@ class MailerService:
             EmailRequest(
                 template=DUNNING_TEMPLATES[level],
                 to=[recipient],
+                to_field="recipient",
                 cc=cc,
                 variables=variables,
                 attachments=attachments,
@@ -285,6 +290,7 @@ class MailerService:
             EmailRequest(
                 template=template,
                 to=[recipient],
+                to_field="recipient",
                 variables=variables,
                 document_type="intervention",
                 document_id=intervention_id,
@@ -307,6 +313,7 @@ class MailerService:
             EmailRequest(
                 template="intervention_report",
                 to=[recipient],
+                to_field="recipient",
                 cc=cc,
                 variables=variables,
                 attachments=[
@@ -360,6 +367,7 @@ class MailerService:
             EmailRequest(
                 template="contract_renewal_notice",
                 to=[recipient],
+                to_field="recipient",
                 variables=variables,
                 document_type="contract",
                 document_id=contract_id,
@@ -385,6 +393,7 @@ class MailerService:
             EmailRequest(
                 template=USER_TEMPLATES[kind],
                 to=[recipient],
+                to_field="recipient",
                 variables=variables,
                 document_type="user",
                 document_id=user_id,
@@ -536,7 +545,10 @@ class MailerService:
         if len(request.to) + len(request.cc) > MAX_RECIPIENTS:
             raise InvalidArgument(f"at most {MAX_RECIPIENTS} recipients", fields={"to": "too many"})
         return {
-            "to": [_recipient(r, f"to[{i}]") for i, r in enumerate(request.to)],
+            "to": [
+                _recipient(r, f"to[{i}]" if request.to_field == "to" else request.to_field)
+                for i, r in enumerate(request.to)
+            ],
             "cc": [_recipient(r, f"cc[{i}]") for i, r in enumerate(request.cc)],
         }
 

@@ -110,11 +110,17 @@ class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
         self.handler = SinkHandler()
+        # Extra aiosmtpd SMTP options (TLS, authentication).
+        self.controller_options: dict[str, Any] = {}
         self._controller: Controller | None = None
 
     def start(self) -> None:
         self._controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, data_size_limit=64 * 2**20
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            data_size_limit=64 * 2**20,
+            **self.controller_options,
         )
         self._controller.start()
 
@@ -265,8 +271,12 @@ async def start_mailer(
             },
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
-            smtp_starttls=False,
-            **{**FAST_RETRIES, **service_account_settings("mailer"), **overrides},
+            **{
+                "smtp_starttls": False,
+                **FAST_RETRIES,
+                **service_account_settings("mailer"),
+                **overrides,
+            },
         )
         channel = create_channel(running.target)
         channels.append(channel)

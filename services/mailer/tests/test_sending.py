@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import json
 import os
+import ssl
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import grpc
+from aiosmtpd.smtp import AuthResult
 from aquaerp.auth.v1 import auth_pb2
 from aquaerp.common.v1 import common_pb2
 from aquaerp.mailer.v1 import mailer_pb2
@@ -16,10 +20,14 @@ from aquaerp_mailer.config import CompanyBranding
 from aquaerp_mailer.service import message_id_for
 from aquaerp_mailer.templates import TemplateCatalog
 from aquaerp_runtime.testing.plugin import SERVICE_ACCOUNT_SECRET, AuthFixture, bearer, rpc_error
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from .conftest import DocumentPeer, MailerFactory, SmtpSink
+from .conftest import DocumentPeer, MailerFactory, SinkHandler, SmtpSink
 
 SAMPLES = {t.name: t.sample for t in TemplateCatalog(CompanyBranding()).templates()}
 INVOICE_SUBJECT = "Votre facture F-2027-000042 \u2013 AquaERP Piscines"
@@ -588,3 +596,110 @@ async def test_typed_requests_name_their_own_fields(
     error = await rpc_error(invoice_email(mailer, token, "invoice-issued:bad", invoice_id=" "))
     assert "invoice_id" in json.loads(dict(error.trailing_metadata())["aquaerp-field-violations"])
     assert (await mailer.fetch("SELECT count(*) AS n FROM mailer.messages"))[0]["n"] == 0
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "smtp.test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "smtp.pem", directory / "smtp.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+async def test_starttls_and_authentication_from_configuration(
+    start_mailer: MailerFactory, auth_service: AuthFixture, tmp_path: Path
+) -> None:
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert_file, key_file)
+    sessions: list[tuple[bool, bool]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        good = auth_data.login == b"aquaerp" and auth_data.password == b"s3cret-relay"
+        return AuthResult(success=good)
+
+    class Handler(SinkHandler):
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            sessions.append((session.ssl is not None, bool(session.authenticated)))
+            return await super().handle_DATA(server, session, envelope)
+
+    sink = SmtpSink()
+    sink.handler = Handler()
+    sink.controller_options = {
+        "tls_context": tls,
+        "require_starttls": True,
+        "authenticator": authenticator,
+        "auth_required": True,
+    }
+    sink.start()
+    try:
+        mailer = await start_mailer(
+            sink,
+            smtp_starttls=True,
+            smtp_ca_file=str(cert_file),
+            smtp_username="aquaerp",
+            smtp_password="s3cret-relay",
+        )
+        await mailer.stub.SendEmail(
+            mailer_pb2.SendEmailRequest(
+                template="payment_reminder",
+                to=[customer()],
+                variables=struct(SAMPLES["payment_reminder"]),
+                idempotency_key="tls-1",
+            ),
+            metadata=bearer(await auth_service.token("bureau")),
+        )
+        await sink.wait_for(1)
+        assert sessions == [(True, True)]  # over TLS, authenticated
+        await mailer.running.stop(drain_delay=0, grace=0.1)
+
+        # A refused login is the configuration's fault, not the message's: retried. (aiosmtpd
+        # leaves aiosmtplib's AUTH PLAIN unanswered after a refusal, so this shows as a timeout
+        # of the connection step.)
+        wrong = await start_mailer(
+            sink,
+            smtp_starttls=True,
+            smtp_ca_file=str(cert_file),
+            smtp_username="aquaerp",
+            smtp_password="wrong",
+            max_attempts=50,
+            smtp_timeout=1.0,
+        )
+        queued = await wrong.stub.SendEmail(
+            mailer_pb2.SendEmailRequest(
+                template="payment_reminder",
+                to=[customer()],
+                variables=struct(SAMPLES["payment_reminder"]),
+                idempotency_key="tls-2",
+            ),
+            metadata=bearer(await auth_service.token("bureau")),
+        )
+        retrying = await wrong.wait_status(queued.id, "failed_retrying")
+        assert retrying["last_error"].startswith("connect")
+        assert len(sink.received) == 1
+    finally:
+        sink.stop()

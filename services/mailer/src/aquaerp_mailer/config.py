@@ -46,6 +46,8 @@ class MailerSettings(ServiceSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_validate_certs: bool = True
+    # CA certificates (PEM file) to verify the server with, instead of the system's.
+    smtp_ca_file: str = ""
     # Seconds for connecting and for each SMTP command.
     smtp_timeout: float = 30.0
     # Name of the provider, the key of its shared send-rate bucket.

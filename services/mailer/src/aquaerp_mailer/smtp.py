@@ -103,6 +103,7 @@ class SmtpConnection:
             use_tls=s.smtp_tls,
             start_tls=s.smtp_starttls and not s.smtp_tls,
             validate_certs=s.smtp_validate_certs,
+            cert_bundle=s.smtp_ca_file or None,
             timeout=s.smtp_timeout,
             local_hostname=s.mail_domain,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aquaerp_runtime.settings import ServiceSettings
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from pydantic_settings import SettingsConfigDict
 
 
@@ -78,3 +78,10 @@ class MailerSettings(ServiceSettings):
     # Inline attachments of one message together, and any message as sent, in bytes.
     max_inline_attachment_bytes: int = 10 * 1024 * 1024
     max_message_bytes: int = 25 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> MailerSettings:
+        # A sender starts no send later than lease - 2 x timeout after its claim.
+        if self.lease_seconds <= 2 * self.smtp_timeout + 1:
+            raise ValueError("lease_seconds must exceed 2 x smtp_timeout + 1")
+        return self

@@ -20,12 +20,8 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from sqlalchemy import MetaData, func, insert, select, text
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.mailer.v1 import mailer_pb2, mailer_pb2_grpc
@@ -35,8 +31,9 @@ from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.outbox import OutboxRelay, grpc_publisher, outbox_table
 from aquaerp_runtime.service import load_service
-
 from common import ROOT, bench_database, free_port, start_process
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy import MetaData, func, insert, select, text
 
 ADMIN_EMAIL = "bench@aquaerp.local"
 ADMIN_PASSWORD = "a benchmark passphrase 2026"
@@ -82,13 +79,20 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def baseline_publish(stub: workflow_pb2_grpc.WorkflowServiceStub, token: str, count: int) -> float:
+async def baseline_publish(
+    stub: workflow_pb2_grpc.WorkflowServiceStub, token: str, count: int
+) -> float:
     """Events/s of Publish alone (200 per call, as the relay sends them), no run started."""
     batches = [
         [
             common_pb2.Event(
-                id=str(uuid.uuid4()), type=NOISE_TYPE, source="bench", aggregate_type="order",
-                aggregate_id=str(i), sequence=i, occurred_at=datetime.now(UTC).isoformat(),
+                id=str(uuid.uuid4()),
+                type=NOISE_TYPE,
+                source="bench",
+                aggregate_type="order",
+                aggregate_id=str(i),
+                sequence=i,
+                occurred_at=datetime.now(UTC).isoformat(),
                 payload_json=json.dumps({"n": i}),
             )
             for i in range(start, min(count, start + 200))
@@ -102,11 +106,13 @@ async def baseline_publish(stub: workflow_pb2_grpc.WorkflowServiceStub, token: s
     return count / (time.perf_counter() - started)
 
 
-async def produce(database: Database, relay: OutboxRelay, count: int, rate: float) -> None:
-    """Writes `count` events at `rate` per second into the outbox, one transaction every
-    20 ms (as a busy service's requests would, several events per tick)."""
+async def produce(
+    database: Database, relay: OutboxRelay, prefix: str, count: int, rate: float
+) -> None:
+    """Writes `count` events into the outbox at `rate` per second (0: as fast as possible),
+    one transaction every 20 ms (as a busy service's requests would, several per tick)."""
     tick = 0.02
-    per_tick = max(1, round(rate * tick))
+    per_tick = max(1, round(rate * tick)) if rate else 500
     started = time.perf_counter()
     written = 0
     while written < count:
@@ -115,8 +121,13 @@ async def produce(database: Database, relay: OutboxRelay, count: int, rate: floa
             await session.execute(
                 insert(outbox).values(
                     [
-                        {"id": uuid.uuid4(), "event_type": EVENT_TYPE, "aggregate_type": "order",
-                         "aggregate_id": str(n), "payload": {"n": n}}
+                        {
+                            "id": uuid.uuid4(),
+                            "event_type": EVENT_TYPE,
+                            "aggregate_type": "order",
+                            "aggregate_id": f"{prefix}{n}",
+                            "payload": {"n": f"{prefix}{n}"},
+                        }
                         for n in batch
                     ]
                 )
@@ -124,8 +135,40 @@ async def produce(database: Database, relay: OutboxRelay, count: int, rate: floa
         written += len(batch)
         relay.notify()
         delay = started + (written / per_tick) * tick - time.perf_counter()
-        if delay > 0:
+        if rate and delay > 0:
             await asyncio.sleep(delay)
+
+
+async def run_phase(
+    source: Database, relay: OutboxRelay, mailer: NoOpMailer, prefix: str, count: int, rate: float
+) -> tuple[float, list[float], float]:
+    """Events/s (first commit -> last step call), latencies, and the production time."""
+    mailer.arrivals.clear()
+    mailer.done.clear()
+    mailer.expected = count
+    started = time.time()
+    await produce(source, relay, prefix, count, rate)
+    produced = time.time() - started
+    await asyncio.wait_for(mailer.done.wait(), timeout=max(120.0, count / 20))
+    finished = max(mailer.arrivals.values())
+    async with source.unit_of_work() as session:
+        rows = (
+            await session.execute(
+                select(outbox.c.aggregate_id, outbox.c.occurred_at).where(
+                    outbox.c.aggregate_id.like(f"{prefix}%")
+                )
+            )
+        ).all()
+    latencies = [mailer.arrivals[key] - occurred.timestamp() for key, occurred in rows]
+    return count / (finished - started), latencies, produced
+
+
+def report(title: str, throughput: float, latencies: list[float]) -> None:
+    print(
+        f"{title:<34}{throughput:>8,.0f} events/s   event-to-step p50 "
+        f"{statistics.median(latencies) * 1000:,.0f} ms  p99 {percentile(latencies, 0.99) * 1000:,.0f} ms"
+        f"  max {max(latencies) * 1000:,.0f} ms"
+    )
 
 
 async def main(events: int, rate: float) -> None:
@@ -152,9 +195,12 @@ async def main(events: int, rate: float) -> None:
     auth = start_process(
         ["-m", "aquaerp_auth"],
         {
-            "AUTH_DATABASE_URL": url, "AUTH_GRPC_HOST": "127.0.0.1", "AUTH_GRPC_PORT": str(auth_port),
+            "AUTH_DATABASE_URL": url,
+            "AUTH_GRPC_HOST": "127.0.0.1",
+            "AUTH_GRPC_PORT": str(auth_port),
             "AUTH_SERVICE_ACCOUNTS": json.dumps({"workflow": SECRET, "bench": SECRET}),
-            "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+            "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "AUTH_LOG_LEVEL": "WARNING",
         },
         logs / "auth.log",
@@ -162,14 +208,21 @@ async def main(events: int, rate: float) -> None:
     workflow = start_process(
         ["-m", "aquaerp_workflow"],
         {
-            "WORKFLOW_DATABASE_URL": url, "WORKFLOW_GRPC_HOST": "127.0.0.1",
+            "WORKFLOW_DATABASE_URL": url,
+            "WORKFLOW_GRPC_HOST": "127.0.0.1",
             "WORKFLOW_GRPC_PORT": str(workflow_port),
             "WORKFLOW_TARGETS": json.dumps(
-                {"auth": f"ipv4:127.0.0.1:{auth_port}", "mailer": f"ipv4:127.0.0.1:{downstream_port}"}
+                {
+                    "auth": f"ipv4:127.0.0.1:{auth_port}",
+                    "mailer": f"ipv4:127.0.0.1:{downstream_port}",
+                }
             ),
-            "WORKFLOW_SERVICE_CLIENT_ID": "workflow", "WORKFLOW_SERVICE_CLIENT_SECRET": SECRET,
-            "WORKFLOW_DEFINITIONS_DIR": "", "WORKFLOW_SCHEDULER_ENABLED": "false",
-            "WORKFLOW_PUBLISH_EVENTS": "false", "WORKFLOW_LOG_LEVEL": "WARNING",
+            "WORKFLOW_SERVICE_CLIENT_ID": "workflow",
+            "WORKFLOW_SERVICE_CLIENT_SECRET": SECRET,
+            "WORKFLOW_DEFINITIONS_DIR": "",
+            "WORKFLOW_SCHEDULER_ENABLED": "false",
+            "WORKFLOW_PUBLISH_EVENTS": "false",
+            "WORKFLOW_LOG_LEVEL": "WARNING",
         },
         logs / "workflow.log",
     )
@@ -178,9 +231,13 @@ async def main(events: int, rate: float) -> None:
         await wait_serving(workflow_port)
         auth_channel = create_channel(f"ipv4:127.0.0.1:{auth_port}")
         auth_stub = auth_pb2_grpc.AuthServiceStub(auth_channel)
-        admin = (await auth_stub.Login(auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD))).tokens.access_token
+        admin = (
+            await auth_stub.Login(auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD))
+        ).tokens.access_token
         service = (
-            await auth_stub.IssueServiceToken(auth_pb2.IssueServiceTokenRequest(client_id="bench", client_secret=SECRET))
+            await auth_stub.IssueServiceToken(
+                auth_pb2.IssueServiceTokenRequest(client_id="bench", client_secret=SECRET)
+            )
         ).access_token
 
         async def credentials() -> str:
@@ -207,7 +264,8 @@ async def main(events: int, rate: float) -> None:
         )
         # The step's argument is templated: each event's own number.
         definition = await stub.GetDefinition(
-            workflow_pb2.GetDefinitionRequest(name="bench-no-op"), metadata=(("authorization", f"Bearer {admin}"),)
+            workflow_pb2.GetDefinitionRequest(name="bench-no-op"),
+            metadata=(("authorization", f"Bearer {admin}"),),
         )
         spec = definition.spec
         spec.steps[0].args.update({"invoice_id": "{{ event.payload.n }}"})
@@ -219,23 +277,23 @@ async def main(events: int, rate: float) -> None:
         baseline = await baseline_publish(stub, service, events)
 
         relay = OutboxRelay(
-            source, outbox, grpc_publisher(channel, source="bench"), source="bench",
-            batch_size=200, idle_interval=0.05,
+            source,
+            outbox,
+            grpc_publisher(channel, source="bench"),
+            source="bench",
+            batch_size=200,
+            idle_interval=0.05,
         )
         relay_task = asyncio.create_task(relay.run())
-        started = time.time()
-        await produce(source, relay, events, rate)
-        produced = time.time()
-        await asyncio.wait_for(mailer.done.wait(), timeout=max(120.0, events / 20))
-        finished = max(mailer.arrivals.values())
+        paced, paced_latencies, paced_time = await run_phase(
+            source, relay, mailer, "p", events, rate
+        )
+        burst, burst_latencies, _ = await run_phase(source, relay, mailer, "b", events, 0)
         relay_task.cancel()
-
         async with source.unit_of_work() as session:
-            rows = (await session.execute(select(outbox.c.aggregate_id, outbox.c.occurred_at))).all()
-            pending = await session.scalar(select(func.count()).where(outbox.c.published_at.is_(None)))
-        committed = {aggregate_id: occurred.timestamp() for aggregate_id, occurred in rows}
-        latencies = [mailer.arrivals[key] - committed[key] for key in committed if key in mailer.arrivals]
-        async with source.unit_of_work() as session:
+            pending = await session.scalar(
+                select(func.count()).where(outbox.c.published_at.is_(None))
+            )
             states = dict(
                 (
                     await session.execute(
@@ -243,16 +301,15 @@ async def main(events: int, rate: float) -> None:
                     )
                 ).all()
             )
-        throughput = events / (finished - started)
-        print(f"events                          {events} (produced at {rate:.0f}/s in {produced - started:.1f} s; "
-              f"{pending} left in the outbox)")
-        print(f"runs                            {states}")
-        print(f"pipeline throughput             {throughput:,.0f} events/s "
-              f"(first commit -> last step call, {finished - started:.1f} s)")
-        print(f"event-to-step latency           p50 {statistics.median(latencies) * 1000:.0f} ms   "
-              f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms   max {max(latencies) * 1000:.0f} ms")
-        print(f"baseline: Publish alone         {baseline:,.0f} events/s (200 per call, no run started)")
-        print(f"pipeline / Publish-alone ratio  {throughput / baseline:.2f}")
+        print(
+            f"events per phase                  {events} ({pending} left undelivered); runs {states}"
+        )
+        report(f"paced at {rate:.0f}/s ({paced_time:.1f} s)", paced, paced_latencies)
+        report("burst (all written at once)", burst, burst_latencies)
+        print(
+            f"baseline: Publish alone           {baseline:>8,.0f} events/s   (200 per call, no run started)"
+        )
+        print(f"burst pipeline / Publish alone    {burst / baseline:>8.2f}")
         await channel.close()
         await auth_channel.close()
     finally:
@@ -264,7 +321,9 @@ async def main(events: int, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=400.0, help="events produced per second")
     options = parser.parse_args()

@@ -20,7 +20,7 @@ class WorkflowSettings(ServiceSettings):
     # Run steps in this process. Two replicas may both run workers: claims use SKIP LOCKED.
     worker_enabled: bool = True
     # Runs claimed per round, and executed concurrently.
-    worker_batch_size: int = 32
+    worker_batch_size: int = 64
     # Seconds between looks for due runs when nothing woke the worker up.
     worker_poll_interval: float = 0.5
     # Extra seconds a claimed step keeps its lease beyond its own timeout; after that another

@@ -165,8 +165,9 @@ async def run_phase(
 
 def report(title: str, throughput: float, latencies: list[float]) -> None:
     print(
-        f"{title:<34}{throughput:>8,.0f} events/s   event-to-step p50 "
-        f"{statistics.median(latencies) * 1000:,.0f} ms  p99 {percentile(latencies, 0.99) * 1000:,.0f} ms"
+        f"{title:<34}{throughput:>8,.0f} events/s   event-to-step"
+        f" p50 {statistics.median(latencies) * 1000:,.0f} ms"
+        f"  p99 {percentile(latencies, 0.99) * 1000:,.0f} ms"
         f"  max {max(latencies) * 1000:,.0f} ms"
     )
 
@@ -302,12 +303,13 @@ async def main(events: int, rate: float) -> None:
                 ).all()
             )
         print(
-            f"events per phase                  {events} ({pending} left undelivered); runs {states}"
+            f"events per phase                  {events} ({pending} undelivered); runs {states}"
         )
         report(f"paced at {rate:.0f}/s ({paced_time:.1f} s)", paced, paced_latencies)
         report("burst (all written at once)", burst, burst_latencies)
         print(
-            f"baseline: Publish alone           {baseline:>8,.0f} events/s   (200 per call, no run started)"
+            f"baseline: Publish alone           {baseline:>8,.0f} events/s"
+            "   (200 per call, no run started)"
         )
         print(f"burst pipeline / Publish alone    {burst / baseline:>8.2f}")
         await channel.close()

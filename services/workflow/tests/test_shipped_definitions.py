@@ -22,6 +22,7 @@ EXPECTED_TRIGGERS = {
     "appointment-scheduled": "intervention.visit.scheduled",
     "appointment-rescheduled": "intervention.visit.rescheduled",
     "renewal-notice-due": "contrat.contract.renewal_notice_due",
+    "dunning-level-reached": "facture.dunning.level_reached",
     "daily-maintenance": "0 6 * * *",
     "monthly-billing": "0 5 1 * *",
 }

@@ -33,9 +33,19 @@ def add_days(value: Any, days: int) -> str:
     return (date.fromisoformat(str(value)[:10]) + timedelta(days=int(days))).isoformat()
 
 
+def iso_date(value: Any) -> str:
+    """A common Date as read from a response ({year, month, day}) -> "2026-11-30"."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    if isinstance(value, Mapping):
+        return date(int(value["year"]), int(value["month"]), int(value["day"])).isoformat()
+    return date.fromisoformat(str(value)[:10]).isoformat()
+
+
 def _environment(undefined: type[Undefined]) -> ImmutableSandboxedEnvironment:
     environment = ImmutableSandboxedEnvironment(undefined=undefined, autoescape=False)
     environment.filters["add_days"] = add_days
+    environment.filters["iso_date"] = iso_date
     return environment
 
 

@@ -122,3 +122,25 @@ async def test_a_lost_lease_is_taken_over_and_the_late_result_discarded(
     ]
     assert detail.attempts[1].response_json == '{"id": "call-1"}'
     assert calls == [f"workflow-{run.id}-0"] * 2
+
+
+async def test_a_stopping_replica_gives_its_runs_back(stack: WorkflowStack) -> None:
+    stack.behaviour.delay = 5.0
+    first = await stack.start_workflow()
+    await first.upsert("invoice-issued", INVOICE_EMAIL_SPEC)
+    await first.publish(event())
+    for _ in range(100):
+        if stack.behaviour.calls:
+            break
+        await asyncio.sleep(0.05)
+    assert len(stack.behaviour.calls) == 1
+    await first.running.stop(drain_delay=0, grace=0)
+
+    stack.behaviour.delay = 0.0
+    second = await stack.start_workflow()
+    [run] = await wait_for_runs(second, 1, state=workflow_pb2.RUN_STATE_SUCCEEDED, within=5)
+    detail = await second.stub.GetRun(workflow_pb2.GetRunRequest(id=run.id), metadata=second.admin)
+    assert [(a.attempt, a.error_code) for a in detail.attempts] == [(1, "ABANDONED"), (2, "")]
+    assert detail.attempts[0].error == "the workflow service stopped during the call"
+    keys = {call.idempotency_metadata for call in stack.behaviour.calls}
+    assert keys == {f"workflow-{run.id}-0"} and len(stack.behaviour.calls) == 2

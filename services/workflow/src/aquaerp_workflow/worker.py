@@ -153,9 +153,13 @@ class Worker:
         load many steps share one commit."""
         outcomes: asyncio.Queue[tuple[Claim, Outcome]] = asyncio.Queue()
         tasks: set[asyncio.Task[None]] = set()
+        # Claims leased to this worker and not yet recorded, released if the worker stops.
+        held: dict[uuid.UUID, Claim] = {}
         busy = 0
 
         def launch(claim: Claim) -> None:
+            held[claim.run.id] = claim
+
             async def attempt() -> None:
                 await outcomes.put((claim, await self.call(claim)))
 
@@ -177,6 +181,8 @@ class Worker:
                     # The leases run out and the runs are claimed again: nothing is lost.
                     log.exception("recording %d step outcomes failed", len(batch))
                     continued = []
+                for claim, _ in batch:
+                    held.pop(claim.run.id, None)
                 busy -= len(batch) - len(continued)
                 for claim in continued:
                     launch(claim)
@@ -211,6 +217,51 @@ class Worker:
             finisher.cancel()
             for task in tasks:
                 task.cancel()
+            if held:
+                await self.release(list(held.values()))
+
+    async def release(self, claims: list[Claim]) -> None:
+        """Gives leased runs back at once when the worker stops (SIGTERM, redeploy), rather
+        than letting their leases run out: the interrupted attempt counts as failed and the
+        run is due again now, for whichever replica comes first."""
+        try:
+            async with self.database.unit_of_work() as session:
+                repository = WorkflowRepository(session)
+                held = await repository.lock_runs([claim.run.id for claim in claims])
+                mine = [
+                    c for c in claims if held.get(c.run.id) == ("running", self.name, c.step_index)
+                ]
+                await repository.close_attempts(
+                    [
+                        {
+                            "attempt_id": c.attempt_id,
+                            "state": "failed",
+                            "error_code": "ABANDONED",
+                            "error": "the workflow service stopped during the call",
+                            "response": None,
+                        }
+                        for c in mine
+                    ]
+                )
+                await repository.update_runs(
+                    [
+                        {
+                            "run_id": c.run.id,
+                            "state": "pending",
+                            "current_step": c.step_index,
+                            "step_attempts": c.used_attempts,
+                            "results": c.results,
+                            "error": "interrupted by a restart",
+                            "lease_owner": "",
+                            "finished_at": None,
+                            "delay": 0.0,
+                        }
+                        for c in mine
+                    ]
+                )
+            log.info("released %d runs on stop", len(mine))
+        except Exception:
+            log.exception("could not release %d runs; their leases will run out", len(claims))
 
     async def run_until_idle(self, *, max_rounds: int = 1000) -> int:
         """Executes due steps until none is due (tests, tools); returns how many ran."""

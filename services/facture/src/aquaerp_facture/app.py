@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
 from aquaerp_runtime.db import Database
-from aquaerp_runtime.service import ServiceContext, ServiceSpec
+from aquaerp_runtime.service import ServiceContext, ServiceSpec, Setup
 from aquaerp_runtime.settings import ServiceSettings
 
 from .clients import GrpcContratDirectory, GrpcInterventionDirectory
@@ -23,7 +25,20 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = facture_pb2.DESCRIPTOR.services_by_name["FactureService"].full_name
 
 
-async def setup(ctx: ServiceContext) -> None:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_setup(clock: Callable[[], datetime] = utc_now) -> Setup:
+    """The service's setup, reading the time from `clock` (tests move it forward)."""
+
+    async def setup(ctx: ServiceContext) -> None:
+        await _setup(ctx, clock)
+
+    return setup
+
+
+async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
     settings = ctx.settings
     assert isinstance(settings, FactureSettings)
     pool = acquire_render_pool(settings.render_processes, settings.font_dir)
@@ -33,6 +48,7 @@ async def setup(ctx: ServiceContext) -> None:
         contrat=GrpcContratDirectory(ctx.channel("contrat")),
         interventions=GrpcInterventionDirectory(ctx.channel("intervention")),
         renderer=pool,
+        clock=clock,
     )
     relay = ctx.publish_outbox(outbox)
     if relay is not None:
@@ -94,7 +110,7 @@ async def verify_chain_command(settings: ServiceSettings, argv: list[str]) -> in
 SPEC = ServiceSpec(
     name="facture",
     settings_class=FactureSettings,
-    setup=setup,
+    setup=build_setup(),
     migrations=Path(__file__).parent / "migrations",
     commands={"verify-chain": verify_chain_command},
     calls=("contrat", "intervention"),

@@ -24,6 +24,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,6 +141,7 @@ class PaymentRow:
     note: str
     idempotency_key: str | None
     created_at: datetime
+    created_by: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,7 +388,7 @@ class FactureRepository:
         if after is not None:
             conditions.append(tuple_(invoices.c.created_at, invoices.c.id) < tuple_(*after))
         query = (
-            query.where(and_(*conditions))
+            query.where(*conditions)
             .order_by(invoices.c.created_at.desc(), invoices.c.id.desc())
             .limit(limit)
         )
@@ -473,8 +475,7 @@ class FactureRepository:
     async def insert_issued(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.session.execute(
-                insert(invoices),
-                [{"status": ISSUED, "issued_at": func.now(), **row} for row in rows],
+                insert(invoices).values(status=ISSUED, issued_at=func.now()), rows
             )
 
     async def billed_lines(
@@ -588,7 +589,7 @@ class FactureRepository:
             conditions.append(tuple_(payments.c.created_at, payments.c.id) < tuple_(*after))
         rows = await self.session.execute(
             select(payments)
-            .where(and_(*conditions))
+            .where(*conditions)
             .order_by(payments.c.created_at.desc(), payments.c.id.desc())
             .limit(limit)
         )
@@ -655,7 +656,7 @@ class FactureRepository:
             .outerjoin(
                 invoice_dunning_levels, invoice_dunning_levels.c.invoice_id == invoices.c.id
             )
-            .where(and_(*conditions))
+            .where(*conditions)
             .order_by(invoices.c.customer_id, invoices.c.due_date, invoices.c.chain_position)
         )
         return [OpenInvoiceRow(**row) for row in rows.mappings().all()]
@@ -732,7 +733,7 @@ class FactureRepository:
             select(invoices.c.customer_id, invoices.c.customer_name)
             .where(invoices.c.customer_id.in_(customer_ids), invoices.c.status == ISSUED)
             .order_by(invoices.c.customer_id, invoices.c.chain_position.desc())
-            .distinct(invoices.c.customer_id)
+            .ext(distinct_on(invoices.c.customer_id))
         )
         return {row[0]: row[1] for row in rows}
 
@@ -796,7 +797,7 @@ class FactureRepository:
             conditions.append(tuple_(billing_runs.c.created_at, billing_runs.c.id) < tuple_(*after))
         rows = await self.session.execute(
             select(billing_runs)
-            .where(and_(*conditions))
+            .where(*conditions)
             .order_by(billing_runs.c.created_at.desc(), billing_runs.c.id.desc())
             .limit(limit)
         )
@@ -1023,7 +1024,7 @@ class FactureRepository:
             )
         rows = await self.session.execute(
             select(dunning_letters)
-            .where(and_(*conditions))
+            .where(*conditions)
             .order_by(dunning_letters.c.created_at.desc(), dunning_letters.c.id.desc())
             .limit(limit)
         )

@@ -12,6 +12,8 @@ export default defineConfigWithVueTs(
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
       'vue/require-default-prop': 'off',
+      // FormField hands each control its `id`; pages whose route prop is also `id` are fine.
+      'vue/no-template-shadow': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },

@@ -21,7 +21,14 @@ const ACCOUNTING: RoleName[] = ['admin', 'compta', 'bureau']
 
 export const routes: RouteRecordRaw[] = [
   { path: '/connexion', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, layout: 'bare', title: 'Connexion' } },
-  { path: '/', name: 'home', redirect: () => useSessionStore().homePath },
+  {
+    path: '/',
+    name: 'home',
+    redirect: () => {
+      const session = useSessionStore()
+      return session.isAuthenticated ? session.homePath : { name: 'login' }
+    },
+  },
   { path: '/tableau-de-bord', name: 'dashboard', component: () => import('@/views/office/DashboardView.vue'), meta: { roles: OFFICE, title: 'Tableau de bord' } },
   { path: '/clients', name: 'customers', component: () => import('@/views/office/CustomersView.vue'), meta: { roles: OFFICE, title: 'Clients' } },
   { path: '/clients/:id', name: 'customer', component: () => import('@/views/office/CustomerDetailView.vue'), meta: { roles: OFFICE, title: 'Client' }, props: true },

@@ -68,9 +68,15 @@ export function useForm() {
     register: (name, label) => fields.set(name, label),
     unregister: (name) => fields.delete(name),
   }
-  provide(FORM_KEY, context)
 
-  return { errors, message, submitting, unplaced, setErrors, clear, fail, submit }
+  return { errors, message, submitting, unplaced, setErrors, clear, fail, submit, context }
+}
+
+export type Form = ReturnType<typeof useForm>
+
+/** Makes a form's errors reachable by the fields inside (used by AppForm). */
+export function provideForm(form: Form): void {
+  provide(FORM_KEY, form.context)
 }
 
 export function useFormContext(): FormContext | null {

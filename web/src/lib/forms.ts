@@ -551,10 +551,10 @@ export function reportErrors(draft: ReportDraft): Errors {
   draft.parts.forEach((part, index) => {
     Object.assign(
       errors,
-      prefixed(`parts.${index}`, validate(part as unknown as Record<string, unknown>, {
+      prefixed(`parts.${index}`, validate({ ...part, unit_price_cents: part.unit_price }, {
         description: [required, maxLength(200)],
         quantity: [required, (v) => (/^\d{1,6}([.,]\d{1,3})?$/.test(String(v).trim()) ? null : 'Quantité (ex. 2,5)')],
-        unit_price: [euros],
+        unit_price_cents: [euros, (v) => ((parseEuros(String(v ?? '')) ?? 0) < 0 ? 'Ne doit pas être négatif' : null)],
       })),
     )
   })

@@ -1,0 +1,166 @@
+"""Browser tests of the web app on the real local stack, driven by Playwright with the system
+Chromium (Debian package `chromium`). Screenshots of the main screens go to
+artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from local_stack import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, WEB_DIST, ApiUser, Stack, run_async, start_stack
+
+from aquaerp_runtime.postgres import drop_database, ensure_database, with_database
+
+CHROMIUM = os.environ.get("AQUAERP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+PASSWORD = "Eau-claire-2026!"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A real browser on the whole stack: long tests.
+    for item in items:
+        if "tests/web/" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.timeout(600))
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    """The built app; built here when missing (./scripts/test builds it before pytest)."""
+    if not (WEB_DIST / "index.html").exists():
+        subprocess.run([str(ROOT / "scripts" / "build-web")], check=True)
+    return WEB_DIST
+
+
+@pytest.fixture(scope="session")
+def stack(web_dist: Path, postgres_server_url: str) -> Iterator[Stack]:
+    """`aquaerp up` with its own database on the test PostgreSQL server."""
+    database_url = with_database(postgres_server_url, f"aquaerp_web_{os.getpid()}")
+    run_async(ensure_database(database_url, recreate=True))
+    data_dir = Path(tempfile.mkdtemp(prefix="aquaerp-web-"))
+    running = start_stack(database_url, data_dir)
+    try:
+        yield running
+    finally:
+        running.stop()
+        run_async(drop_database(database_url))
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def admin(stack: Stack) -> ApiUser:
+    return ApiUser(stack.base_url, ADMIN_EMAIL, ADMIN_PASSWORD).login()
+
+
+@dataclass
+class People:
+    office: ApiUser
+    technician: ApiUser
+    technician_id: str
+    technician_name: str
+
+
+def create_user(admin: ApiUser, email: str, name: str, roles: list[str]) -> ApiUser:
+    admin.post(
+        "/users", {"email": email, "display_name": name, "password": PASSWORD, "roles": roles}
+    )
+    return ApiUser(admin.base_url, email, PASSWORD).login()
+
+
+def enable_totp(user: ApiUser) -> None:
+    enrollment = user.post("/auth/totp/enroll")
+    user.totp_secret = enrollment["secret"]
+    user.post("/auth/totp/confirm", {"code": user.next_totp_code()}, expected=204)
+
+
+@pytest.fixture(scope="session")
+def people(admin: ApiUser) -> People:
+    """An office user (bureau and compta) with a second factor, and a technician with their
+    technician profile, working every day so the tests pass whatever the weekday."""
+    suffix = uuid.uuid4().hex[:6]
+    office = create_user(admin, f"claire.{suffix}@web-tests.fr", "Claire Martin", ["bureau", "compta"])
+    enable_totp(office)
+    technician = create_user(admin, f"marc.{suffix}@web-tests.fr", "Marc Dupuis", ["technicien"])
+    user_id = technician.get("/auth/me")["id"]
+    profile = admin.post(
+        "/technicians",
+        {
+            "user_id": user_id,
+            "display_name": "Marc Dupuis",
+            "skills": ["piscine", "spa"],
+            "working_hours": [
+                {"weekday": day, "start": "07:00", "end": "20:00"} for day in range(1, 8)
+            ],
+            "home_base": {"latitude": 43.5804, "longitude": 7.1251},
+        },
+    )
+    return People(office, technician, profile["id"], profile["display_name"])
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium` (scripts/install-system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright gives every launch a fresh temporary profile (--user-data-dir).
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def desktop(browser: object, stack: Stack) -> Iterator[object]:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=stack.base_url, viewport=DESKTOP, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: object, stack: Stack) -> Iterator[object]:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=stack.base_url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+    )
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
+
+
+def screenshot(page: object, name: str, *, full_page: bool = True) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
+    return path

@@ -1,0 +1,44 @@
+// Files behind authentication (PDFs): fetched with the token, shown or saved from a blob URL.
+import { onBeforeUnmount, ref } from 'vue'
+import { api } from '@/api/client'
+import { describeError } from '@/lib/problems'
+
+export function useAuthenticatedFile() {
+  const url = ref<string | null>(null)
+  const loading = ref(false)
+  const error = ref<string | null>(null)
+
+  async function load(path: string): Promise<string | null> {
+    loading.value = true
+    error.value = null
+    try {
+      const blob = await api.get<Blob>(path, undefined, { as: 'blob' })
+      if (url.value) URL.revokeObjectURL(url.value)
+      url.value = URL.createObjectURL(blob)
+      return url.value
+    } catch (caught) {
+      error.value = describeError(caught).message
+      return null
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** Saves the file under a name (the browser's download). */
+  async function save(path: string, filename: string): Promise<void> {
+    const href = url.value ?? (await load(path))
+    if (!href) return
+    const link = document.createElement('a')
+    link.href = href
+    link.download = filename
+    document.body.appendChild(link)
+    link.click()
+    link.remove()
+  }
+
+  onBeforeUnmount(() => {
+    if (url.value) URL.revokeObjectURL(url.value)
+  })
+
+  return { url, loading, error, load, save }
+}

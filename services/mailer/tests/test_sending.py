@@ -17,8 +17,10 @@ from aquaerp.auth.v1 import auth_pb2
 from aquaerp.common.v1 import common_pb2
 from aquaerp.mailer.v1 import mailer_pb2
 from aquaerp_mailer.config import CompanyBranding
+from aquaerp_mailer.repository import MailerRepository
 from aquaerp_mailer.service import message_id_for
 from aquaerp_mailer.templates import TemplateCatalog
+from aquaerp_runtime.db import Database
 from aquaerp_runtime.testing.plugin import SERVICE_ACCOUNT_SECRET, AuthFixture, bearer, rpc_error
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -235,6 +237,11 @@ async def test_connection_refused_is_retried_until_the_server_is_back(
         email.status == mailer_pb2.EMAIL_STATUS_FAILED_RETRYING
         and email.next_attempt_time.seconds > 0
     )
+    async with Database(mailer.engine).unit_of_work() as session:
+        counts, overdue = await MailerRepository(session).pending_by_status()
+    # The one email is waiting for its next attempt (or in it), not lost from the queue.
+    assert sum(counts.values()) == 1 and set(counts) <= {"failed_retrying", "sending"}
+    assert 0.0 <= overdue < 5.0
     await asyncio.sleep(1.0)
     smtp_sink.start()
     sent = await mailer.wait_status(queued.id, "sent")

@@ -37,6 +37,7 @@ async def setup(ctx: ServiceContext) -> None:
     )
     if settings.worker_enabled:
         ctx.add_background(worker.run)
+        ctx.add_background(worker.report_queue)
 
 
 SPEC = ServiceSpec(

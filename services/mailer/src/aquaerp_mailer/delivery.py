@@ -24,17 +24,23 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from aquaerp_runtime.db import Database
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .config import MailerSettings
 from .mime import Envelope, Part, compose
+from .models import CLAIMABLE
 from .repository import AttachmentRow, MailerRepository, MessageRow
 from .smtp import SmtpConnection, SmtpFailure
 
 log = logging.getLogger(__name__)
 
 DELIVERIES = Counter("aquaerp_mailer_deliveries_total", "Delivery attempts by outcome", ["outcome"])
+PENDING = Gauge("aquaerp_mailer_pending_emails", "Emails waiting to be sent, by status", ["status"])
+OVERDUE = Gauge(
+    "aquaerp_mailer_overdue_seconds", "How late the most overdue pending email is (0 when none)"
+)
+QUEUE_REPORT_INTERVAL = 15.0
 # An idle connection is closed after this many seconds (providers drop them anyway).
 IDLE_CONNECTION_SECONDS = 5.0
 
@@ -153,6 +159,19 @@ class DeliveryWorker:
         finally:
             await self._finish_handovers()
             await self.recorder.close()
+
+    async def report_queue(self) -> None:
+        """Runs until cancelled: exports the queue's size and lag for dashboards and alerts."""
+        while True:
+            try:
+                async with self.database.unit_of_work() as session:
+                    counts, overdue = await MailerRepository(session).pending_by_status()
+                for status in CLAIMABLE:
+                    PENDING.labels(status).set(counts.get(status, 0))
+                OVERDUE.set(overdue)
+            except Exception:
+                log.exception("reading the queue size failed")
+            await asyncio.sleep(QUEUE_REPORT_INTERVAL)
 
     async def _finish_handovers(self) -> None:
         if self._handovers:

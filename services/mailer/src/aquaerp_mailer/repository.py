@@ -383,3 +383,21 @@ class MailerRepository:
             **extra,
         }
         await record_event(self.session, outbox, event_type, "email", str(message.id), payload)
+
+    async def pending_by_status(self) -> tuple[dict[str, int], float]:
+        """Messages not yet sent nor failed for good, by status, and how late the most overdue
+        one is, in seconds (0 when none is due)."""
+        rows = (
+            await self.session.execute(
+                select(
+                    messages.c.status,
+                    func.count(),
+                    func.extract("epoch", func.now() - func.min(messages.c.due_at)),
+                )
+                .where(messages.c.status.in_(CLAIMABLE))
+                .group_by(messages.c.status)
+            )
+        ).all()
+        counts = {status: int(count) for status, count, _ in rows}
+        overdue = max((float(late) for _, _, late in rows if late is not None), default=0.0)
+        return counts, max(0.0, overdue)

@@ -261,12 +261,13 @@ async def start_mailer(
     await services.migrate(SPEC)
     await truncate_schema(engine, "mailer")
 
-    async def start(sink: SmtpSink, **overrides: Any) -> Mailer:
+    async def start(sink: SmtpSink, *, targets_facture: str = "", **overrides: Any) -> Mailer:
+        """`targets_facture`: a real facture service instead of the document peer."""
         running = await services.start(
             SPEC,
             targets={
                 "auth": auth_service.target,
-                "facture": document_peer[1],
+                "facture": targets_facture or document_peer[1],
                 "intervention": document_peer[1],
             },
             smtp_host="127.0.0.1",

@@ -27,3 +27,19 @@ async def test_wrong_password_is_unauthenticated(auth_service: AuthFixture) -> N
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error.details() == "invalid email or password"
+
+
+async def test_login_outcomes_are_counted(auth_service: AuthFixture) -> None:
+    from prometheus_client import REGISTRY
+
+    def count(outcome: str) -> float:
+        return REGISTRY.get_sample_value("aquaerp_auth_logins_total", {"outcome": outcome}) or 0.0
+
+    user, password = await auth_service.create_user("bureau")
+    succeeded, failed = count("succeeded"), count("failed")
+    await auth_service.login(user.email, password)
+    await rpc_error(
+        auth_service.stub.Login(auth_pb2.LoginRequest(email=user.email, password="nope nope nope"))
+    )
+    assert count("succeeded") == succeeded + 1
+    assert count("failed") == failed + 1

@@ -27,6 +27,7 @@ from aquaerp_runtime.tokens import TokenVerifier
 from . import totp
 from .config import AuthSettings
 from .keys import SigningKey, token_claims
+from .metrics import LOGINS, TOKENS_ISSUED
 from .passwords import Passwords, check_policy
 from .repository import AuthRepository, UserRow
 
@@ -205,6 +206,8 @@ class AuthService:
             user.id,
             {"email": user.email, "client_ip": client_ip, "amr": amr},
         )
+        TOKENS_ISSUED.labels("access").inc()
+        TOKENS_ISSUED.labels("refresh").inc()
         return TokenPair(
             access_token=await self._access_token(user, session_id, amr),
             expires_in=self.settings.access_token_ttl,
@@ -231,7 +234,11 @@ class AuthService:
         failure: Exception | None = None
         async with self.database.unit_of_work() as session:
             repo = AuthRepository(session)
-            await self._check_throttle(repo, email, client_ip)
+            try:
+                await self._check_throttle(repo, email, client_ip)
+            except ResourceExhausted:
+                LOGINS.labels("throttled").inc()
+                raise
             user = await repo.user_by_email(email)
             valid = self.passwords.verify(user.password_hash if user else None, password)
             if user is None or not valid or not user.active:
@@ -266,7 +273,9 @@ class AuthService:
                     result = await self._open_session(repo, user, client_ip, ["pwd"])
         # Raised after the unit of work so the failed attempt and its audit event are kept.
         if failure is not None:
+            LOGINS.labels("failed").inc()
             raise failure
+        LOGINS.labels("mfa_required" if isinstance(result, MfaChallenge) else "succeeded").inc()
         return result
 
     async def verify_mfa(self, mfa_token: str, code: str, client_ip: str) -> TokenPair:
@@ -326,6 +335,8 @@ class AuthService:
                         repo, row.session_id, row.session_expires_at
                     )
                     amr = ["pwd", "otp"] if user.totp_secret else ["pwd"]
+                    TOKENS_ISSUED.labels("access").inc()
+                    TOKENS_ISSUED.labels("refresh").inc()
                     tokens = TokenPair(
                         access_token=await self._access_token(user, row.session_id, amr),
                         expires_in=self.settings.access_token_ttl,
@@ -421,6 +432,7 @@ class AuthService:
         if not valid:
             raise Unauthenticated("invalid service credentials")
         ttl = self.settings.service_token_ttl
+        TOKENS_ISSUED.labels("service").inc()
         token = await self._sign(f"service:{client_id}", ACCESS_TOKEN_TYPE, ttl, roles=[SERVICE])
         return token, ttl
 

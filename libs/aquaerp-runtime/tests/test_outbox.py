@@ -73,6 +73,8 @@ async def test_relay_delivers_in_order_and_survives_a_publisher_outage(database:
         REGISTRY.get_sample_value("aquaerp_outbox_publish_failures_total", {"source": "test"}) >= 2
     )
     assert REGISTRY.get_sample_value("aquaerp_outbox_pending_events", {"source": "test"}) == 0
+    by_type = {"source": "test", "event_type": "test.thing.changed"}
+    assert REGISTRY.get_sample_value("aquaerp_events_published_total", by_type) >= 5
 
 
 async def test_only_one_relay_delivers_at_a_time(database: Database) -> None:

@@ -47,6 +47,11 @@ OUTBOX_LAG = Gauge(
 )
 OUTBOX_PUBLISHED = Counter("aquaerp_outbox_published_total", "Events delivered", ["source"])
 OUTBOX_FAILURES = Counter("aquaerp_outbox_publish_failures_total", "Failed deliveries", ["source"])
+# Committed domain events by type: the business counters (contracts activated, invoices
+# issued, emails failed, ...). Counted once, by the relay that delivers them.
+EVENTS_PUBLISHED = Counter(
+    "aquaerp_events_published_total", "Domain events delivered, by type", ["source", "event_type"]
+)
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -180,6 +185,8 @@ class OutboxRelay:
             if not events:
                 return 0
         OUTBOX_PUBLISHED.labels(self.source).inc(len(events))
+        for event in events:
+            EVENTS_PUBLISHED.labels(self.source, event.event_type).inc()
         return len(events)
 
     async def _export_lag(self, session: AsyncSession) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..config import GatewaySettings
-from . import auth, contrat, dev_mail, intervention, mailer, system, users, workflow
+from . import auth, contrat, dev_mail, facture, intervention, mailer, system, users, workflow
 
 API_PREFIX = "/api/v1"
 
@@ -19,6 +19,7 @@ def api_routers(settings: GatewaySettings | None = None) -> list[APIRouter]:
         contrat.router,
         mailer.router,
         intervention.router,
+        facture.router,
     ]
     if settings is not None and settings.dev_routes:
         routers.append(dev_mail.router)

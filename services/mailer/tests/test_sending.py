@@ -26,6 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -710,3 +711,65 @@ async def test_starttls_and_authentication_from_configuration(
         assert len(sink.received) == 1
     finally:
         sink.stop()
+
+
+async def test_the_standard_workflow_arguments_are_accepted(
+    start_mailer: MailerFactory,
+    smtp_sink: SmtpSink,
+    auth_service: AuthFixture,
+    document_peer: tuple[DocumentPeer, str],
+) -> None:
+    """The arguments the shipped workflow definitions pass (numbers from event payloads,
+    ISO dates as text, enums as numbers), converted the way the workflow service does."""
+    document_peer[0].invoices["inv-w"] = (PDF, "FA-2027-000007.pdf", "FA-2027-000007")
+    mailer = await start_mailer(smtp_sink)
+    token = bearer(await auth_service.token("compta"))
+    customer_args = {"email": "claire.dupont@example.fr", "name": "Claire Dupont"}
+    invoice = json_format.ParseDict(
+        {
+            "invoice_id": "inv-w",
+            "recipient": customer_args,
+            "variables": {
+                "customer_name": "Claire Dupont",
+                "invoice_number": "FA-2027-000007",
+                "issue_date": "2027-01-05",
+                "due_date": "2027-02-04",
+                "amount_due_cents": 23880,
+                "payment_reference": "FA-2027-000007",
+            },
+            "idempotency_key": "invoice-issued-evt-1",
+        },
+        mailer_pb2.SendInvoiceEmailRequest(),
+    )
+    await mailer.stub.SendInvoiceEmail(invoice, metadata=token)
+    dunning = json_format.ParseDict(
+        {
+            "invoice_id": "inv-w",
+            "level": 2,
+            "recipient": customer_args,
+            "attach_invoice": True,
+            "variables": {
+                "customer_name": "Claire Dupont",
+                "invoice_number": "FA-2027-000007",
+                "issue_date": "2027-01-05",
+                "due_date": "2027-02-04",
+                "amount_due_cents": 23880,
+                "payment_reference": "FA-2027-000007",
+                "recovery_indemnity_cents": 4000,
+                "late_interest_cents": 409,
+                "late_interest_rate": "12.5",
+                "interest_until": "2027-03-06",
+                "payment_deadline": "2027-03-14",
+            },
+            "idempotency_key": "dunning-letter-1",
+        },
+        mailer_pb2.SendDunningEmailRequest(),
+    )
+    notice = await mailer.stub.SendDunningEmail(dunning, metadata=token)
+    assert notice.template == "formal_notice"
+    received = await smtp_sink.wait_for(2)
+    formal = next(r.message for r in received if "Mise en demeure" in str(r.message["Subject"]))
+    text = formal.get_body(("plain",)).get_content()
+    assert "12,5\u00a0%" in text and "40,00\u00a0€" in text and "4,09\u00a0€" in text
+    assert "282,89\u00a0€" in text  # 238,80 + 40,00 + 4,09
+    assert [a.get_filename() for a in formal.iter_attachments()] == ["FA-2027-000007.pdf"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from aquaerp_mailer.calendar import Appointment, fold, invitation
 from aquaerp_mailer.config import CompanyBranding
-from aquaerp_mailer.formatting import date_fr, euros, time_fr
+from aquaerp_mailer.formatting import date_fr, euros, percent_fr, time_fr
 from aquaerp_mailer.templates import TemplateCatalog
 from aquaerp_runtime.errors import InvalidArgument, NotFound
 
@@ -35,7 +35,10 @@ EXPECTED = {
     "mfa_enrolment",
 }
 # Variables a template uses only when given (`is defined`).
-OPTIONAL = {"appointment_change": {"previous_start", "reason"}}
+OPTIONAL = {
+    "appointment_change": {"previous_start", "reason"},
+    "contract_renewal_notice": {"contract_label", "renewal_term", "renewal_price_cents"},
+}
 
 
 def test_the_catalog_ships_every_message_type() -> None:
@@ -53,9 +56,9 @@ def test_template_renders_html_and_text_with_its_sample(name: str) -> None:
     assert BRANDING.logo_url in rendered.html
     assert "<" not in rendered.text.replace("<=", "")
     sample = CATALOG.info(name).sample
-    # Every sample value shows up somewhere (strings as given, amounts formatted).
+    # Every sample text shows up as given (dates, amounts and rates are formatted).
     for key, value in sample.items():
-        if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}|^[\d.]+$", value):
             assert value in rendered.text, f"{key} missing from the text of {name}"
 
 
@@ -77,6 +80,12 @@ def test_optional_variables_may_be_left_out() -> None:
     del sample["previous_start"], sample["reason"]
     rendered = CATALOG.render("appointment_change", sample)
     assert "Motif" not in rendered.text and "DÉPLACÉ" in rendered.text
+    # What the standard renewal workflow passes: the contract number and the customer's name.
+    renewal = {"customer_name": "M. Paul Lefèvre", "contract_number": "C-2026-0117"}
+    dates = {"renewal_date": "2027-06-01", "refusal_deadline": "2027-05-31"}
+    text = CATALOG.render("contract_renewal_notice", {**renewal, **dates}).text
+    assert "contrat d'entretien n° C-2026-0117 arrive" in text
+    assert "reconduit tacitement le 1er juin 2027." in text
 
 
 def test_html_is_escaped_and_text_is_not() -> None:
@@ -119,7 +128,7 @@ def test_formal_notice_shows_indemnity_and_interest_as_amounts() -> None:
         assert "40,00\u00a0€" in body  # recovery indemnity
         assert "3,58\u00a0€" in body  # late interest
         assert "282,38\u00a0€" in body  # 238,80 + 3,58 + 40,00
-        assert "12,15 %" in body
+        assert "12,15\u00a0%" in body
     # A private customer owes no recovery indemnity: the line disappears.
     sample = {**CATALOG.info("formal_notice").sample, "recovery_indemnity_cents": 0}
     text = CATALOG.render("formal_notice", sample).text
@@ -140,6 +149,8 @@ def test_french_formatting() -> None:
     assert euros(123456789) == "1\u202f234\u202f567,89\u00a0€"
     assert euros(-5) == "-0,05\u00a0€"
     assert date_fr("2027-05-01") == "1er mai 2027"
+    assert percent_fr("12.5") == percent_fr(12.5) == "12,5\u00a0%"
+    assert percent_fr("12.150") == "12,15\u00a0%" and percent_fr(10) == "10\u00a0%"
     # Paris time, summer and winter.
     assert time_fr("2027-07-01T07:30:00Z") == "9\u00a0h\u00a030"
     assert time_fr("2027-01-01T07:30:00Z") == "8\u00a0h\u00a030"

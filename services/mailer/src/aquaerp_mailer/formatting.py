@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -55,6 +56,22 @@ def _as_datetime(value: object) -> datetime:
     return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment.astimezone(PARIS)
 
 
+def percent_fr(value: object) -> str:
+    """12.5 or "12.50" -> "12,5 %" (a rate given in percent)."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a percentage: {value!r}")
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a percentage: {value!r}") from None
+    text = (
+        format(rate.normalize(), "f")
+        if rate == rate.to_integral()
+        else format(rate, "f").rstrip("0")
+    )
+    return f"{text.replace('.', ',')}{NBSP}%"
+
+
 def date_fr(value: object) -> str:
     """ "2027-01-15" -> "15 janvier 2027"."""
     day = _as_date(value)
@@ -80,6 +97,7 @@ def time_fr(value: object) -> str:
 
 FILTERS = {
     "euros": euros,
+    "percent_fr": percent_fr,
     "date_fr": date_fr,
     "date_long_fr": date_long_fr,
     "date_short_fr": date_short_fr,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from aquaerp_mailer.calendar import Appointment, fold, invitation
 from aquaerp_mailer.config import CompanyBranding
 from aquaerp_mailer.formatting import date_fr, euros, percent_fr, time_fr
+from aquaerp_mailer.service import add_months
 from aquaerp_mailer.templates import TemplateCatalog
 from aquaerp_runtime.errors import InvalidArgument, NotFound
 
@@ -199,3 +200,9 @@ def test_fold_never_splits_a_character() -> None:
         assert len(line.encode()) <= 75
         line.encode().decode("utf-8")
     assert folded.replace("\r\n ", "") == "DESCRIPTION:" + "€" * 60
+
+
+def test_the_renewal_notice_window_opens_three_calendar_months_before() -> None:
+    assert add_months(date(2027, 5, 31), -3) == date(2027, 2, 28)
+    assert add_months(date(2027, 1, 15), -3) == date(2026, 10, 15)
+    assert add_months(date(2028, 5, 31), -3) == date(2028, 2, 29)

@@ -131,7 +131,7 @@ def _parse_page_token(token: str) -> tuple[datetime, uuid.UUID] | None:
         raise InvalidArgument("invalid page token", fields={"page_token": "invalid"}) from None
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for candidate in (31, 30, 29, 28):
@@ -353,7 +353,9 @@ class MailerService:
                 "refusal_deadline must not be after renewal_date",
                 fields={"refusal_deadline": "after renewal"},
             )
-        if refusal_deadline > _add_months(today, RENEWAL_NOTICE_EARLIEST_MONTHS):
+        # The window opens three calendar months before the deadline (a month-end deadline
+        # opens on the last day of the shorter month, as contrat computes it).
+        if today < add_months(refusal_deadline, -RENEWAL_NOTICE_EARLIEST_MONTHS):
             raise FailedPrecondition(
                 "too early: the L215-1 notice is sent at most three months before the "
                 "refusal deadline"

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -245,15 +246,23 @@ class WorkflowRepository:
         if rows:
             await self.session.execute(pg_insert(runs).on_conflict_do_nothing(), list(rows))
 
-    async def record_fire(self, name: str, scheduled_at: datetime, run_id: uuid.UUID) -> bool:
-        """Claims one schedule of a definition; False when another replica already did."""
-        inserted = await self.session.scalar(
+    async def start_scheduled_run(self, run: dict[str, Any]) -> bool:
+        """Starts the run of one schedule of a definition, unless another replica already
+        did: the (definition, scheduled time) row is the referee."""
+        await self.session.execute(insert(runs).values(**run))
+        fired = await self.session.scalar(
             pg_insert(cron_fires)
-            .values(definition_name=name, scheduled_at=scheduled_at, run_id=run_id)
+            .values(
+                definition_name=run["definition_name"],
+                scheduled_at=run["scheduled_at"],
+                run_id=run["id"],
+            )
             .on_conflict_do_nothing()
             .returning(cron_fires.c.run_id)
         )
-        return inserted is not None
+        if fired is None:
+            await self.session.execute(delete(runs).where(runs.c.id == run["id"]))
+        return fired is not None
 
     async def lock_due_runs(self, limit: int) -> list[tuple[RunRow, dict[str, Any]]]:
         """Locks up to `limit` due runs (skipping those another worker holds), each with its

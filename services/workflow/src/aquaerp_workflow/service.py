@@ -15,7 +15,6 @@ from typing import Any
 from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, require_roles
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
-from sqlalchemy.exc import IntegrityError
 
 from .definition import SpecError, Violations, WorkflowSpec, parse_spec, summary, validate
 from .repository import AttemptRow, DefinitionRow, RunFilter, RunRow, Stats, WorkflowRepository
@@ -400,31 +399,20 @@ class WorkflowService:
         return fired
 
     async def _fire(self, definition: DefinitionRow, scheduled_at: datetime) -> bool:
-        run_id = uuid.uuid4()
-        try:
-            async with self.database.unit_of_work() as session:
-                repository = WorkflowRepository(session)
-                await repository.insert_runs(
-                    [
-                        {
-                            "id": run_id,
-                            "definition_name": definition.name,
-                            "definition_version": definition.version,
-                            "state": "pending",
-                            "scheduled_at": scheduled_at,
-                            "context": {"run": fire_context(scheduled_at)},
-                        }
-                    ]
-                )
-                if not await repository.record_fire(definition.name, scheduled_at, run_id):
-                    raise _AlreadyFired
-        except _AlreadyFired:
-            return False
-        except IntegrityError:
-            # The definition was deleted meanwhile, or the same fire raced on a constraint.
-            return False
-        log.info("cron workflow %s fired for %s", definition.name, scheduled_at.isoformat())
-        return True
+        async with self.database.unit_of_work() as session:
+            fired = await WorkflowRepository(session).start_scheduled_run(
+                {
+                    "id": uuid.uuid4(),
+                    "definition_name": definition.name,
+                    "definition_version": definition.version,
+                    "state": "pending",
+                    "scheduled_at": scheduled_at,
+                    "context": {"run": fire_context(scheduled_at)},
+                }
+            )
+        if fired:
+            log.info("cron workflow %s fired for %s", definition.name, scheduled_at.isoformat())
+        return fired
 
     # -- runs -----------------------------------------------------------------------------
     async def list_runs(self, where: RunFilter, page_size: int, page_token: str) -> RunPage:
@@ -513,7 +501,3 @@ class WorkflowService:
             log.info("run %s of %s retried by an operator", run_id, run.definition_name)
             self.on_new_runs()
         return updated, attempts
-
-
-class _AlreadyFired(Exception):
-    """Another replica fired this schedule first."""

@@ -47,7 +47,7 @@ async def start(
         load_service("workflow"),
         # Nothing listens for mailer here: the step fails, which is what the runs tests need.
         targets={"auth": auth_service.target, "mailer": "ipv4:127.0.0.1:9"},
-        definitions_dir=None,
+        definitions_dir="",
         scheduler_enabled=False,
         worker_poll_interval=0.1,
         **service_account_settings("workflow"),
@@ -145,7 +145,12 @@ async def test_runs_are_listed_by_business_object_and_retried(
             metadata=bearer(token.access_token),
         )
 
-    query = {"aggregate_type": "invoice", "aggregate_id": invoice_id, "state": "failed"}
+    query = {
+        "definition": name,
+        "aggregate_type": "invoice",
+        "aggregate_id": invoice_id,
+        "state": "failed",
+    }
     runs: list[dict[str, Any]] = []
     for _ in range(100):
         listed = await gateway.client.get(

@@ -65,9 +65,9 @@ class WorkflowSpecBody(RequestBody):
     enabled: bool | None = None
 
     def to_proto(self) -> workflow_pb2.DefinitionSpec:
-        return json_format.ParseDict(
-            self.model_dump(exclude_none=True), workflow_pb2.DefinitionSpec()
-        )
+        message = workflow_pb2.DefinitionSpec()
+        json_format.ParseDict(self.model_dump(exclude_none=True), message)
+        return message
 
 
 class DefinitionUpsertBody(RequestBody):

@@ -49,8 +49,9 @@ def grpc_invoker(channel_for: Callable[[str], grpc.aio.Channel]) -> Invoke:
                 error.code().name, error.details() or "", permanent=error.code() in PERMANENT_CODES
             ) from None
         # Every field, defaults included, so later templates can read an empty value.
-        return json_format.MessageToDict(
+        data: dict[str, Any] = json_format.MessageToDict(
             response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
         )
+        return data
 
     return invoke

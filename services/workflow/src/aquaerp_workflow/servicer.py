@@ -41,11 +41,14 @@ def _timestamp(value: datetime | None) -> Timestamp | None:
 
 def spec_data(spec: workflow_pb2.DefinitionSpec) -> dict[str, Any]:
     """A proto spec as the plain data the domain reads (the YAML / resource shape)."""
-    return json_format.MessageToDict(spec, preserving_proto_field_name=True)
+    data: dict[str, Any] = json_format.MessageToDict(spec, preserving_proto_field_name=True)
+    return data
 
 
 def spec_message(data: dict[str, Any]) -> workflow_pb2.DefinitionSpec:
-    return json_format.ParseDict(data, workflow_pb2.DefinitionSpec())
+    message = workflow_pb2.DefinitionSpec()
+    json_format.ParseDict(data, message)
+    return message
 
 
 def definition_message(row: DefinitionRow) -> workflow_pb2.Definition:

@@ -31,9 +31,10 @@ async def disconnect(memo: kopf.Memo, **_: Any) -> None:
     await memo.api.close()
 
 
-@kopf.on.resume(GROUP, VERSION, PLURAL)
-@kopf.on.create(GROUP, VERSION, PLURAL)
-@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
+# kopf passes everything by keyword; its callback protocols do not spell out the names.
+@kopf.on.resume(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]
+@kopf.on.create(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")  # type: ignore[arg-type]
 async def sync(
     spec: kopf.Spec,
     name: str,
@@ -58,12 +59,14 @@ async def sync(
     patch.status.update(status)
 
 
-@kopf.on.delete(GROUP, VERSION, PLURAL)
+@kopf.on.delete(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]
 async def delete(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
     await remove_workflow(memo.api, namespace=namespace, name=name)
 
 
-@kopf.timer(GROUP, VERSION, PLURAL, interval=SETTINGS.operator_status_interval, initial_delay=5)
+@kopf.timer(  # type: ignore[arg-type]
+    GROUP, VERSION, PLURAL, interval=SETTINGS.operator_status_interval, initial_delay=5
+)
 async def refresh_status(
     name: str, namespace: str, patch: kopf.Patch, memo: kopf.Memo, **_: Any
 ) -> None:

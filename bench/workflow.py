@@ -302,9 +302,7 @@ async def main(events: int, rate: float) -> None:
                     )
                 ).all()
             )
-        print(
-            f"events per phase                  {events} ({pending} undelivered); runs {states}"
-        )
+        print(f"events per phase                  {events} ({pending} undelivered); runs {states}")
         report(f"paced at {rate:.0f}/s ({paced_time:.1f} s)", paced, paced_latencies)
         report("burst (all written at once)", burst, burst_latencies)
         print(

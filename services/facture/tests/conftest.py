@@ -321,8 +321,8 @@ async def committed_facture(
     render_pool: object,
 ) -> AsyncIterator[StartFacture]:
     """`await committed_facture(**settings)` starts facture on real connections over an empty
-    facture schema; contrat stays on the rolled-back transaction. Call it again to start a
-    second facture server (another replica) on the same data."""
+    facture schema (emptied again afterwards); contrat stays on the rolled-back transaction.
+    Call it again to start a second facture server (another replica) on the same data."""
     await migrate(SPEC)
     await recreate_facture_schema(engine, database_url)
     contrat: RunningService | None = None
@@ -360,6 +360,8 @@ async def committed_facture(
     await services.stop_all()
     for channel in channels:
         await channel.close()
+    # The other tests expect an empty facture schema under their rolled-back transaction.
+    await recreate_facture_schema(engine, database_url)
 
 
 def first_of_month(day: date) -> date:

@@ -13,12 +13,16 @@ from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import ServiceContext, ServiceSpec, Setup
 from aquaerp_runtime.settings import ServiceSettings
 
+from .billing_runs import BillingRuns
 from .clients import GrpcContratDirectory, GrpcInterventionDirectory
 from .config import FactureSettings
+from .issuing import Issuer
 from .models import outbox
+from .receivables import Receivables
 from .rendering import acquire_render_pool, release_render_pool
-from .service import FactureService, verify_chain
+from .service import FactureService
 from .servicer import FactureServicer
+from .verification import verify_chain
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +46,24 @@ async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
     settings = ctx.settings
     assert isinstance(settings, FactureSettings)
     pool = acquire_render_pool(settings.render_processes, settings.font_dir)
-    service = FactureService(
+    issuer = Issuer(settings.seller, pool, clock)
+    contrat = GrpcContratDirectory(ctx.channel("contrat"))
+    documents = FactureService(
         ctx.database,
         settings,
-        contrat=GrpcContratDirectory(ctx.channel("contrat")),
+        contrat=contrat,
         interventions=GrpcInterventionDirectory(ctx.channel("intervention")),
-        renderer=pool,
+        issuer=issuer,
         clock=clock,
     )
+    runs = BillingRuns(ctx.database, settings, contrat=contrat, issuer=issuer, clock=clock)
+    receivables = Receivables(ctx.database, settings, contrat=contrat, clock=clock)
     relay = ctx.publish_outbox(outbox)
     if relay is not None:
-        service.on_events = relay.notify
+        documents.on_events = runs.on_events = receivables.on_events = relay.notify
     ctx.add_servicer(
         facture_pb2_grpc.add_FactureServiceServicer_to_server,
-        FactureServicer(service),
+        FactureServicer(documents, runs, receivables),
         SERVICE_NAME,
     )
 
@@ -68,12 +76,12 @@ async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
         try:
             while True:
                 try:
-                    await service.resume_stale_runs()
+                    await runs.resume_stale_runs()
                 except Exception:
                     log.exception("looking for billing runs to resume failed")
                 await asyncio.sleep(settings.billing_stale_after_seconds / 2)
         finally:
-            await service.stop_runs()
+            await runs.stop_runs()
 
     async def release_renderers() -> None:
         await release_render_pool(pool)

@@ -19,8 +19,8 @@ from aquaerp_runtime.errors import InvalidArgument
 
 from .documents import Address, Line, OperationCategory, Period, Unit, VatCategory, VatExemption
 from .documents.mentions import format_date
-from .drafts import Draft, canonical_decimal, parse_unit
 from .documents.totals import round_cents
+from .drafts import Draft, canonical_decimal, parse_unit
 from .records import BillableItem, ContractBillables, CustomerRecord, InterventionRecord
 
 

@@ -14,21 +14,13 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from .billing import InterventionItem
+from .billing_runs import BillingRuns, RunView
 from .documents import Address, Buyer, Line, OperationCategory, VatCategory
 from .drafts import AddressInput, DraftInput, LineInput
 from .dunning import LetterItem
+from .receivables import Aging, Balance, PaymentInput, PaymentView, Receivables
 from .repository import EntryRow, InvoiceFilter, LetterRow
-from .service import (
-    Aging,
-    Balance,
-    ExportResult,
-    FactureService,
-    InterventionRequest,
-    InvoiceView,
-    PaymentInput,
-    PaymentView,
-    RunView,
-)
+from .service import ExportResult, FactureService, InterventionRequest, InvoiceView
 
 CURRENCY = "EUR"
 DOCUMENT_TYPES = {pb.DOCUMENT_TYPE_INVOICE: "invoice", pb.DOCUMENT_TYPE_CREDIT_NOTE: "credit_note"}
@@ -433,24 +425,28 @@ def page(token: str) -> common_pb2.PageResponse:
 
 
 class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
-    def __init__(self, service: FactureService) -> None:
-        self.service = service
+    def __init__(
+        self, documents: FactureService, runs: BillingRuns, receivables: Receivables
+    ) -> None:
+        self.documents = documents
+        self.runs = runs
+        self.receivables = receivables
 
     # -- documents ----------------------------------------------------------------------------
     async def CreateInvoice(self, request, context):  # type: ignore[no-untyped-def]
-        view = await self.service.create_invoice(draft_input(request.invoice), request.idempotency_key)
+        view = await self.documents.create_invoice(draft_input(request.invoice), request.idempotency_key)
         return invoice_message(view)
 
     async def UpdateInvoice(self, request, context):  # type: ignore[no-untyped-def]
-        view = await self.service.update_invoice(request.id, draft_input(request.invoice))
+        view = await self.documents.update_invoice(request.id, draft_input(request.invoice))
         return invoice_message(view)
 
     async def DeleteInvoice(self, request, context):  # type: ignore[no-untyped-def]
-        await self.service.delete_invoice(request.id)
+        await self.documents.delete_invoice(request.id)
         return pb.DeleteInvoiceResponse()
 
     async def GetInvoice(self, request, context):  # type: ignore[no-untyped-def]
-        return invoice_message(await self.service.get_invoice(request.id))
+        return invoice_message(await self.documents.get_invoice(request.id))
 
     async def ListInvoices(self, request, context):  # type: ignore[no-untyped-def]
         where = InvoiceFilter(
@@ -459,13 +455,13 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
             statuses=tuple(STATUSES.get(s, f"#{s}") for s in request.statuses),
             issued_from=optional_date(request, "issued_from"),
             issued_to=optional_date(request, "issued_to"),
-            overdue_on=self.service.today() if request.overdue_only else None,
+            overdue_on=self.documents.today() if request.overdue_only else None,
             query=request.query.strip(),
             contract_id=request.contract_id,
             billing_run_id=_uuid_or_none(request.billing_run_id, "billing_run_id"),
             source=SOURCES.get(request.source, ""),
         )
-        result = await self.service.list_invoices(
+        result = await self.documents.list_invoices(
             where, request.page.page_size, request.page.page_token
         )
         return pb.ListInvoicesResponse(
@@ -473,7 +469,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     async def IssueInvoice(self, request, context):  # type: ignore[no-untyped-def]
-        return invoice_message(await self.service.issue_invoice(request.id))
+        return invoice_message(await self.documents.issue_invoice(request.id))
 
     async def CreateCreditNote(self, request, context):  # type: ignore[no-untyped-def]
         lines = None
@@ -481,17 +477,17 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
             lines = DraftInput(
                 customer_id="-", lines=tuple(line_input(line) for line in request.lines)
             )
-        view = await self.service.create_credit_note(
+        view = await self.documents.create_credit_note(
             request.invoice_id, lines, request.reason, request.idempotency_key
         )
         return invoice_message(view)
 
     async def GetInvoicePdf(self, request, context):  # type: ignore[no-untyped-def]
-        number, pdf = await self.service.invoice_pdf(request.invoice_id)
+        number, pdf = await self.documents.invoice_pdf(request.invoice_id)
         return pb.InvoicePdf(content=pdf, file_name=f"{number}.pdf", invoice_number=number)
 
     async def VerifyChain(self, request, context):  # type: ignore[no-untyped-def]
-        report = await self.service.verify_chain()
+        report = await self.documents.verify_chain()
         response = pb.VerifyChainResponse(
             intact=report.intact, documents_checked=report.documents_checked, head_hash=report.head_hash
         )
@@ -508,7 +504,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
 
     # -- interventions ------------------------------------------------------------------------
     async def InvoiceIntervention(self, request, context):  # type: ignore[no-untyped-def]
-        view, reason = await self.service.invoice_intervention(
+        view, reason = await self.documents.invoice_intervention(
             InterventionRequest(
                 intervention_id=request.intervention_id,
                 customer_id=request.customer_id,
@@ -524,7 +520,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
 
     # -- billing runs -------------------------------------------------------------------------
     async def StartBillingRun(self, request, context):  # type: ignore[no-untyped-def]
-        view = await self.service.start_billing_run(
+        view = await self.runs.start_billing_run(
             up_to=optional_date(request, "period_start"),
             from_date=optional_date(request, "from_date"),
             contract_id=request.contract_id,
@@ -535,10 +531,10 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         return run_message(view)
 
     async def GetBillingRun(self, request, context):  # type: ignore[no-untyped-def]
-        return run_message(await self.service.get_billing_run(request.id))
+        return run_message(await self.runs.get_billing_run(request.id))
 
     async def ListBillingRuns(self, request, context):  # type: ignore[no-untyped-def]
-        result = await self.service.list_billing_runs(
+        result = await self.runs.list_billing_runs(
             RUN_STATUSES.get(request.status, ""), request.page.page_size, request.page.page_token
         )
         return pb.ListBillingRunsResponse(
@@ -546,7 +542,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     async def ListBillingRunEntries(self, request, context):  # type: ignore[no-untyped-def]
-        result = await self.service.list_run_entries(
+        result = await self.runs.list_run_entries(
             request.run_id,
             OUTCOMES.get(request.outcome, ""),
             request.page.page_size,
@@ -557,11 +553,11 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     async def ResumeBillingRun(self, request, context):  # type: ignore[no-untyped-def]
-        return run_message(await self.service.resume_billing_run(request.id, request.wait))
+        return run_message(await self.runs.resume_billing_run(request.id, request.wait))
 
     # -- payments -----------------------------------------------------------------------------
     async def RecordPayment(self, request, context):  # type: ignore[no-untyped-def]
-        view = await self.service.record_payment(
+        view = await self.receivables.record_payment(
             PaymentInput(
                 customer_id=request.customer_id,
                 amount_cents=request.amount.amount_cents,
@@ -577,7 +573,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         return payment_message(view)
 
     async def ListPayments(self, request, context):  # type: ignore[no-untyped-def]
-        result = await self.service.list_payments(
+        result = await self.receivables.list_payments(
             customer_id=request.customer_id,
             received_from=optional_date(request, "received_from"),
             received_to=optional_date(request, "received_to"),
@@ -590,13 +586,13 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     async def GetCustomerBalance(self, request, context):  # type: ignore[no-untyped-def]
-        balance = await self.service.customer_balance(
+        balance = await self.receivables.customer_balance(
             request.customer_id, optional_date(request, "as_of")
         )
         return balance_message(balance)
 
     async def GetAgingReport(self, request, context):  # type: ignore[no-untyped-def]
-        report = await self.service.aging_report(
+        report = await self.receivables.aging_report(
             optional_date(request, "as_of"), request.page.page_size, request.page.page_token
         )
         return pb.AgingReport(
@@ -615,7 +611,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
 
     # -- dunning ------------------------------------------------------------------------------
     async def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
-        result = await self.service.run_dunning(
+        result = await self.receivables.run_dunning(
             optional_date(request, "as_of"), request.idempotency_key
         )
         return pb.RunDunningResponse(
@@ -624,7 +620,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     async def ListDunningLetters(self, request, context):  # type: ignore[no-untyped-def]
-        result = await self.service.list_letters(
+        result = await self.receivables.list_letters(
             request.customer_id, int(request.level), request.page.page_size, request.page.page_token
         )
         return pb.ListDunningLettersResponse(
@@ -633,7 +629,7 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     async def SetDunningPause(self, request, context):  # type: ignore[no-untyped-def]
-        view = await self.service.set_dunning_pause(
+        view = await self.receivables.set_dunning_pause(
             request.customer_id, request.paused, optional_date(request, "until"), request.reason
         )
         return pb.DunningPause(
@@ -646,21 +642,21 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
     # -- exports ------------------------------------------------------------------------------
     async def ExportInvoices(self, request, context):  # type: ignore[no-untyped-def]
         return _file(
-            await self.service.export_invoices(
+            await self.documents.export_invoices(
                 optional_date(request, "from_date"), optional_date(request, "to_date")
             )
         )
 
     async def ExportPayments(self, request, context):  # type: ignore[no-untyped-def]
         return _file(
-            await self.service.export_payments(
+            await self.documents.export_payments(
                 optional_date(request, "from_date"), optional_date(request, "to_date")
             )
         )
 
     async def ExportFec(self, request, context):  # type: ignore[no-untyped-def]
         return _file(
-            await self.service.export_fec(
+            await self.documents.export_fec(
                 optional_date(request, "from_date"), optional_date(request, "to_date")
             )
         )

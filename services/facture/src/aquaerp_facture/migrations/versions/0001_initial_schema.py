@@ -286,6 +286,8 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     for statement in GUARD_STATEMENTS:
         op.execute(statement)
+    # PDFs are compressed already: store them out of line without trying to compress again.
+    op.execute("ALTER TABLE facture.invoices ALTER COLUMN pdf SET STORAGE EXTERNAL")
     op.execute("INSERT INTO facture.chain_head (id, position, hash) VALUES (1, 0, '')")
 
 

@@ -1,0 +1,339 @@
+"""A real billing run against its raw-rendering baseline, in one run on this machine.
+
+- Billing run: N active contracts in a real contrat service (one monthly period due each, three
+  lines at two VAT rates), then facture.StartBillingRun: plan from contrat, number, render the
+  Factur-X PDFs in the process pool, chain the hashes, store documents and PDFs in PostgreSQL,
+  write the events. auth, contrat and facture run as their own processes, as in production.
+- Baseline: the very documents that run issued, rendered by the document engine in a
+  `RenderPool` with the same number of processes, all submitted at once, nothing stored.
+
+Prints invoices per second for both, their ratio, and milliseconds per invoice.
+Targets: >= 12 invoices/s on the 2-core development machine, and >= 0.8 of the baseline.
+
+    uv run python bench/billing_run.py [--contracts 2000] [--processes 2] [--batch 24]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import grpc
+from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
+from aquaerp.common.v1 import common_pb2
+from aquaerp.contrat.v1 import contrat_pb2 as cpb
+from aquaerp.contrat.v1 import contrat_pb2_grpc
+from aquaerp.facture.v1 import facture_pb2 as fpb
+from aquaerp.facture.v1 import facture_pb2_grpc
+from aquaerp_facture.config import FactureSettings
+from aquaerp_facture.documents import Document, RenderPool, from_data
+from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.migrations import upgrade_async
+from aquaerp_runtime.service import load_service
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from common import ROOT, bench_database, free_port, start_process
+
+ADMIN_EMAIL = "bench@aquaerp.local"
+ADMIN_PASSWORD = "a benchmark passphrase 2026"
+SERVICE_SECRET = "bench-service-secret-2026"
+SIRENS = ["552100554", "732829320", "443061841", "542065479", "652014051", "775670417"]
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def money(cents: int) -> common_pb2.Money:
+    return common_pb2.Money(amount_cents=cents, currency="EUR")
+
+
+def proto_date(value: date) -> common_pb2.Date:
+    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def vat_number(siren: str) -> str:
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+async def wait_grpc(port: int) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for _ in range(600):
+            try:
+                if (await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)).status == 1:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"service on {port} did not start")
+
+
+async def create_contracts(
+    stub: contrat_pb2_grpc.ContratServiceStub, metadata: tuple[tuple[str, str], ...], count: int
+) -> None:
+    """`count` business customers, each with a site and an active monthly contract started on
+    the first day of this month (so exactly one period is due)."""
+    start = datetime.now(PARIS).date().replace(day=1)
+    address = common_pb2.Address(
+        lines=["12 rue des Oliviers"], postal_code="34000", city="Montpellier", country="FR"
+    )
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(count):
+        queue.put_nowait(number)
+
+    async def worker() -> None:
+        while not queue.empty():
+            number = queue.get_nowait()
+            siren = SIRENS[number % len(SIRENS)]
+            customer = await stub.CreateCustomer(
+                cpb.CreateCustomerRequest(
+                    customer=cpb.CustomerInput(
+                        type=cpb.CUSTOMER_TYPE_BUSINESS,
+                        name=f"Résidence Les Pins {number}",
+                        legal_form="SCI",
+                        siren=siren,
+                        vat_number=vat_number(siren),
+                        billing_address=address,
+                        billing_contact_name="Claire Fabre",
+                        billing_email=f"syndic{number}@example.fr",
+                    )
+                ),
+                metadata=metadata,
+            )
+            site = await stub.CreateSite(
+                cpb.CreateSiteRequest(
+                    customer_id=customer.id,
+                    site=cpb.SiteInput(name="Piscine", address=address),
+                ),
+                metadata=metadata,
+            )
+            draft = await stub.CreateContract(
+                cpb.CreateContractRequest(
+                    contract=cpb.ContractInput(
+                        customer_id=customer.id,
+                        site_ids=[site.id],
+                        lines=[
+                            cpb.ContractLineInput(
+                                product_code="ENT-PISC",
+                                label="Entretien mensuel piscine",
+                                quantity="1",
+                                unit_price=money(18500),
+                                vat_rate="20",
+                            ),
+                            cpb.ContractLineInput(
+                                product_code="ANA-EAU",
+                                label="Analyse d'eau complète",
+                                quantity="2",
+                                unit_price=money(3500),
+                                vat_rate="20",
+                            ),
+                            cpb.ContractLineInput(
+                                product_code="CHL-LENT",
+                                label="Chlore lent galets 5 kg",
+                                quantity="3",
+                                unit_price=money(4599),
+                                vat_rate="5.5",
+                            ),
+                        ],
+                        billing_frequency=cpb.BILLING_FREQUENCY_MONTHLY,
+                        billing_timing=cpb.BILLING_TIMING_IN_ADVANCE,
+                        payment_terms=cpb.PaymentTerms(days=30),
+                        start_date=proto_date(start),
+                    )
+                ),
+                metadata=metadata,
+            )
+            await stub.ActivateContract(cpb.ActivateContractRequest(id=draft.id), metadata=metadata)
+
+    await asyncio.gather(*(worker() for _ in range(16)))
+
+
+async def issued_documents(url: str, seller_logo: object) -> list[Document]:
+    """The documents the billing run issued, as the engine renders them (with the logo)."""
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT document FROM facture.invoices WHERE status = 'issued'"
+                    " ORDER BY chain_position"
+                )
+            )
+            documents = [from_data(row[0]) for row in rows]
+    finally:
+        await engine.dispose()
+    return [
+        dataclasses.replace(d, seller=dataclasses.replace(d.seller, logo=seller_logo))  # type: ignore[arg-type]
+        for d in documents
+    ]
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_and_parent(pid: int) -> tuple[float, int]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime are fields 14 and 15 of proc(5); fields[0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / TICKS, int(fields[1])
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its live children (the rendering workers)."""
+    total = _cpu_and_parent(pid)[0]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != pid:
+            try:
+                cpu, parent = _cpu_and_parent(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                total += cpu
+    return total
+
+
+async def raw_baseline(documents: list[Document], processes: int) -> tuple[float, float]:
+    """Seconds to render `documents` with a warm pool of `processes` workers, and the CPU
+    seconds the workers used for it."""
+    async with RenderPool(processes=processes) as pool:
+        cpu_before = process_tree_cpu(os.getpid())
+        started = time.perf_counter()
+        await asyncio.gather(*(pool.render(document) for document in documents))
+        elapsed = time.perf_counter() - started
+        return elapsed, process_tree_cpu(os.getpid()) - cpu_before
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2, help="rendering processes")
+    parser.add_argument("--batch", type=int, default=24, help="invoices issued per transaction")
+    options = parser.parse_args()
+    logs = ROOT / ".aquaerp" / "bench-logs"
+
+    url = await bench_database("aquaerp_bench_billing")
+    names = ("auth", "contrat", "facture")
+    specs = {name: load_service(name) for name in names}
+    for spec in specs.values():
+        assert spec.migrations is not None
+        await upgrade_async(spec.migrations, url, spec.schema)
+    ports = {name: free_port() for name in names}
+    targets = {name: f"ipv4:127.0.0.1:{port}" for name, port in ports.items()}
+    processes = {}
+    try:
+        for name, spec in specs.items():
+            prefix = spec.env_prefix
+            env = {
+                f"{prefix}DATABASE_URL": url,
+                f"{prefix}GRPC_HOST": "127.0.0.1",
+                f"{prefix}GRPC_PORT": str(ports[name]),
+                f"{prefix}TARGETS": json.dumps(targets),
+                f"{prefix}PUBLISH_EVENTS": "false",
+                f"{prefix}LOG_LEVEL": "WARNING",
+                f"{prefix}SERVICE_CLIENT_ID": name,
+                f"{prefix}SERVICE_CLIENT_SECRET": SERVICE_SECRET,
+                f"{prefix}CALL_TIMEOUT": "60",
+            }
+            if name == "auth":
+                env |= {
+                    "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+                    "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "AUTH_SERVICE_ACCOUNTS": json.dumps({"contrat": SERVICE_SECRET, "facture": SERVICE_SECRET}),
+                    "AUTH_ACCESS_TOKEN_TTL": "7200",
+                }
+            if name == "facture":
+                env |= {
+                    "FACTURE_RENDER_PROCESSES": str(options.processes),
+                    "FACTURE_BILLING_BATCH_SIZE": str(options.batch),
+                }
+            processes[name] = start_process(["-m", spec.module], env, logs / f"billing-{name}.log")
+        for port in ports.values():
+            await wait_grpc(port)
+
+        async with grpc.aio.insecure_channel(targets["auth"]) as channel:
+            login = await auth_pb2_grpc.AuthServiceStub(channel).Login(
+                auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+            )
+        metadata = (("authorization", f"Bearer {login.tokens.access_token}"),)
+        contrat_channel = create_channel(targets["contrat"], default_timeout=60)
+        facture_channel = create_channel(targets["facture"], default_timeout=3600)
+        contrat = contrat_pb2_grpc.ContratServiceStub(contrat_channel)
+        facture = facture_pb2_grpc.FactureServiceStub(facture_channel)
+
+        started = time.perf_counter()
+        await create_contracts(contrat, metadata, options.contracts)
+        print(f"{options.contracts} contracts created in contrat in {time.perf_counter() - started:.1f} s")
+
+        preview = await facture.StartBillingRun(
+            fpb.StartBillingRunRequest(dry_run=True, wait=True), metadata=metadata
+        )
+        print(
+            f"dry run: {preview.previewed} invoices, total incl. VAT"
+            f" {preview.total_including_vat.amount_cents / 100:,.2f} EUR"
+        )
+        load_before = os.getloadavg()
+        facture_pid = processes["facture"].pid
+        cpu_before = process_tree_cpu(facture_pid)
+        started = time.perf_counter()
+        run = await facture.StartBillingRun(
+            fpb.StartBillingRunRequest(wait=True, idempotency_key="bench"), metadata=metadata
+        )
+        run_seconds = time.perf_counter() - started
+        run_cpu = process_tree_cpu(facture_pid) - cpu_before
+        assert run.status == fpb.BILLING_RUN_STATUS_COMPLETED, run
+        assert (run.issued, run.failed) == (options.contracts, 0), run
+        chain = await facture.VerifyChain(fpb.VerifyChainRequest(), metadata=metadata)
+        assert chain.intact and chain.documents_checked == options.contracts
+        await contrat_channel.close()
+        await facture_channel.close()
+
+        # Free the cores before the baseline: only the baseline pool works from here on.
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=30)
+
+        documents = await issued_documents(url, FactureSettings().seller.logo)
+        baseline_seconds, baseline_cpu = await raw_baseline(documents, options.processes)
+        load_after = os.getloadavg()
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+
+    ours = run.issued / run_seconds
+    raw = len(documents) / baseline_seconds
+    print(
+        f"\n{os.cpu_count()} cores, {options.processes} rendering processes,"
+        f" batches of {options.batch}; load average {load_before[0]:.2f} before the run,"
+        f" {load_after[0]:.2f} after the baseline"
+    )
+    print(
+        f"billing run (plan + number + Factur-X PDF + hash chain + storage): {run.issued} invoices"
+        f" in {run_seconds:.1f} s = {ours:.1f} invoices/s, {1000 / ours:.1f} ms per invoice"
+    )
+    print(
+        f"raw rendering baseline (same documents, same template, {options.processes} processes):"
+        f" {len(documents)} in {baseline_seconds:.1f} s = {raw:.1f} invoices/s,"
+        f" {1000 / raw:.1f} ms per invoice"
+    )
+    print(
+        f"ratio billing run / raw rendering: {ours / raw:.2f}   (targets: >= 12 invoices/s,"
+        " ratio >= 0.8)"
+    )
+    print(
+        f"CPU per invoice (robust to other load): billing run {run_cpu / run.issued * 1000:.1f} ms"
+        f" (facture process and its renderers), raw rendering"
+        f" {baseline_cpu / len(documents) * 1000:.1f} ms; ratio {baseline_cpu / len(documents) / (run_cpu / run.issued):.2f}"
+    )
+    print(f"chain verified: {chain.documents_checked} documents intact")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

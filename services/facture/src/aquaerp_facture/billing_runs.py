@@ -1,0 +1,443 @@
+"""Billing runs: every contract period due by a date, invoiced exactly once, with progress, a
+report, and resumption after a crash. No gRPC here.
+
+A run first plans its entries (one per contract and billing period, from the contrat
+service's billable items) and stores them; then it issues them in batches, each batch in one
+transaction under the chain lock, skipping the (contract line, period) keys an invoice already
+covers. Entries are claimed with SKIP LOCKED, so two workers on one run never take the same
+entries, and a run whose worker went silent is taken over by another replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from aquaerp_runtime.authz import require_roles
+from aquaerp_runtime.db import Database
+from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+
+from . import billing
+from .access import ACCOUNTING, OFFICE, Page, after_token, parse_id
+from .billing import CannotBill, Entry
+from .config import FactureSettings
+from .documents import DocumentType, InvalidDocument, Totals, compute_totals
+from .drafts import build_document, buyer_of
+from .issuing import CURRENCY, Issuer, PendingIssue, today_in_paris
+from .paging import decode_token, encode_token, page_limit
+from .records import ContratDirectory
+from .repository import EntryRow, FactureRepository, RunCounts, RunRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    row: RunRow
+    counts: RunCounts
+
+
+class BillingRuns:
+    def __init__(
+        self,
+        database: Database,
+        settings: FactureSettings,
+        *,
+        contrat: ContratDirectory,
+        issuer: Issuer,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.seller = settings.seller
+        self.contrat = contrat
+        self.issuer = issuer
+        self.clock = clock
+        # Called after each commit that wrote events (the outbox relay's notify).
+        self.on_events: Callable[[], None] = lambda: None
+        self._runs: dict[uuid.UUID, asyncio.Task[None]] = {}
+
+    def today(self) -> date:
+        return today_in_paris(self.clock)
+
+    async def start_billing_run(
+        self,
+        *,
+        up_to: date | None,
+        from_date: date | None,
+        contract_id: str,
+        dry_run: bool,
+        wait: bool,
+        idempotency_key: str,
+    ) -> RunView:
+        principal = require_roles(*ACCOUNTING)
+        today = self.today()
+        up_to = up_to or today
+        if up_to > today:
+            raise InvalidArgument(
+                "periods are billed once due: the date may not be in the future",
+                fields={"period_start": "is in the future"},
+            )
+        if from_date is not None and from_date > up_to:
+            raise InvalidArgument("from_date is after the billing date", fields={"from_date": "is after period_start"})
+        if contract_id:
+            parse_id(contract_id, "contract_id")
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            existing = await repo.run_by_idempotency_key(idempotency_key) if idempotency_key else None
+            if existing is not None:
+                run_id, new = existing.id, False
+            else:
+                inserted = await repo.insert_run(
+                    {
+                        "up_to": up_to,
+                        "from_date": from_date,
+                        "contract_id": contract_id or None,
+                        "dry_run": dry_run,
+                        "idempotency_key": idempotency_key or None,
+                        "requested_by": principal.subject,
+                    }
+                )
+                if inserted is None:  # the same key, concurrently
+                    found = await repo.run_by_idempotency_key(idempotency_key)
+                    assert found is not None
+                    run_id, new = found.id, False
+                else:
+                    run_id, new = inserted, True
+        if new:
+            self._launch(run_id)
+        if wait:
+            await self._wait_for_run(run_id)
+        return await self._run_view(run_id)
+
+    async def resume_billing_run(self, run_id_text: str, wait: bool) -> RunView:
+        require_roles(*ACCOUNTING)
+        run_id = parse_id(run_id_text, "id")
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            run = await repo.run(run_id)
+            if run is None:
+                raise NotFound("billing run not found")
+            if run.status == "completed":
+                raise FailedPrecondition("the billing run is completed")
+            claimed = run_id not in self._runs and await repo.claim_run(run_id, stale_after=None)
+        if claimed:
+            self._launch(run_id)
+        if wait:
+            await self._wait_for_run(run_id)
+        return await self._run_view(run_id)
+
+    async def get_billing_run(self, run_id: str) -> RunView:
+        require_roles(*OFFICE)
+        return await self._run_view(parse_id(run_id, "id"))
+
+    async def _run_view(self, run_id: uuid.UUID) -> RunView:
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            run = await repo.run(run_id)
+            if run is None:
+                raise NotFound("billing run not found")
+            counts = await repo.run_counts([run_id])
+        return RunView(run, counts[run_id])
+
+    async def list_billing_runs(self, status: str, page_size: int, page_token: str) -> Page[RunView]:
+        require_roles(*OFFICE)
+        limit = page_limit(page_size)
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            runs = await repo.list_runs(status=status, limit=limit, after=after_token(page_token))
+            counts = await repo.run_counts([run.id for run in runs])
+        token = encode_token(runs[-1].created_at.isoformat(), runs[-1].id) if len(runs) == limit else ""
+        return Page([RunView(run, counts[run.id]) for run in runs], token)
+
+    async def list_run_entries(
+        self, run_id: str, outcome: str, page_size: int, page_token: str
+    ) -> Page[EntryRow]:
+        require_roles(*OFFICE)
+        parsed = parse_id(run_id, "run_id")
+        limit = page_limit(page_size, maximum=2000)
+        after = decode_token(page_token, 1)
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            if await repo.run(parsed) is None:
+                raise NotFound("billing run not found")
+            entries = await repo.list_entries(
+                parsed, outcome=outcome, limit=limit, after_id=int(after[0]) if after else None
+            )
+        token = encode_token(entries[-1].id) if len(entries) == limit else ""
+        return Page(entries, token)
+
+    def _launch(self, run_id: uuid.UUID) -> None:
+        if run_id in self._runs:
+            return
+        task = asyncio.create_task(self._execute_run(run_id), name=f"billing-run-{run_id}")
+        self._runs[run_id] = task
+        task.add_done_callback(lambda _: self._runs.pop(run_id, None))
+
+    async def _wait_for_run(self, run_id: uuid.UUID) -> None:
+        """Until the run is no longer running (here, or in another process)."""
+        while True:
+            task = self._runs.get(run_id)
+            if task is not None:
+                # The caller's deadline may cancel the wait, never the run.
+                await asyncio.shield(task)
+            async with self.database.unit_of_work() as session:
+                run = await FactureRepository(session).run(run_id)
+            if run is None or run.status != "running":
+                return
+            await asyncio.sleep(0.2)
+
+    async def resume_stale_runs(self) -> list[uuid.UUID]:
+        """Takes over the runs whose worker went silent (crashed or stopped)."""
+        stale_after = self.settings.billing_stale_after_seconds
+        resumed = []
+        async with self.database.unit_of_work() as session:
+            candidates = await FactureRepository(session).stale_run_ids(stale_after)
+        for run_id in candidates:
+            if run_id in self._runs:
+                continue
+            async with self.database.unit_of_work() as session:
+                claimed = await FactureRepository(session).claim_run(run_id, stale_after=stale_after)
+            if claimed:
+                log.info("resuming billing run %s", run_id)
+                self._launch(run_id)
+                resumed.append(run_id)
+        return resumed
+
+    async def stop_runs(self) -> None:
+        """At shutdown: stop working on runs (they are resumed from where they are)."""
+        tasks = list(self._runs.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _execute_run(self, run_id: uuid.UUID) -> None:
+        async with self.database.unit_of_work() as session:
+            run = await FactureRepository(session).run(run_id)
+        assert run is not None
+        try:
+            if not run.planned:
+                await self._plan_run(run)
+            await self._process_entries(run)
+            await self._finish_run(run, "completed")
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("billing run %s failed", run_id)
+            with contextlib.suppress(Exception):
+                await self._finish_run(run, "failed", str(error) or type(error).__name__)
+
+    async def _finish_run(self, run: RunRow, status: str, error: str = "") -> None:
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            if not await repo.finish_run(run.id, status, error):
+                return
+            counts = (await repo.run_counts([run.id]))[run.id]
+            if not run.dry_run:
+                await repo.record_event(
+                    f"facture.billing_run.{status}",
+                    "billing_run",
+                    str(run.id),
+                    {
+                        "run_id": str(run.id),
+                        "up_to": run.up_to.isoformat(),
+                        "issued": counts.issued,
+                        "skipped": counts.skipped,
+                        "failed": counts.failed,
+                        "pending": counts.pending,
+                        "total_cents": counts.total_including_vat_cents,
+                        "currency": CURRENCY,
+                        "error": error,
+                    },
+                )
+        self.on_events()
+
+    async def _plan_run(self, run: RunRow) -> None:
+        token = ""
+        while True:
+            contracts, token = await self.contrat.billables(
+                up_to=run.up_to,
+                from_date=run.from_date,
+                contract_id=run.contract_id or "",
+                page_size=self.settings.billing_page_size,
+                page_token=token,
+            )
+            rows = [
+                {
+                    "run_id": run.id,
+                    "contract_id": entry.contract_id,
+                    "contract_number": entry.contract_number,
+                    "customer_id": entry.customer.id,
+                    "customer_name": entry.customer.name,
+                    "period_start": entry.period_start,
+                    "period_end": entry.period_end,
+                    "billables": entry.to_json(),
+                }
+                for entry in billing.plan_entries(contracts)
+            ]
+            async with self.database.unit_of_work() as session:
+                repo = FactureRepository(session)
+                for start in range(0, len(rows), 1000):
+                    await repo.insert_entries(rows[start : start + 1000])
+                await repo.touch_run(run.id)
+            if not token:
+                break
+        async with self.database.unit_of_work() as session:
+            await FactureRepository(session).mark_planned(run.id)
+
+    async def _process_entries(self, run: RunRow) -> None:
+        batch_size = self.settings.billing_batch_size
+        while True:
+            try:
+                handled = await self._process_batch(run, batch_size)
+            except Exception:
+                if batch_size == 1:
+                    raise
+                log.warning("billing run %s: a batch failed, retrying it entry by entry", run.id, exc_info=True)
+                handled = await self._process_one_by_one(run, batch_size)
+            if handled:
+                continue
+            async with self.database.unit_of_work() as session:
+                pending = (await FactureRepository(session).run_counts([run.id]))[run.id].pending
+            if not pending:
+                return
+            await asyncio.sleep(0.2)  # another worker holds the remaining entries
+
+    async def _process_one_by_one(self, run: RunRow, count: int) -> int:
+        handled = 0
+        for _ in range(count):
+            try:
+                done = await self._process_batch(run, 1)
+            except Exception as error:
+                done = await self._fail_next_entry(run, f"could not be issued: {error}")
+            if not done:
+                break
+            handled += done
+        return handled
+
+    async def _fail_next_entry(self, run: RunRow, reason: str) -> int:
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            entries = await repo.lock_pending_entries(run.id, 1)
+            await repo.set_entry_outcomes(
+                [{"id": entry.id, "outcome": "failed", "reason": reason[:1000]} for entry in entries]
+            )
+            return len(entries)
+
+    async def _process_batch(self, run: RunRow, limit: int) -> int:
+        """Handles up to `limit` pending entries in one transaction; returns how many."""
+        today = self.today()
+        async with self.database.unit_of_work() as session:
+            repo = FactureRepository(session)
+            rows = await repo.lock_pending_entries(run.id, limit)
+            if not rows:
+                return 0
+            await repo.touch_run(run.id)
+            outcomes: list[dict[str, Any]] = []
+            candidates: list[tuple[EntryRow, Entry]] = []
+            for row in rows:
+                entry = Entry.from_row(
+                    contract_id=row.contract_id,
+                    contract_number=row.contract_number,
+                    period_start=row.period_start,
+                    period_end=row.period_end,
+                    billables=row.billables,
+                )
+                problem = self._entry_problem(entry, today)
+                if problem:
+                    outcomes.append(_outcome(row, "failed", problem))
+                else:
+                    candidates.append((row, entry))
+            # Locked before looking at what is billed: no other issue can bill meanwhile.
+            head = None if run.dry_run else await repo.lock_chain_head()
+            billed = await repo.billed_lines(key for _, entry in candidates for key in entry.line_keys)
+            pending: list[tuple[EntryRow, PendingIssue]] = []
+            for row, entry in candidates:
+                done = {line for line, start in entry.line_keys if (line, start) in billed}
+                if done and done == {line for line, _ in entry.line_keys}:
+                    invoice_id, number = billed[entry.line_keys[0]]
+                    outcomes.append(
+                        _outcome(row, "skipped", f"already invoiced by {number}", invoice_id, number)
+                    )
+                    continue
+                entry = entry.without_lines(done) if done else entry
+                draft = billing.entry_draft(entry, self.settings.zero_rate_exemption_reason)
+                if run.dry_run:
+                    sample = build_document(
+                        draft, type=DocumentType.INVOICE, number="APERÇU", issue_date=today,
+                        seller=self.seller, buyer=buyer_of(entry.customer),
+                    )
+                    outcomes.append(_outcome(row, "previewed", "", totals=compute_totals(sample)))
+                    continue
+                pending.append(
+                    (
+                        row,
+                        PendingIssue(
+                            type=DocumentType.INVOICE,
+                            draft=draft,
+                            customer=entry.customer,
+                            source="billing_run",
+                            contract_id=entry.contract_id,
+                            billing_run_id=run.id,
+                            billed_periods=[
+                                (line, start, entry.period_end) for line, start in entry.line_keys
+                                if line not in done
+                            ],
+                            created_by=run.requested_by,
+                        ),
+                    )
+                )
+            if pending:
+                assert head is not None
+                await self.issuer.issue_locked(repo, head, [item for _, item in pending])
+                for row, item in pending:
+                    assert item.document is not None and item.totals is not None
+                    outcomes.append(
+                        _outcome(row, "issued", "", item.issued_id, item.document.number, item.totals)
+                    )
+            await repo.set_entry_outcomes(outcomes)
+        if pending:
+            self.on_events()
+        return len(rows)
+
+    def _entry_problem(self, entry: Entry, today: date) -> str:
+        """Why an entry cannot be invoiced (checked with the engine), or ""."""
+        try:
+            draft = billing.entry_draft(entry, self.settings.zero_rate_exemption_reason)
+            build_document(
+                draft, type=DocumentType.INVOICE, number="CONTRÔLE", issue_date=today,
+                seller=self.seller, buyer=buyer_of(entry.customer),
+            )
+        except CannotBill as error:
+            return str(error)
+        except InvalidDocument as error:
+            return "; ".join(f"{path}: {why}" for path, why in error.fields.items())
+        return ""
+
+
+def _outcome(
+    row: EntryRow,
+    outcome: str,
+    reason: str,
+    invoice_id: uuid.UUID | None = None,
+    number: str | None = None,
+    totals: Totals | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "outcome": outcome,
+        "reason": reason[:1000],
+        "invoice_id": invoice_id,
+        "invoice_number": number,
+        "total_excluding_vat_cents": totals.tax_basis_cents if totals else 0,
+        "total_vat_cents": totals.vat_total_cents if totals else 0,
+        "total_including_vat_cents": totals.grand_total_cents if totals else 0,
+    }

@@ -264,6 +264,7 @@ export function emptyLine(siteId = ''): LineDraft {
 
 /** Common maintenance rhythms, as RFC 5545 rules. */
 export const PLAN_RHYTHMS: { label: string; rrule: string }[] = [
+  { label: 'Tous les jours', rrule: 'FREQ=DAILY' },
   { label: 'Chaque semaine (lundi)', rrule: 'FREQ=WEEKLY;BYDAY=MO' },
   { label: 'Chaque semaine (mardi)', rrule: 'FREQ=WEEKLY;BYDAY=TU' },
   { label: 'Chaque semaine (mercredi)', rrule: 'FREQ=WEEKLY;BYDAY=WE' },

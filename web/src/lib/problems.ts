@@ -51,6 +51,9 @@ const EXACT: Record<string, string> = {
   'invalid second-factor challenge': 'Vérification expirée : reconnectez-vous',
   'account disabled': 'Compte désactivé',
   'invalid email or password': 'E-mail ou mot de passe incorrect',
+  'invalid French VAT number (key does not match the SIREN)': 'N° de TVA français invalide (la clé ne correspond pas au SIREN)',
+  'the VAT number does not belong to this SIREN': "Ce n° de TVA n'appartient pas à ce SIREN",
+  'an intra-EU VAT number starts with an EU country code, e.g. FR': "Un n° de TVA intracommunautaire commence par le code d'un pays de l'UE (ex. FR)",
 }
 
 /** French wording of a validation message when it is one of the standard ones. */

@@ -118,7 +118,7 @@ export const vatRate: Rule = (value) =>
 export function validate(values: Record<string, unknown>, rules: Record<string, Rule[]>): Errors {
   const errors: Errors = {}
   for (const [field, fieldRules] of Object.entries(rules)) {
-    const value = getPath(values, field)
+    const value = field in values ? values[field] : getPath(values, field)
     for (const rule of fieldRules) {
       const message = rule(value)
       if (message) {

@@ -83,3 +83,21 @@ async def test_summer_time_and_disabled_definitions(
         assert await service.fire_schedules(datetime(2031, 7, 2, 4, 30, tzinfo=UTC)) == []
     finally:
         await database.dispose()
+
+
+async def test_backlog_is_exported(stack: WorkflowStack, database_url: str) -> None:
+    from prometheus_client import REGISTRY
+
+    from .conftest import INVOICE_EMAIL_SPEC, event
+
+    workflow = await stack.start_workflow(worker_enabled=False)
+    await workflow.upsert("invoice-issued", INVOICE_EMAIL_SPEC)
+    await workflow.publish(event(sequence=1), event(sequence=2))
+    await asyncio.sleep(0.5)
+    database = Database.from_url(database_url, pool_size=2)
+    try:
+        await WorkflowService(database).export_backlog()
+    finally:
+        await database.dispose()
+    assert REGISTRY.get_sample_value("aquaerp_workflow_runs_due") == 2
+    assert (REGISTRY.get_sample_value("aquaerp_workflow_run_lag_seconds") or 0) >= 0.4

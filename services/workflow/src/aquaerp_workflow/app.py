@@ -61,6 +61,7 @@ async def setup(ctx: ServiceContext) -> None:
             while True:
                 try:
                     await service.fire_schedules()
+                    await service.export_backlog()
                 except Exception:
                     log.exception("firing cron workflows failed")
                 await asyncio.sleep(settings.scheduler_interval)

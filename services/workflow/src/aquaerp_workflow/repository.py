@@ -454,6 +454,17 @@ class WorkflowRepository:
         query = query.order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
         return [_run(r) for r in (await self.session.execute(query)).mappings()]
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """Runs due now (pending or with an expired lease), and the oldest due time."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(runs.c.due_at)).where(
+                    runs.c.state.in_(OPEN_STATES), runs.c.due_at <= func.now()
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
+
     async def stats(self, name: str) -> Stats:
         row = (
             await self.session.execute(

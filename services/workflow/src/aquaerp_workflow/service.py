@@ -15,6 +15,7 @@ from typing import Any
 from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, require_roles
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from prometheus_client import Gauge
 
 from .definition import SpecError, Violations, WorkflowSpec, parse_spec, summary, validate
 from .repository import AttemptRow, DefinitionRow, RunFilter, RunRow, Stats, WorkflowRepository
@@ -22,6 +23,11 @@ from .schedule import fire_context, latest_fire_time
 from .templates import TemplateProblem, evaluate_condition
 
 log = logging.getLogger(__name__)
+
+RUNS_DUE = Gauge("aquaerp_workflow_runs_due", "Runs waiting for a worker now")
+RUN_LAG = Gauge(
+    "aquaerp_workflow_run_lag_seconds", "How long the oldest due run has waited (0 when none)"
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -413,6 +419,13 @@ class WorkflowService:
         if fired:
             log.info("cron workflow %s fired for %s", definition.name, scheduled_at.isoformat())
         return fired
+
+    async def export_backlog(self) -> None:
+        """Sets the backlog gauges (workers falling behind show here first)."""
+        async with self.database.unit_of_work() as session:
+            due, oldest = await WorkflowRepository(session).backlog()
+        RUNS_DUE.set(due)
+        RUN_LAG.set(max(0.0, (self.clock() - oldest).total_seconds()) if oldest else 0.0)
 
     # -- runs -----------------------------------------------------------------------------
     async def list_runs(self, where: RunFilter, page_size: int, page_token: str) -> RunPage:

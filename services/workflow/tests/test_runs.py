@@ -160,6 +160,13 @@ async def test_condition_filters_events(stack: WorkflowStack) -> None:
         workflow_pb2.ListRunsRequest(), metadata=workflow.admin
     )
     assert free.id not in {r.event_id for r in everything.runs}
+    # Retrying evaluates the condition again; the event still lacks the field.
+    retried = await workflow.stub.RetryRun(
+        workflow_pb2.RetryRunRequest(id=failed.id), metadata=workflow.admin
+    )
+    assert retried.state == workflow_pb2.RUN_STATE_FAILED
+    assert "total_cents" in retried.error
+    assert len(stack.behaviour.calls) == 1
 
 
 async def test_runs_about_one_object_follow_event_order(stack: WorkflowStack) -> None:

@@ -17,6 +17,8 @@ EXPECTED_TRIGGERS = {
     "contract-activated": "contrat.contract.activated",
     "contract-renewed": "contrat.contract.renewed",
     "contract-terminated": "contrat.contract.terminated",
+    "contract-suspended": "contrat.contract.suspended",
+    "contract-resumed": "contrat.contract.resumed",
     "intervention-completed": "intervention.intervention.completed",
     "invoice-issued": "facture.invoice.issued",
     "appointment-scheduled": "intervention.visit.scheduled",

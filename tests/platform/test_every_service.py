@@ -28,7 +28,9 @@ async def test_service_is_healthy_and_reflectable(
     running = (
         auth_service.running
         if name == "auth"
-        else await services.start(spec, targets={"auth": auth_service.target}, **service_account_settings(name))
+        else await services.start(
+            spec, targets={"auth": auth_service.target}, **service_account_settings(name)
+        )
     )
     own_services = [n for n in running.ctx.service_names if n.startswith("aquaerp.")]
     assert own_services, f"{name} registers no aquaerp API"

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-
 from aquaerp_runtime.service import load_service, service_names
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, service_account_settings
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 
 async def reflected_services(channel: grpc.aio.Channel) -> set[str]:

@@ -7,15 +7,14 @@ import os
 import uuid
 
 import uvicorn
+from aquaerp_auth.config import AuthSettings
+from aquaerp_auth.models import sessions, users
+from aquaerp_auth.service import AuthService
+from aquaerp_runtime.db import Database
+from aquaerp_runtime.errors import Unauthenticated
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
-
-from aquaerp_auth.models import sessions, users
-from aquaerp_auth.service import AuthService
-from aquaerp_auth.config import AuthSettings
-from aquaerp_runtime.db import Database
-from aquaerp_runtime.errors import Unauthenticated
 
 settings = AuthSettings(database_url=os.environ["BASELINE_DATABASE_URL"])
 database = Database.from_url(settings.database_url)
@@ -38,14 +37,38 @@ async def me(credentials: HTTPAuthorizationCredentials = Depends(bearer)) -> dic
         raise HTTPException(401, error.message) from None
     async with database.unit_of_work() as session:
         row = (
-            await session.execute(
-                select(users.c.id, users.c.email, users.c.display_name, users.c.roles, users.c.active)
-                .join(sessions, sessions.c.user_id == users.c.id)
-                .where(users.c.id == uuid.UUID(principal.subject), sessions.c.id == uuid.UUID(principal.session_id))
+            (
+                await session.execute(
+                    select(
+                        users.c.id,
+                        users.c.email,
+                        users.c.display_name,
+                        users.c.roles,
+                        users.c.active,
+                    )
+                    .join(sessions, sessions.c.user_id == users.c.id)
+                    .where(
+                        users.c.id == uuid.UUID(principal.subject),
+                        sessions.c.id == uuid.UUID(principal.session_id),
+                    )
+                )
             )
-        ).mappings().one()
-    return {"id": str(row["id"]), "email": row["email"], "display_name": row["display_name"], "roles": row["roles"]}
+            .mappings()
+            .one()
+        )
+    return {
+        "id": str(row["id"]),
+        "email": row["email"],
+        "display_name": row["display_name"],
+        "roles": row["roles"],
+    }
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BASELINE_PORT"]), log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(os.environ["BASELINE_PORT"]),
+        log_level="warning",
+        access_log=False,
+    )

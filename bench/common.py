@@ -26,7 +26,9 @@ def free_port() -> int:
 
 async def bench_database(name: str) -> str:
     """A fresh database: on AQUAERP_DATABASE_URL's server if set, else the embedded one."""
-    server = os.environ.get("AQUAERP_DATABASE_URL") or start_embedded(ROOT / ".aquaerp" / "pgdata")[1]
+    server = (
+        os.environ.get("AQUAERP_DATABASE_URL") or start_embedded(ROOT / ".aquaerp" / "pgdata")[1]
+    )
     url = with_database(server, name)
     await ensure_database(url, recreate=True)
     return url

@@ -14,13 +14,11 @@ import os
 import time
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.service import discover_services
-
 from common import ROOT, bench_database, free_port, http_load, rss_mb, start_process, wait_http
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ADMIN_EMAIL = "bench@aquaerp.local"
 ADMIN_PASSWORD = "a benchmark passphrase 2026"
@@ -68,7 +66,10 @@ async def main() -> None:
                 f"{prefix}LOG_LEVEL": "WARNING",
             }
             if name == "auth":
-                env |= {"AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+                env |= {
+                    "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+                    "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                }
             processes[name] = start_process(["-m", spec.module], env, logs / f"{name}.log")
         for port in ports.values():
             await wait_grpc(port)
@@ -105,14 +106,34 @@ async def main() -> None:
         # Warm both paths (JWKS caches, connection pools), then measure them back to back.
         await http_load(gateway_port, "/api/v1/auth/me", headers, connections=8, requests=500)
         await http_load(baseline_port, "/me", headers, connections=8, requests=500)
-        ours = await http_load(gateway_port, "/api/v1/auth/me", headers, connections=options.connections, requests=options.requests)
-        base = await http_load(baseline_port, "/me", headers, connections=options.connections, requests=options.requests)
+        ours = await http_load(
+            gateway_port,
+            "/api/v1/auth/me",
+            headers,
+            connections=options.connections,
+            requests=options.requests,
+        )
+        base = await http_load(
+            baseline_port,
+            "/me",
+            headers,
+            connections=options.connections,
+            requests=options.requests,
+        )
 
-        print(f"GET /me, {options.requests} requests, {options.connections} concurrent connections, {os.cpu_count()} cores")
+        print(
+            f"GET /me, {options.requests} requests, {options.connections} concurrent connections, {os.cpu_count()} cores"
+        )
         print(ours.line("gateway -> auth (gRPC)"))
         print(base.line("baseline: FastAPI + JWT + 1 query"))
-        print(f"throughput ratio (ours / baseline): {ours.rps / base.rps:.2f}   (target >= 0.5; p99 target < 50 ms)")
-        print("idle RSS per process (MB): " + ", ".join(f"{n} {v:.0f}" for n, v in idle.items()) + "   (target < 150)")
+        print(
+            f"throughput ratio (ours / baseline): {ours.rps / base.rps:.2f}   (target >= 0.5; p99 target < 50 ms)"
+        )
+        print(
+            "idle RSS per process (MB): "
+            + ", ".join(f"{n} {v:.0f}" for n, v in idle.items())
+            + "   (target < 150)"
+        )
     finally:
         for process in processes.values():
             process.terminate()

@@ -226,3 +226,34 @@ async def test_renewal_notice_window_between_three_and_one_month_before_the_dead
     assert await notices("2026-12-15") == []
     [sent] = await notices("2026-12-15", include_sent=True)
     assert sent.HasField("sent_time")
+
+
+async def test_daily_job_emits_the_renewal_notice_due_event_once_per_term(contrat: Contrat) -> None:
+    office = await contrat.office()
+    private = await contrat.active(
+        private_input(name="Avis Reconduction"),
+        start_date=d("2026-04-01"),
+        end_date=d("2027-03-31"),
+        tacit_renewal=True,
+        notice_period_days=30,
+    )
+
+    async def daily(day: str) -> list[str]:
+        response = await contrat.stub.ProcessTermEnds(
+            pb.ProcessTermEndsRequest(on_date=d(day)), metadata=office
+        )
+        return list(response.renewal_notice_contract_ids)
+
+    def due_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [e for e in events if e["type"] == "contrat.contract.renewal_notice_due"]
+
+    assert private.id not in await daily("2026-11-30")  # window not open yet
+    assert private.id in await daily("2026-12-01")
+    assert private.id not in await daily("2026-12-02")  # once per term
+    [event] = due_events(await contrat.events(private.id))
+    assert event["contract_id"] == private.id and event["number"] == private.number
+    assert (event["term_end_date"], event["renewal_date"], event["refusal_deadline"]) == (
+        "2027-03-31",
+        "2027-04-01",
+        "2027-03-01",
+    )

@@ -137,6 +137,8 @@ contracts = Table(
     # Term end the L215-1 renewal notice was sent for, and when.
     Column("renewal_notice_sent_for", Date),
     Column("renewal_notice_sent_at", DateTime(timezone=True)),
+    # Term end for which `contrat.contract.renewal_notice_due` was emitted (once per term).
+    Column("renewal_notice_due_for", Date),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(

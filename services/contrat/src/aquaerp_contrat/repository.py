@@ -915,6 +915,22 @@ class ContratRepository:
             )
         )
 
+    async def claim_renewal_notice_due(self, contract_id: uuid.UUID, term_end: date) -> bool:
+        """Records that the notice for this term is due; False when it already was."""
+        claimed = await self.session.scalar(
+            update(contracts)
+            .where(
+                contracts.c.id == contract_id,
+                or_(
+                    contracts.c.renewal_notice_due_for.is_(None),
+                    contracts.c.renewal_notice_due_for != term_end,
+                ),
+            )
+            .values(renewal_notice_due_for=term_end)
+            .returning(contracts.c.id)
+        )
+        return claimed is not None
+
     async def mark_renewal_notice_sent(self, contract_id: uuid.UUID, term_end: date) -> datetime:
         """Records the notice once per term; returns the first recorded time."""
         await self.session.execute(

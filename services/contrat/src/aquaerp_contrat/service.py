@@ -775,6 +775,33 @@ class ContratService:
                 renewed.append(contract.id)
         return renewed, terminated
 
+    async def emit_due_renewal_notices(self, on_date: date | None) -> list[uuid.UUID]:
+        """Emits `contrat.contract.renewal_notice_due` once per term for every consumer contract
+        whose L215-1 notice window is open on the day and whose notice was not sent yet; the
+        workflow service turns it into the email."""
+        notices = await self.renewal_notices(on_date, include_sent=False)
+        due = []
+        for notice in notices:
+            async with self.database.unit_of_work() as session:
+                repo = ContratRepository(session)
+                if not await repo.claim_renewal_notice_due(notice.contract.id, notice.term_end):
+                    continue
+                await repo.add_event(
+                    "contrat.contract.renewal_notice_due",
+                    notice.contract.id,
+                    {
+                        "contract_id": str(notice.contract.id),
+                        "number": notice.contract.number,
+                        "customer_id": str(notice.contract.customer_id),
+                        "term_end_date": notice.term_end.isoformat(),
+                        "renewal_date": (notice.term_end + timedelta(days=1)).isoformat(),
+                        "refusal_deadline": notice.deadline.isoformat(),
+                        "window_end": notice.window_end.isoformat(),
+                    },
+                )
+            due.append(notice.contract.id)
+        return due
+
     # -- prices ----------------------------------------------------------------------------------
     async def change_prices(
         self,

@@ -628,12 +628,13 @@ class ContratServicer(contrat_pb2_grpc.ContratServiceServicer):
         )
 
     async def ProcessTermEnds(self, request, context):  # type: ignore[no-untyped-def]
-        renewed, terminated = await self.service.process_term_ends(
-            optional_date(request, "on_date")
-        )
+        on_date = optional_date(request, "on_date")
+        renewed, terminated = await self.service.process_term_ends(on_date)
+        notices_due = await self.service.emit_due_renewal_notices(on_date)
         return pb.ProcessTermEndsResponse(
             renewed_contract_ids=[str(i) for i in renewed],
             terminated_contract_ids=[str(i) for i in terminated],
+            renewal_notice_contract_ids=[str(i) for i in notices_due],
         )
 
     async def ChangePrices(self, request, context):  # type: ignore[no-untyped-def]

@@ -708,12 +708,14 @@ class ProcessTermEndsRequest(_message.Message):
     def __init__(self, on_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class ProcessTermEndsResponse(_message.Message):
-    __slots__ = ("renewed_contract_ids", "terminated_contract_ids")
+    __slots__ = ("renewed_contract_ids", "terminated_contract_ids", "renewal_notice_contract_ids")
     RENEWED_CONTRACT_IDS_FIELD_NUMBER: _ClassVar[int]
     TERMINATED_CONTRACT_IDS_FIELD_NUMBER: _ClassVar[int]
+    RENEWAL_NOTICE_CONTRACT_IDS_FIELD_NUMBER: _ClassVar[int]
     renewed_contract_ids: _containers.RepeatedScalarFieldContainer[str]
     terminated_contract_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, renewed_contract_ids: _Optional[_Iterable[str]] = ..., terminated_contract_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    renewal_notice_contract_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, renewed_contract_ids: _Optional[_Iterable[str]] = ..., terminated_contract_ids: _Optional[_Iterable[str]] = ..., renewal_notice_contract_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LinePrice(_message.Message):
     __slots__ = ("line_id", "unit_price")

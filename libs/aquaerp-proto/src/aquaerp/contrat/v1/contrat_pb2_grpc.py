@@ -437,7 +437,8 @@ class ContratServiceServicer:
 
     def ProcessTermEnds(self, request, context):
         """Daily job: renews tacit-renewal contracts whose term ended before `on_date` and terminates
-        fixed-term ones (reason "end of term"). Idempotent.
+        fixed-term ones (reason "end of term"), then emits `contrat.contract.renewal_notice_due` for
+        consumer contracts entering their L215-1 notice window (once per term). Idempotent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

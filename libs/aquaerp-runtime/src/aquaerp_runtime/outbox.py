@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from .db import Database
 
@@ -88,7 +88,7 @@ class OutboxEvent:
 
 
 async def record_event(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     table: Table,
     event_type: str,
     aggregate_type: str,

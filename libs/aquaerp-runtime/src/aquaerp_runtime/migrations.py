@@ -46,6 +46,7 @@ def run_env(metadata: MetaData) -> None:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         # Serialise concurrent upgrades (two replicas starting at once).
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
+
         def only_this_schema(name: str | None, type_: str, parent_names: object) -> bool:
             # Autogenerate compares the service's schema only (not public, not other services).
             return type_ != "schema" or name == schema

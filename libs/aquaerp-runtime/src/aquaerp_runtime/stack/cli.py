@@ -35,7 +35,8 @@ class StackSettings(BaseSettings):
 
     database_url: str = ""
     data_dir: Path = Path(".aquaerp")
-    admin_email: str = "admin@aquaerp.local"
+    # A special-use domain such as .local would be refused as an email recipient.
+    admin_email: str = "admin@aquaerp.example"
     admin_password: str = ""
     web_dist: Path = Path("web/dist")
 

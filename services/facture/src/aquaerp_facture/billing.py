@@ -15,8 +15,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from aquaerp_runtime.errors import InvalidArgument
-
 from .documents import Address, Line, OperationCategory, Period, Unit, VatCategory, VatExemption
 from .documents.mentions import format_date
 from .documents.totals import round_cents
@@ -226,17 +224,17 @@ def intervention_draft(
     if not items:
         raise CannotBill("the intervention has nothing billable")
     lines = []
-    problems = {}
-    for index, item in enumerate(items):
+    for item in items:
         unit = parse_unit(item.unit)
+        description = item.description
         if unit is None:
-            problems[f"items[{index}].unit"] = f"unknown unit {item.unit!r}"
-            continue
+            # A technician's own unit word ("seau", "sac") prints with the description.
+            unit, description = Unit.PIECE, f"{description} ({item.unit.strip()})"
         rate = canonical_decimal(item.vat_rate)
         category, exemption = _vat(rate, zero_rate_reason, item.description)
         lines.append(
             Line(
-                description=item.description,
+                description=description,
                 quantity=canonical_decimal(item.quantity),
                 unit=unit,
                 unit_price_cents=item.unit_price_cents,
@@ -245,8 +243,6 @@ def intervention_draft(
                 exemption=exemption,
             )
         )
-    if problems:
-        raise InvalidArgument("the billable items are not valid", fields=problems)
     labour = any(line.unit is Unit.HOUR for line in lines)
     goods = any(line.unit is not Unit.HOUR for line in lines)
     category = (

@@ -27,14 +27,50 @@ from . import billing
 from .access import ACCOUNTING, OFFICE, Page, after_token, parse_id
 from .billing import CannotBill, Entry
 from .config import FactureSettings
-from .documents import DocumentType, InvalidDocument, Totals, compute_totals
+from .documents import (
+    Document,
+    DocumentType,
+    InvalidDocument,
+    RenderedDocument,
+    Totals,
+    compute_totals,
+)
 from .drafts import build_document, buyer_of
-from .issuing import CURRENCY, Issuer, PendingIssue, today_in_paris
+from .issuing import CURRENCY, Issuer, PendingIssue, series_of, today_in_paris
 from .paging import decode_token, encode_token, page_limit
 from .records import ContratDirectory
 from .repository import EntryRow, FactureRepository, RunCounts, RunRow
 
 log = logging.getLogger(__name__)
+
+# A document rendered ahead of its issue, and its rendering.
+Prerendered = tuple[Document, "asyncio.Future[RenderedDocument]"]
+
+
+class NumberForecast:
+    """The numbers the next batches of a run should get, so that they render before they take
+    the chain lock. A wrong guess (another issue came in between, an entry was skipped) only
+    costs rendering those documents again; the issuer always checks."""
+
+    def __init__(self, series: str, next_number: int) -> None:
+        self.series = series
+        self.next_number = next_number
+
+    def reserve(self, count: int) -> int:
+        first = self.next_number
+        self.next_number += count
+        return first
+
+    def number(self, value: int) -> str:
+        return f"{self.series}-{value:06d}"
+
+    def observe(self, reserved: tuple[int, int], last_issued: str) -> None:
+        """Shifts the next guesses by how far a batch's guess `reserved` (first, count) was
+        from the numbers it actually got, ending with `last_issued`."""
+        series, _, value = last_issued.rpartition("-")
+        if series == self.series and value.isdigit():
+            first, count = reserved
+            self.next_number += int(value) + 1 - (first + count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,17 +259,32 @@ class BillingRuns:
         async with self.database.unit_of_work() as session:
             run = await FactureRepository(session).run(run_id)
         assert run is not None
+        heartbeat = asyncio.create_task(self._heartbeat(run.id))
         try:
             if not run.planned:
                 await self._plan_run(run)
             await self._process_entries(run)
+            heartbeat.cancel()
             await self._finish_run(run, "completed")
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.exception("billing run %s failed", run_id)
+            heartbeat.cancel()
             with contextlib.suppress(Exception):
                 await self._finish_run(run, "failed", str(error) or type(error).__name__)
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self, run_id: uuid.UUID) -> None:
+        """Tells other replicas this run is being worked on (in its own short transactions:
+        the batches never wait for each other on the run's row)."""
+        interval = self.settings.billing_stale_after_seconds / 4
+        while True:
+            with contextlib.suppress(Exception):
+                async with self.database.unit_of_work() as session:
+                    await FactureRepository(session).touch_run(run_id)
+            await asyncio.sleep(interval)
 
     async def _finish_run(self, run: RunRow, status: str, error: str = "") -> None:
         async with self.database.unit_of_work() as session:
@@ -287,7 +338,6 @@ class BillingRuns:
                 repo = FactureRepository(session)
                 for start in range(0, len(rows), 1000):
                     await repo.insert_entries(rows[start : start + 1000])
-                await repo.touch_run(run.id)
             if not token:
                 break
         async with self.database.unit_of_work() as session:
@@ -295,13 +345,18 @@ class BillingRuns:
 
     async def _process_entries(self, run: RunRow) -> None:
         batch_size = self.settings.billing_batch_size
+        forecast = None if run.dry_run else await self._number_forecast()
         while True:
             try:
-                handled = await self._process_batch(run, batch_size)
+                handled = await self._process_batches(run, batch_size, forecast)
             except Exception:
                 if batch_size == 1:
                     raise
-                log.warning("billing run %s: a batch failed, retrying it entry by entry", run.id, exc_info=True)
+                log.warning(
+                    "billing run %s: a batch failed, retrying it entry by entry",
+                    run.id,
+                    exc_info=True,
+                )
                 handled = await self._process_one_by_one(run, batch_size)
             if handled:
                 continue
@@ -310,6 +365,42 @@ class BillingRuns:
             if not pending:
                 return
             await asyncio.sleep(0.2)  # another worker holds the remaining entries
+
+    async def _number_forecast(self) -> NumberForecast:
+        series = series_of(DocumentType.INVOICE, self.today())
+        async with self.database.unit_of_work() as session:
+            last = await FactureRepository(session).counter_value(series)
+        return NumberForecast(series, last + 1)
+
+    async def _process_batches(
+        self, run: RunRow, size: int, forecast: NumberForecast | None
+    ) -> int:
+        """Batches until none is left; each next batch claims its entries and starts rendering
+        while the previous one is being stored, so the renderers never wait for the database.
+        Returns the entries handled; raises the first batch failure."""
+        handled = 0
+        previous: asyncio.Task[int] | None = None
+        current: asyncio.Task[int] | None = None
+        try:
+            while True:
+                claimed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                current = asyncio.create_task(self._process_batch(run, size, forecast, claimed))
+                await asyncio.wait([claimed, current], return_when=asyncio.FIRST_COMPLETED)
+                if previous is not None:
+                    task, previous = previous, None
+                    handled += await task
+                if current.done():
+                    task, current = current, None
+                    done = await task
+                    handled += done
+                    if not done:
+                        return handled
+                previous, current = current, None
+        finally:
+            for task in (previous, current):
+                if task is not None and not task.done():
+                    with contextlib.suppress(Exception):
+                        await task
 
     async def _process_one_by_one(self, run: RunRow, count: int) -> int:
         handled = 0
@@ -332,81 +423,180 @@ class BillingRuns:
             )
             return len(entries)
 
-    async def _process_batch(self, run: RunRow, limit: int) -> int:
-        """Handles up to `limit` pending entries in one transaction; returns how many."""
+    async def _process_batch(
+        self,
+        run: RunRow,
+        limit: int,
+        forecast: NumberForecast | None = None,
+        claimed: asyncio.Future[None] | None = None,
+    ) -> int:
+        """Handles up to `limit` pending entries in one transaction; returns how many.
+
+        With a forecast, the documents are rendered with their expected numbers before the
+        chain lock is taken; the issuer keeps those PDFs only where the document it builds under
+        the lock is the same (otherwise it renders again)."""
         today = self.today()
-        async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
-            rows = await repo.lock_pending_entries(run.id, limit)
-            if not rows:
-                return 0
-            await repo.touch_run(run.id)
-            outcomes: list[dict[str, Any]] = []
-            candidates: list[tuple[EntryRow, Entry]] = []
-            for row in rows:
-                entry = Entry.from_row(
-                    contract_id=row.contract_id,
-                    contract_number=row.contract_number,
-                    period_start=row.period_start,
-                    period_end=row.period_end,
-                    billables=row.billables,
-                )
-                problem = self._entry_problem(entry, today)
-                if problem:
-                    outcomes.append(_outcome(row, "failed", problem))
+        try:
+            async with self.database.unit_of_work() as session:
+                repo = FactureRepository(session)
+                rows = await repo.lock_pending_entries(run.id, limit)
+                if not rows:
+                    return 0
+                outcomes: list[dict[str, Any]] = []
+                candidates: list[tuple[EntryRow, Entry]] = []
+                for row in rows:
+                    entry = Entry.from_row(
+                        contract_id=row.contract_id,
+                        contract_number=row.contract_number,
+                        period_start=row.period_start,
+                        period_end=row.period_end,
+                        billables=row.billables,
+                    )
+                    problem = self._entry_problem(entry, today)
+                    if problem:
+                        outcomes.append(_outcome(row, "failed", problem))
+                    else:
+                        candidates.append((row, entry))
+                if run.dry_run:
+                    await self._preview(repo, candidates, outcomes, today)
                 else:
-                    candidates.append((row, entry))
+                    rendering, reserved = self._render_ahead(candidates, forecast, today)
+                    if claimed is not None and not claimed.done():
+                        claimed.set_result(None)
+                    last_number = await self._issue_entries(
+                        repo, run, candidates, rendering, outcomes
+                    )
+                    if forecast is not None and reserved is not None and last_number:
+                        forecast.observe(reserved, last_number)
+                await repo.set_entry_outcomes(outcomes)
+        finally:
+            if claimed is not None and not claimed.done():
+                claimed.set_result(None)
+        if not run.dry_run:
+            self.on_events()
+        return len(rows)
+
+    def _render_ahead(
+        self,
+        candidates: list[tuple[EntryRow, Entry]],
+        forecast: NumberForecast | None,
+        today: date,
+    ) -> tuple[dict[int, Prerendered], tuple[int, int] | None]:
+        """Starts rendering the entries' documents with the numbers they are expected to get;
+        returns the renderings by entry and the numbers reserved (first, count)."""
+        if forecast is None or not candidates:
+            return {}, None
+        first = forecast.reserve(len(candidates))
+        rendering = {}
+        for offset, (row, entry) in enumerate(candidates):
+            document = build_document(
+                billing.entry_draft(entry, self.settings.zero_rate_exemption_reason),
+                type=DocumentType.INVOICE,
+                number=forecast.number(first + offset),
+                issue_date=today,
+                seller=self.seller,
+                buyer=buyer_of(entry.customer),
+            )
+            rendering[row.id] = (
+                document,
+                asyncio.ensure_future(self.issuer.renderer.render(document)),
+            )
+        return rendering, (first, len(candidates))
+
+    async def _preview(
+        self,
+        repo: FactureRepository,
+        candidates: list[tuple[EntryRow, Entry]],
+        outcomes: list[dict[str, Any]],
+        today: date,
+    ) -> None:
+        billed = await repo.billed_lines(key for _, entry in candidates for key in entry.line_keys)
+        for row, entry in candidates:
+            skipped = self._already_billed(row, entry, billed)
+            if skipped is not None:
+                outcomes.append(skipped)
+                continue
+            done = {line for line, start in entry.line_keys if (line, start) in billed}
+            draft = billing.entry_draft(
+                entry.without_lines(done), self.settings.zero_rate_exemption_reason
+            )
+            sample = build_document(
+                draft,
+                type=DocumentType.INVOICE,
+                number="APERÇU",
+                issue_date=today,
+                seller=self.seller,
+                buyer=buyer_of(entry.customer),
+            )
+            outcomes.append(_outcome(row, "previewed", "", totals=compute_totals(sample)))
+
+    @staticmethod
+    def _already_billed(
+        row: EntryRow, entry: Entry, billed: dict[tuple[str, date], tuple[uuid.UUID, str]]
+    ) -> dict[str, Any] | None:
+        """The SKIPPED outcome when every line of the entry is already invoiced."""
+        if not all(key in billed for key in entry.line_keys):
+            return None
+        invoice_id, number = billed[entry.line_keys[0]]
+        return _outcome(row, "skipped", f"already invoiced by {number}", invoice_id, number)
+
+    async def _issue_entries(
+        self,
+        repo: FactureRepository,
+        run: RunRow,
+        candidates: list[tuple[EntryRow, Entry]],
+        rendering: dict[int, Prerendered],
+        outcomes: list[dict[str, Any]],
+    ) -> str:
+        """Issues the entries not billed yet; returns the last number issued ("" for none)."""
+        try:
+            if rendering:
+                await asyncio.wait([future for _, future in rendering.values()])
             # Locked before looking at what is billed: no other issue can bill meanwhile.
-            head = None if run.dry_run else await repo.lock_chain_head()
-            billed = await repo.billed_lines(key for _, entry in candidates for key in entry.line_keys)
+            head = await repo.lock_chain_head()
+            billed = await repo.billed_lines(
+                key for _, entry in candidates for key in entry.line_keys
+            )
             pending: list[tuple[EntryRow, PendingIssue]] = []
             for row, entry in candidates:
+                skipped = self._already_billed(row, entry, billed)
+                if skipped is not None:
+                    outcomes.append(skipped)
+                    continue
                 done = {line for line, start in entry.line_keys if (line, start) in billed}
-                if done and done == {line for line, _ in entry.line_keys}:
-                    invoice_id, number = billed[entry.line_keys[0]]
-                    outcomes.append(
-                        _outcome(row, "skipped", f"already invoiced by {number}", invoice_id, number)
-                    )
-                    continue
                 entry = entry.without_lines(done) if done else entry
-                draft = billing.entry_draft(entry, self.settings.zero_rate_exemption_reason)
-                if run.dry_run:
-                    sample = build_document(
-                        draft, type=DocumentType.INVOICE, number="APERÇU", issue_date=today,
-                        seller=self.seller, buyer=buyer_of(entry.customer),
-                    )
-                    outcomes.append(_outcome(row, "previewed", "", totals=compute_totals(sample)))
-                    continue
                 pending.append(
                     (
                         row,
                         PendingIssue(
                             type=DocumentType.INVOICE,
-                            draft=draft,
+                            draft=billing.entry_draft(
+                                entry, self.settings.zero_rate_exemption_reason
+                            ),
                             customer=entry.customer,
                             source="billing_run",
                             contract_id=entry.contract_id,
                             billing_run_id=run.id,
                             billed_periods=[
                                 (line, start, entry.period_end) for line, start in entry.line_keys
-                                if line not in done
                             ],
                             created_by=run.requested_by,
+                            prerendered=rendering.get(row.id),
                         ),
                     )
                 )
-            if pending:
-                assert head is not None
-                await self.issuer.issue_locked(repo, head, [item for _, item in pending])
-                for row, item in pending:
-                    assert item.document is not None and item.totals is not None
-                    outcomes.append(
-                        _outcome(row, "issued", "", item.issued_id, item.document.number, item.totals)
-                    )
-            await repo.set_entry_outcomes(outcomes)
-        if pending:
-            self.on_events()
-        return len(rows)
+            if not pending:
+                return ""
+            await self.issuer.issue_locked(repo, head, [item for _, item in pending])
+            for row, item in pending:
+                assert item.document is not None and item.totals is not None
+                outcomes.append(
+                    _outcome(row, "issued", "", item.issued_id, item.document.number, item.totals)
+                )
+            return outcomes[-1]["invoice_number"]  # type: ignore[no-any-return]
+        finally:
+            for _, future in rendering.values():
+                future.cancel()
 
     def _entry_problem(self, entry: Entry, today: date) -> str:
         """Why an entry cannot be invoiced (checked with the engine), or ""."""

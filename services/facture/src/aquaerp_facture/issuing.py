@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -61,6 +61,8 @@ class PendingIssue:
     idempotency_key: str | None = None
     billed_periods: list[tuple[str, date, date]] = field(default_factory=list)
     created_by: str = ""
+    # Rendered before the lock, with the number this document was expected to get.
+    prerendered: tuple[Document, asyncio.Future[RenderedDocument]] | None = None
     issued_id: uuid.UUID | None = None
     document: Document | None = None
     totals: Totals | None = None
@@ -108,9 +110,7 @@ class Issuer:
                 buyer=buyer_of(item.customer),
                 corrected=item.corrected[1] if item.corrected else None,
             )
-        rendered = await asyncio.gather(
-            *(self.renderer.render(item.document) for item in pending if item.document)
-        )
+        rendered = await asyncio.gather(*(self._rendering(item) for item in pending))
         previous_hash, position = head.hash, head.position
         inserts: list[dict[str, Any]] = []
         billed: list[dict[str, Any]] = []
@@ -185,6 +185,16 @@ class Issuer:
                 if item.corrected and item.customer.id == customer_id
             ]
             await settle(repo, customer_id, first[0] if first else None)
+
+
+    def _rendering(self, item: PendingIssue) -> Awaitable[RenderedDocument]:
+        """The PDF rendered ahead when it is of this very document, else a new rendering."""
+        assert item.document is not None
+        if item.prerendered is not None:
+            document, rendering = item.prerendered
+            if document == item.document and not rendering.cancelled():
+                return rendering
+        return self.renderer.render(item.document)
 
 
 async def _issued_event(repo: FactureRepository, item: PendingIssue) -> None:

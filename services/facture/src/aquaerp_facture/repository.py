@@ -451,6 +451,11 @@ class FactureRepository:
             .values(position=head.position, hash=head.hash, issue_date=head.issue_date)
         )
 
+    async def counter_value(self, series: str) -> int:
+        """The last number taken in a series (0 when none), without locking it."""
+        value = await self.session.scalar(select(counters.c.value).where(counters.c.series == series))
+        return int(value or 0)
+
     async def allocate_numbers(self, series: str, count: int) -> int:
         """Takes the next `count` values of a series under its row lock (held until the
         transaction ends, so a rollback gives them back); returns the first one."""

@@ -20,12 +20,13 @@ from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 from . import billing, exports
 from .access import ACCOUNTING, OFFICE, READERS, Page, after_token, client_customer, parse_id
-from .billing import LabourPrice
+from .billing import CannotBill, LabourPrice
 from .config import FactureSettings
 from .documents import (
     Buyer,
     Document,
     DocumentType,
+    InvalidDocument,
     InvoiceReference,
     Line,
     Totals,
@@ -444,14 +445,22 @@ class FactureService:
         if contract_id:
             with contextlib.suppress(InvalidArgument):
                 reference = await self.contrat.contract_number(contract_id) or None
-        draft = billing.intervention_draft(
-            items,
-            service_date=service_date,
-            contract_reference=reference,
-            site_address=site_address,
-            payment_days=self.settings.default_payment_days,
-            zero_rate_reason=self.settings.zero_rate_exemption_reason,
-        )
+        try:
+            draft = billing.intervention_draft(
+                items,
+                service_date=service_date,
+                contract_reference=reference,
+                site_address=site_address,
+                payment_days=self.settings.default_payment_days,
+                zero_rate_reason=self.settings.zero_rate_exemption_reason,
+            )
+            check_with_engine(draft, self.seller, self.today())
+        except CannotBill as error:
+            raise InvalidArgument(str(error), fields={"items": str(error)}) from None
+        except InvalidDocument as error:
+            # The lines are the request's items, in the same order.
+            fields = {path.replace("lines[", "items[", 1): why for path, why in error.fields.items()}
+            raise InvalidArgument("the billable items are not valid", fields=fields) from None
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
             head = await repo.lock_chain_head()

@@ -40,11 +40,10 @@ from aquaerp_facture.drafts import build_document, buyer_of
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.service import load_service
+from common import ROOT, bench_database, free_port, start_process
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from common import ROOT, bench_database, free_port, start_process
 
 ADMIN_EMAIL = "bench@aquaerp.local"
 ADMIN_PASSWORD = "a benchmark passphrase 2026"
@@ -158,7 +157,9 @@ async def create_contracts(
     await asyncio.gather(*(worker() for _ in range(16)))
 
 
-async def expected_documents(contrat_target: str, token: str, settings: FactureSettings) -> list[Document]:
+async def expected_documents(
+    contrat_target: str, token: str, settings: FactureSettings
+) -> list[Document]:
     """The documents the run will issue, built ahead by facture's own planning code (numbers
     from FA-<year>-000001, issued today), for the baseline measured before the run."""
 
@@ -286,7 +287,9 @@ async def main() -> None:
                 env |= {
                     "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
                     "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                    "AUTH_SERVICE_ACCOUNTS": json.dumps({"contrat": SERVICE_SECRET, "facture": SERVICE_SECRET}),
+                    "AUTH_SERVICE_ACCOUNTS": json.dumps(
+                        {"contrat": SERVICE_SECRET, "facture": SERVICE_SECRET}
+                    ),
                     "AUTH_ACCESS_TOKEN_TTL": "7200",
                 }
             if name == "facture":
@@ -310,7 +313,9 @@ async def main() -> None:
 
         started = time.perf_counter()
         await create_contracts(contrat, metadata, options.contracts)
-        print(f"{options.contracts} contracts created in contrat in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{options.contracts} contracts created in contrat in {time.perf_counter() - started:.1f} s"
+        )
 
         started = time.perf_counter()
         preview = await facture.StartBillingRun(
@@ -322,9 +327,7 @@ async def main() -> None:
             f" {preview.total_including_vat.amount_cents / 100:,.2f} EUR"
         )
         settings = FactureSettings()
-        expected = await expected_documents(
-            targets["contrat"], login.tokens.access_token, settings
-        )
+        expected = await expected_documents(targets["contrat"], login.tokens.access_token, settings)
         before_seconds, before_cpu = await raw_baseline(expected, options.processes)
 
         load_before = os.getloadavg()

@@ -96,7 +96,9 @@ async def test_draft_issue_pdf_partial_payment_balance(invoicing: Invoicing) -> 
     client = invoicing.gateway.client
     bureau = await invoicing.headers("bureau")
     compta = await invoicing.headers("compta")
-    customer_id = await customer(invoicing, "Hôtel Les Flamants Roses", "732829320", "FR44732829320")
+    customer_id = await customer(
+        invoicing, "Hôtel Les Flamants Roses", "732829320", "FR44732829320"
+    )
 
     created = await client.post("/api/v1/invoices", json=draft_body(customer_id), headers=bureau)
     assert created.status_code == 201, created.text
@@ -192,11 +194,15 @@ async def test_invalid_input_is_422_with_the_field_and_editing_an_issued_invoice
     listed = await client.get("/api/v1/invoices", headers=bureau)
     assert listed.json()["items"] == []
 
-    draft = (await client.post("/api/v1/invoices", json=draft_body(customer_id), headers=bureau)).json()
+    draft = (
+        await client.post("/api/v1/invoices", json=draft_body(customer_id), headers=bureau)
+    ).json()
     await client.post(
         f"/api/v1/invoices/{draft['id']}/issue", headers=await invoicing.headers("compta")
     )
-    edited = await client.put(f"/api/v1/invoices/{draft['id']}", json=draft_body(customer_id), headers=bureau)
+    edited = await client.put(
+        f"/api/v1/invoices/{draft['id']}", json=draft_body(customer_id), headers=bureau
+    )
     assert edited.status_code == 409
     assert "issued" in edited.json()["detail"]
     deleted = await client.delete(f"/api/v1/invoices/{draft['id']}", headers=bureau)
@@ -211,8 +217,12 @@ async def test_a_client_reads_only_its_own_invoices(invoicing: Invoicing) -> Non
     theirs = await customer(invoicing, "Camping Les Dunes", "542065479", "FR82542065479")
     ids = {}
     for owner in (mine, theirs):
-        draft = (await client.post("/api/v1/invoices", json=draft_body(owner), headers=bureau)).json()
-        ids[owner] = (await client.post(f"/api/v1/invoices/{draft['id']}/issue", headers=compta)).json()["id"]
+        draft = (
+            await client.post("/api/v1/invoices", json=draft_body(owner), headers=bureau)
+        ).json()
+        ids[owner] = (
+            await client.post(f"/api/v1/invoices/{draft['id']}/issue", headers=compta)
+        ).json()["id"]
     me = await invoicing.headers("client", customer_id=mine)
 
     assert (await client.get(f"/api/v1/invoices/{ids[mine]}", headers=me)).status_code == 200
@@ -223,7 +233,9 @@ async def test_a_client_reads_only_its_own_invoices(invoicing: Invoicing) -> Non
     assert (await client.get(f"/api/v1/customers/{theirs}/balance", headers=me)).status_code == 404
     listed = (await client.get("/api/v1/invoices", headers=me)).json()["items"]
     assert [i["id"] for i in listed] == [ids[mine]]
-    assert (await client.post("/api/v1/invoices", json=draft_body(mine), headers=me)).status_code == 403
+    assert (
+        await client.post("/api/v1/invoices", json=draft_body(mine), headers=me)
+    ).status_code == 403
 
     preview = await client.post(
         "/api/v1/billing-runs", json={"dry_run": True, "wait": True}, headers=compta

@@ -24,9 +24,6 @@ from aquaerp.contrat.v1 import contrat_pb2 as cpb
 from aquaerp.contrat.v1 import contrat_pb2_grpc
 from aquaerp.facture.v1 import facture_pb2 as pb
 from aquaerp.facture.v1 import facture_pb2_grpc
-from aquaerp_facture.app import SPEC, build_setup
-from aquaerp_facture.documents.fonts import DEFAULT_FONT_DIR
-from aquaerp_facture.rendering import acquire_render_pool, release_render_pool
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
@@ -39,6 +36,10 @@ from aquaerp_runtime.testing.plugin import (
 )
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from aquaerp_facture.app import SPEC, build_setup
+from aquaerp_facture.documents.fonts import DEFAULT_FONT_DIR
+from aquaerp_facture.rendering import acquire_render_pool, release_render_pool
 
 RENDER_PROCESSES = 2
 PARIS = ZoneInfo("Europe/Paris")
@@ -217,9 +218,7 @@ class Facture:
     ) -> pb.Invoice:
         return await self.stub.CreateInvoice(
             pb.CreateInvoiceRequest(
-                invoice=pb.InvoiceInput(
-                    customer_id=customer_id, lines=lines or [line()], **changes
-                )
+                invoice=pb.InvoiceInput(customer_id=customer_id, lines=lines or [line()], **changes)
             ),
             metadata=await self.as_role("bureau"),
         )
@@ -235,9 +234,7 @@ class Facture:
     async def events(self, event_type: str) -> list[dict[str, Any]]:
         assert self.connection is not None
         rows = await self.connection.execute(
-            text(
-                "SELECT payload FROM facture.outbox WHERE event_type = :t ORDER BY sequence"
-            ),
+            text("SELECT payload FROM facture.outbox WHERE event_type = :t ORDER BY sequence"),
             {"t": event_type},
         )
         return [row.payload for row in rows]

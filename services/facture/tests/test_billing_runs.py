@@ -29,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .conftest import Facture, StartFacture, as_date, eur, first_of_month, months_before
 
 
-def contract_line(label: str, price: int, rate: str = "20", code: str = "ENT") -> cpb.ContractLineInput:
+def contract_line(
+    label: str, price: int, rate: str = "20", code: str = "ENT"
+) -> cpb.ContractLineInput:
     return cpb.ContractLineInput(
         product_code=code, label=label, quantity="1", unit_price=eur(price), vat_rate=rate
     )
@@ -70,7 +72,10 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
     mixed = await facture.contract(
         customer.id,
         start=this_month,
-        lines=[contract_line("Entretien spa", 12000), contract_line("Produits", 3550, "5.5", "PRD")],
+        lines=[
+            contract_line("Entretien spa", 12000),
+            contract_line("Produits", 3550, "5.5", "PRD"),
+        ],
     )
     # Started on the 15th of last month: that month is prorated.
     mid_start = months_before(today, 1).replace(day=15)
@@ -82,7 +87,12 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
 
     preview = await run(facture, dry_run=True)
     assert preview.status == pb.BILLING_RUN_STATUS_COMPLETED and preview.dry_run
-    assert (preview.entries_total, preview.previewed, preview.failed, preview.issued) == (7, 6, 1, 0)
+    assert (preview.entries_total, preview.previewed, preview.failed, preview.issued) == (
+        7,
+        6,
+        1,
+        0,
+    )
     days = calendar.monthrange(mid_start.year, mid_start.month)[1]
     first_part = half_up(Decimal(12000) * (days - 14) / days)
     expected_ht = 3 * 12000 + (12000 + 3550) + (first_part + 12000)
@@ -104,7 +114,9 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
         (prorated.id, months_before(today, 1)): 1,
         (prorated.id, this_month): 1,
     }
-    report = {(e.contract_id, as_date(e.period_start)): e for e in await entries(facture, billed.id)}
+    report = {
+        (e.contract_id, as_date(e.period_start)): e for e in await entries(facture, billed.id)
+    }
     failed = report[(exempt.id, this_month)]
     assert failed.outcome == pb.BILLING_ENTRY_OUTCOME_FAILED
     assert "0 % VAT" in failed.reason
@@ -113,7 +125,10 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
     invoice = await facture.stub.GetInvoice(
         pb.GetInvoiceRequest(id=issued.invoice_id), metadata=await facture.as_role("compta")
     )
-    assert invoice.source == pb.INVOICE_SOURCE_BILLING_RUN and invoice.contract_reference == prorated.number
+    assert (
+        invoice.source == pb.INVOICE_SOURCE_BILLING_RUN
+        and invoice.contract_reference == prorated.number
+    )
     assert f"prorata {days - 14}/{days} jours" in invoice.lines[0].description
     assert invoice.lines[0].net_amount.amount_cents == first_part
 
@@ -123,7 +138,11 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
     # A new run: everything is already invoiced.
     second = await run(facture)
     assert (second.issued, second.skipped, second.failed) == (0, 6, 1)
-    skipped = [e for e in await entries(facture, second.id) if e.outcome == pb.BILLING_ENTRY_OUTCOME_SKIPPED]
+    skipped = [
+        e
+        for e in await entries(facture, second.id)
+        if e.outcome == pb.BILLING_ENTRY_OUTCOME_SKIPPED
+    ]
     assert all(e.reason == f"already invoiced by {e.invoice_number}" for e in skipped)
     assert sum((await invoices_by_period(facture)).values()) == 6
     completed = await facture.events("facture.billing_run.completed")
@@ -152,7 +171,9 @@ async def test_two_runs_at_once_on_two_replicas_bill_each_period_once(
         for contract in contracts
         for month in (months_before(today, 1), first_of_month(today))
     }
-    report = await first.stub.VerifyChain(pb.VerifyChainRequest(), metadata=await first.as_role("compta"))
+    report = await first.stub.VerifyChain(
+        pb.VerifyChainRequest(), metadata=await first.as_role("compta")
+    )
     assert report.intact and report.documents_checked == 8
 
 
@@ -168,7 +189,9 @@ async def test_a_run_killed_half_way_is_resumed_by_another_replica(
     office = await committed_facture()
     today = office.clock.today()
     customer = await office.customer()
-    contracts = [await office.contract(customer.id, start=months_before(today, 1)) for _ in range(10)]
+    contracts = [
+        await office.contract(customer.id, start=months_before(today, 1)) for _ in range(10)
+    ]
     contrat_target = office.running.ctx.settings.target("contrat")
 
     # A facture server in its own process group, killed with SIGKILL in the middle of the run.
@@ -183,9 +206,7 @@ async def test_a_run_killed_half_way_is_resumed_by_another_replica(
             "FACTURE_DATABASE_URL": database_url,
             "FACTURE_GRPC_HOST": "127.0.0.1",
             "FACTURE_GRPC_PORT": str(port),
-            "FACTURE_TARGETS": json.dumps(
-                {"auth": office.auth.target, "contrat": contrat_target}
-            ),
+            "FACTURE_TARGETS": json.dumps({"auth": office.auth.target, "contrat": contrat_target}),
             "FACTURE_SERVICE_CLIENT_ID": "facture",
             "FACTURE_SERVICE_CLIENT_SECRET": SERVICE_ACCOUNT_SECRET,
             "FACTURE_PUBLISH_EVENTS": "false",
@@ -214,7 +235,9 @@ async def test_a_run_killed_half_way_is_resumed_by_another_replica(
         compta = bearer(await office.token("compta"))
         started = await doomed.StartBillingRun(pb.StartBillingRunRequest(), metadata=compta)
         while True:
-            progress = await doomed.GetBillingRun(pb.GetBillingRunRequest(id=started.id), metadata=compta)
+            progress = await doomed.GetBillingRun(
+                pb.GetBillingRunRequest(id=started.id), metadata=compta
+            )
             if progress.issued >= 3:
                 break
             assert progress.status == pb.BILLING_RUN_STATUS_RUNNING
@@ -244,7 +267,9 @@ async def test_a_run_killed_half_way_is_resumed_by_another_replica(
     await committed_facture(billing_stale_after_seconds=1.0)
     deadline = time.monotonic() + 90
     while True:
-        final = await office.stub.GetBillingRun(pb.GetBillingRunRequest(id=started.id), metadata=compta)
+        final = await office.stub.GetBillingRun(
+            pb.GetBillingRunRequest(id=started.id), metadata=compta
+        )
         if final.status != pb.BILLING_RUN_STATUS_RUNNING:
             break
         assert time.monotonic() < deadline, "the run was not resumed"

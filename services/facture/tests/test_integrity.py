@@ -9,11 +9,12 @@ import sys
 
 import pytest
 from aquaerp.facture.v1 import facture_pb2 as pb
-from aquaerp_facture.app import verify_chain_command
-from aquaerp_facture.config import FactureSettings
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from aquaerp_facture.app import verify_chain_command
+from aquaerp_facture.config import FactureSettings
 
 from .conftest import Facture, StartFacture
 
@@ -92,15 +93,19 @@ async def test_the_verifier_names_the_altered_invoice(
     facture: Facture, db_connection: AsyncConnection, kind: str
 ) -> None:
     customer = await facture.customer()
-    first, second, third = [await facture.issued_invoice(customer.id) for _ in range(3)]
+    _first, second, third = [await facture.issued_invoice(customer.id) for _ in range(3)]
     report = await verify(facture)
     assert (report.intact, report.documents_checked, report.head_hash) == (True, 3, third.hash)
 
     statement, reason = TAMPERING[kind]
     async with db_connection.begin_nested():
-        await db_connection.execute(text("SELECT set_config('facture.allow_tampering', 'on', true)"))
+        await db_connection.execute(
+            text("SELECT set_config('facture.allow_tampering', 'on', true)")
+        )
         await db_connection.execute(text(statement), {"id": second.id})
-        await db_connection.execute(text("SELECT set_config('facture.allow_tampering', 'off', true)"))
+        await db_connection.execute(
+            text("SELECT set_config('facture.allow_tampering', 'off', true)")
+        )
 
     report = await verify(facture)
     if reason is None:

@@ -12,12 +12,11 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest_asyncio
 from aquaerp.common.v1 import common_pb2
+from aquaerp.contrat.v1 import contrat_pb2_grpc
 from aquaerp.facture.v1 import facture_pb2 as pb
 from aquaerp.facture.v1 import facture_pb2_grpc
 from aquaerp.intervention.v1 import intervention_pb2 as ipb
 from aquaerp.intervention.v1 import intervention_pb2_grpc
-from aquaerp.contrat.v1 import contrat_pb2_grpc
-from aquaerp_facture.app import SPEC, build_setup
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import field_violations
@@ -33,11 +32,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from aquaerp_facture.app import SPEC, build_setup
+
 from .conftest import PARIS, RENDER_PROCESSES, Clock, Facture, as_date, d, eur
 
 ITEMS = [
     pb.BillableItem(description="Pompe doseuse pH", quantity="1", unit="u", unit_price_cents=18990),
-    pb.BillableItem(description="Sonde redox", quantity="2", unit="C62", unit_price_cents=4550, vat_rate="20"),
+    pb.BillableItem(
+        description="Sonde redox", quantity="2", unit="C62", unit_price_cents=4550, vat_rate="20"
+    ),
 ]
 
 
@@ -59,16 +62,34 @@ async def test_items_sent_by_the_workflow_are_invoiced_once(facture: Facture) ->
         idempotency_key="run-1-step-0",
     )
     issued = first.invoice
-    assert issued.source == pb.INVOICE_SOURCE_INTERVENTION and issued.intervention_id == intervention_id
-    assert issued.number.startswith("FA-") and issued.operation_category == pb.OPERATION_CATEGORY_GOODS
+    assert (
+        issued.source == pb.INVOICE_SOURCE_INTERVENTION
+        and issued.intervention_id == intervention_id
+    )
+    assert (
+        issued.number.startswith("FA-") and issued.operation_category == pb.OPERATION_CATEGORY_GOODS
+    )
     # 189.90 + 2 x 45.50 = 280.90 HT, VAT 56.18
     assert (issued.total_excluding_vat.amount_cents, issued.total_vat.amount_cents) == (28090, 5618)
     # A retried step (same key), and another call for the same intervention: the same invoice.
-    retried = await invoice(facture, intervention_id=intervention_id, customer_id=customer.id, items=ITEMS, idempotency_key="run-1-step-0")
-    other = await invoice(facture, intervention_id=intervention_id, customer_id=customer.id, items=ITEMS[:1], idempotency_key="run-2-step-0")
+    retried = await invoice(
+        facture,
+        intervention_id=intervention_id,
+        customer_id=customer.id,
+        items=ITEMS,
+        idempotency_key="run-1-step-0",
+    )
+    other = await invoice(
+        facture,
+        intervention_id=intervention_id,
+        customer_id=customer.id,
+        items=ITEMS[:1],
+        idempotency_key="run-2-step-0",
+    )
     assert retried.invoice.id == other.invoice.id == issued.id
     listed = await facture.stub.ListInvoices(
-        pb.ListInvoicesRequest(source=pb.INVOICE_SOURCE_INTERVENTION), metadata=await facture.as_role("compta")
+        pb.ListInvoicesRequest(source=pb.INVOICE_SOURCE_INTERVENTION),
+        metadata=await facture.as_role("compta"),
     )
     assert [i.id for i in listed.invoices] == [issued.id]
 
@@ -77,7 +98,11 @@ async def test_items_sent_by_the_workflow_are_invoiced_once(facture: Facture) ->
             facture,
             intervention_id=str(uuid.uuid4()),
             customer_id=customer.id,
-            items=[pb.BillableItem(description="Pièce", quantity="1", unit_price_cents=100, vat_rate="19.6")],
+            items=[
+                pb.BillableItem(
+                    description="Pièce", quantity="1", unit_price_cents=100, vat_rate="19.6"
+                )
+            ],
         )
     )
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -153,9 +178,7 @@ async def test_items_are_read_from_the_completed_intervention(
     contract = await facture.contract(customer.id, start=facture.clock.today() - timedelta(days=60))
     user, token = await facture.auth.user_token("technicien")
     every_day = [
-        ipb.WorkingPeriod(
-            weekday=day, start=ipb.TimeOfDay(hours=0), end=ipb.TimeOfDay(hours=24)
-        )
+        ipb.WorkingPeriod(weekday=day, start=ipb.TimeOfDay(hours=0), end=ipb.TimeOfDay(hours=24))
         for day in range(1, 8)
     ]
     technician = await field.CreateTechnician(
@@ -194,23 +217,34 @@ async def test_items_are_read_from_the_completed_intervention(
             actions=["Remplacement du condensateur de la pompe"],
             parts=[
                 ipb.PartUsed(
-                    description="Condensateur 16 µF", quantity="1", unit="pièce",
-                    unit_price=eur(2490), billable=True,
+                    description="Condensateur 16 µF",
+                    quantity="1",
+                    unit="pièce",
+                    unit_price=eur(2490),
+                    billable=True,
                 ),
                 ipb.PartUsed(
-                    description="pH moins", quantity="1", unit="seau",
-                    unit_price=eur(3200), billable=True,
+                    description="pH moins",
+                    quantity="1",
+                    unit="seau",
+                    unit_price=eur(3200),
+                    billable=True,
                 ),
                 ipb.PartUsed(
-                    description="Chlore choc", quantity="1", unit="kg",
-                    unit_price=eur(1500), billable=False,
+                    description="Chlore choc",
+                    quantity="1",
+                    unit="kg",
+                    unit_price=eur(1500),
+                    billable=False,
                 ),
             ],
             time_spent_minutes=55,
         ),
         metadata=me,
     )
-    signature = ipb.Signature(signer_name="Julien Martin", signed_at=timestamp(datetime.now(UTC)), png=png())
+    signature = ipb.Signature(
+        signer_name="Julien Martin", signed_at=timestamp(datetime.now(UTC)), png=png()
+    )
     done = await field.CompleteIntervention(
         ipb.CompleteInterventionRequest(
             id=breakdown.id, customer_signature=signature, technician_signature=signature
@@ -225,7 +259,10 @@ async def test_items_are_read_from_the_completed_intervention(
     assert issued.customer_id == customer.id and issued.contract_reference == contract.number
     completed_on = done.completed_at.ToDatetime(tzinfo=UTC).astimezone(PARIS).date()
     assert as_date(issued.delivery_date) == completed_on
-    lines = [(l.description, l.quantity, l.unit_code, l.net_amount.amount_cents) for l in issued.lines]
+    lines = [
+        (item.description, item.quantity, item.unit_code, item.net_amount.amount_cents)
+        for item in issued.lines
+    ]
     # Labour: 55 min = 0.92 h x 65.00 = 59.80; the parts charged to the customer only.
     assert lines == [
         ("Main d'œuvre – Dépannage : Pompe de filtration à l'arrêt", "0.92", "HUR", 5980),

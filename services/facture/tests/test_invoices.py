@@ -31,7 +31,10 @@ def totals(invoice: pb.Invoice) -> tuple[int, int, int]:
 
 
 def breakdown(invoice: pb.Invoice) -> list[tuple[str, int, int]]:
-    return [(v.rate, v.taxable_amount.amount_cents, v.vat_amount.amount_cents) for v in invoice.vat_breakdown]
+    return [
+        (v.rate, v.taxable_amount.amount_cents, v.vat_amount.amount_cents)
+        for v in invoice.vat_breakdown
+    ]
 
 
 async def test_multi_rate_totals_match_the_hand_computed_example(facture: Facture) -> None:
@@ -50,8 +53,19 @@ async def test_multi_rate_totals_match_the_hand_computed_example(facture: Factur
 
     # 20 %: 185.00 + 83.33 = 268.33 -> VAT 53.666 -> 53.67
     # 10 %: 84.37 -> 8.437 -> 8.44;  5.5 %: 137.97 -> 7.58835 -> 7.59;  0 %: 30.00
-    expected_breakdown = [("20", 26833, 5367), ("10", 8437, 844), ("5.5", 13797, 759), ("0", 3000, 0)]
-    assert [l.net_amount.amount_cents for l in draft.lines] == [18500, 8333, 8437, 13797, 3000]
+    expected_breakdown = [
+        ("20", 26833, 5367),
+        ("10", 8437, 844),
+        ("5.5", 13797, 759),
+        ("0", 3000, 0),
+    ]
+    assert [item.net_amount.amount_cents for item in draft.lines] == [
+        18500,
+        8333,
+        8437,
+        13797,
+        3000,
+    ]
     assert breakdown(draft) == expected_breakdown
     assert totals(draft) == (52067, 6970, 59037)
     assert draft.vat_breakdown[3].exemption_reason == EXEMPTION
@@ -66,12 +80,16 @@ async def test_vat_is_rounded_once_per_rate_not_per_line(facture: Facture) -> No
     customer = await facture.customer()
     # Three lines of 0.33 EUR at 20 %: per line 0.066 -> 0.07 each would make 0.21;
     # on the sum, 0.99 x 20 % = 0.198 -> 0.20.
-    draft = await facture.draft(customer.id, [line(f"Joint torique {n}", "1", 33, "20") for n in range(3)])
+    draft = await facture.draft(
+        customer.id, [line(f"Joint torique {n}", "1", 33, "20") for n in range(3)]
+    )
     issued = await facture.issue(draft.id)
     assert totals(issued) == (99, 20, 119)
 
 
-async def test_issue_numbers_freezes_the_customer_and_stores_a_factur_x_pdf(facture: Facture) -> None:
+async def test_issue_numbers_freezes_the_customer_and_stores_a_factur_x_pdf(
+    facture: Facture,
+) -> None:
     customer = await facture.customer()
     first = await facture.issued_invoice(customer.id)
     second = await facture.issued_invoice(customer.id, purchase_order="BC-778")
@@ -100,7 +118,9 @@ async def test_issue_numbers_freezes_the_customer_and_stores_a_factur_x_pdf(fact
         ),
         metadata=await facture.as_role("bureau"),
     )
-    again = await facture.stub.GetInvoice(pb.GetInvoiceRequest(id=second.id), metadata=await facture.as_role("compta"))
+    again = await facture.stub.GetInvoice(
+        pb.GetInvoiceRequest(id=second.id), metadata=await facture.as_role("compta")
+    )
     assert again.buyer.name == customer.name
 
     pdf = await facture.stub.GetInvoicePdf(
@@ -154,7 +174,9 @@ async def test_drafts_are_edited_issued_documents_are_not(facture: Facture) -> N
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert issued.number in (error.details() or "")
-    error = await rpc_error(facture.stub.DeleteInvoice(pb.DeleteInvoiceRequest(id=issued.id), metadata=office))
+    error = await rpc_error(
+        facture.stub.DeleteInvoice(pb.DeleteInvoiceRequest(id=issued.id), metadata=office)
+    )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     # Issuing twice is harmless: same document.
     assert (await facture.issue(issued.id)).hash == issued.hash
@@ -173,7 +195,9 @@ async def test_invalid_input_names_the_field_and_changes_nothing(facture: Factur
     for field, bad in cases.items():
         error = await rpc_error(
             facture.stub.CreateInvoice(
-                pb.CreateInvoiceRequest(invoice=pb.InvoiceInput(customer_id=customer.id, lines=[bad])),
+                pb.CreateInvoiceRequest(
+                    invoice=pb.InvoiceInput(customer_id=customer.id, lines=[bad])
+                ),
                 metadata=office,
             )
         )
@@ -193,7 +217,9 @@ async def test_invalid_input_names_the_field_and_changes_nothing(facture: Factur
     unknown = await rpc_error(
         facture.stub.CreateInvoice(
             pb.CreateInvoiceRequest(
-                invoice=pb.InvoiceInput(customer_id="7d4c4b4e-6a39-4d0b-9c1d-0a0b0c0d0e0f", lines=[line()])
+                invoice=pb.InvoiceInput(
+                    customer_id="7d4c4b4e-6a39-4d0b-9c1d-0a0b0c0d0e0f", lines=[line()]
+                )
             ),
             metadata=office,
         )
@@ -214,11 +240,15 @@ async def test_credit_notes_reference_the_invoice_in_full_or_in_part(facture: Fa
 
     partial = await facture.stub.CreateCreditNote(
         pb.CreateCreditNoteRequest(
-            invoice_id=invoice.id, lines=[line("Remise chlore", "1", 2500, "5.5")], reason="Geste commercial"
+            invoice_id=invoice.id,
+            lines=[line("Remise chlore", "1", 2500, "5.5")],
+            reason="Geste commercial",
         ),
         metadata=compta,
     )
-    assert partial.type == pb.DOCUMENT_TYPE_CREDIT_NOTE and partial.corrected_invoice_id == invoice.id
+    assert (
+        partial.type == pb.DOCUMENT_TYPE_CREDIT_NOTE and partial.corrected_invoice_id == invoice.id
+    )
     partial = await facture.issue(partial.id)
     year = today().year
     assert partial.number == f"AV-{year}-000001"
@@ -226,7 +256,11 @@ async def test_credit_notes_reference_the_invoice_in_full_or_in_part(facture: Fa
     assert partial.total_including_vat.amount_cents == 2638  # 25.00 + 1.375 -> 1.38
     _, xml = get_facturx_xml_from_pdf(
         io.BytesIO(
-            (await facture.stub.GetInvoicePdf(pb.GetInvoicePdfRequest(invoice_id=partial.id), metadata=compta)).content
+            (
+                await facture.stub.GetInvoicePdf(
+                    pb.GetInvoicePdfRequest(invoice_id=partial.id), metadata=compta
+                )
+            ).content
         ),
         check_xsd=False,
     )
@@ -236,7 +270,9 @@ async def test_credit_notes_reference_the_invoice_in_full_or_in_part(facture: Fa
 
     # What is left to credit: 172.75 - 26.38 = 146.37; the full invoice no longer fits.
     too_much = await rpc_error(
-        facture.stub.CreateCreditNote(pb.CreateCreditNoteRequest(invoice_id=invoice.id), metadata=compta)
+        facture.stub.CreateCreditNote(
+            pb.CreateCreditNoteRequest(invoice_id=invoice.id), metadata=compta
+        )
     )
     assert too_much.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "lines" in field_violations(too_much.trailing_metadata())
@@ -250,11 +286,15 @@ async def test_credit_notes_reference_the_invoice_in_full_or_in_part(facture: Fa
 
     other = await facture.issued_invoice(customer.id)
     full = await facture.issue(
-        (await facture.stub.CreateCreditNote(pb.CreateCreditNoteRequest(invoice_id=other.id), metadata=compta)).id
+        (
+            await facture.stub.CreateCreditNote(
+                pb.CreateCreditNoteRequest(invoice_id=other.id), metadata=compta
+            )
+        ).id
     )
     assert full.number == f"AV-{year}-000002"
     assert totals(full) == totals(other)
-    assert [l.description for l in full.lines] == [l.description for l in other.lines]
+    assert [item.description for item in full.lines] == [item.description for item in other.lines]
     settled = await facture.stub.GetInvoice(pb.GetInvoiceRequest(id=other.id), metadata=compta)
     assert settled.status == pb.INVOICE_STATUS_PAID and settled.amount_due.amount_cents == 0
 
@@ -267,22 +307,32 @@ async def test_roles_and_customers_see_only_what_they_may(facture: Facture) -> N
     my_draft = await facture.draft(mine.id)
     client = await facture.as_role("client", customer_id=mine.id)
 
-    assert (await facture.stub.GetInvoice(pb.GetInvoiceRequest(id=my_invoice.id), metadata=client)).id == my_invoice.id
+    assert (
+        await facture.stub.GetInvoice(pb.GetInvoiceRequest(id=my_invoice.id), metadata=client)
+    ).id == my_invoice.id
     for hidden in (their_invoice.id, my_draft.id):
-        error = await rpc_error(facture.stub.GetInvoice(pb.GetInvoiceRequest(id=hidden), metadata=client))
+        error = await rpc_error(
+            facture.stub.GetInvoice(pb.GetInvoiceRequest(id=hidden), metadata=client)
+        )
         assert error.code() == grpc.StatusCode.NOT_FOUND
     error = await rpc_error(
-        facture.stub.GetInvoicePdf(pb.GetInvoicePdfRequest(invoice_id=their_invoice.id), metadata=client)
+        facture.stub.GetInvoicePdf(
+            pb.GetInvoicePdfRequest(invoice_id=their_invoice.id), metadata=client
+        )
     )
     assert error.code() == grpc.StatusCode.NOT_FOUND
     listed = await facture.stub.ListInvoices(pb.ListInvoicesRequest(), metadata=client)
     assert [i.id for i in listed.invoices] == [my_invoice.id]
 
     bureau = await facture.as_role("bureau")
-    refused = await rpc_error(facture.stub.IssueInvoice(pb.IssueInvoiceRequest(id=my_draft.id), metadata=bureau))
+    refused = await rpc_error(
+        facture.stub.IssueInvoice(pb.IssueInvoiceRequest(id=my_draft.id), metadata=bureau)
+    )
     assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
     technician = await facture.as_role("technicien")
-    refused = await rpc_error(facture.stub.ListInvoices(pb.ListInvoicesRequest(), metadata=technician))
+    refused = await rpc_error(
+        facture.stub.ListInvoices(pb.ListInvoicesRequest(), metadata=technician)
+    )
     assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
     refused = await rpc_error(
         facture.stub.RecordPayment(

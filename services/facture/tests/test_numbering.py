@@ -45,7 +45,10 @@ async def test_fifty_concurrent_issues_ten_rolled_back_leave_numbers_1_to_40(
     compta = await facture.as_role("compta")
 
     results = await asyncio.gather(
-        *(facture.stub.IssueInvoice(pb.IssueInvoiceRequest(id=d.id), metadata=compta) for d in drafts),
+        *(
+            facture.stub.IssueInvoice(pb.IssueInvoiceRequest(id=d.id), metadata=compta)
+            for d in drafts
+        ),
         return_exceptions=True,
     )
 

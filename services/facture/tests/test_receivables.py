@@ -40,7 +40,9 @@ async def get(facture: Facture, invoice_id: str) -> pb.Invoice:
     )
 
 
-async def test_partial_payment_overpayment_and_credit_kept_on_the_customer(facture: Facture) -> None:
+async def test_partial_payment_overpayment_and_credit_kept_on_the_customer(
+    facture: Facture,
+) -> None:
     customer = await facture.customer()
     invoice = await facture.issued_invoice(customer.id)  # 120.00 incl. VAT
     partial = await pay(facture, customer.id, 5000, invoice_id=invoice.id, reference="VIR 1")
@@ -52,8 +54,12 @@ async def test_partial_payment_overpayment_and_credit_kept_on_the_customer(factu
     assert (after.amount_settled.amount_cents, after.amount_due.amount_cents) == (5000, 7000)
 
     # Same idempotency key twice: one payment.
-    over = await pay(facture, customer.id, 10000, method=pb.PAYMENT_METHOD_CHEQUE, idempotency_key="chq-77")
-    again = await pay(facture, customer.id, 10000, method=pb.PAYMENT_METHOD_CHEQUE, idempotency_key="chq-77")
+    over = await pay(
+        facture, customer.id, 10000, method=pb.PAYMENT_METHOD_CHEQUE, idempotency_key="chq-77"
+    )
+    again = await pay(
+        facture, customer.id, 10000, method=pb.PAYMENT_METHOD_CHEQUE, idempotency_key="chq-77"
+    )
     assert again.id == over.id
     assert [a.amount.amount_cents for a in over.allocations] == [7000]
     assert over.unallocated.amount_cents == 3000
@@ -68,11 +74,16 @@ async def test_partial_payment_overpayment_and_credit_kept_on_the_customer(factu
 
     # The credit settles the next invoice at issue.
     following = await facture.issued_invoice(customer.id)
-    assert (following.amount_settled.amount_cents, following.amount_due.amount_cents) == (3000, 9000)
+    assert (following.amount_settled.amount_cents, following.amount_due.amount_cents) == (
+        3000,
+        9000,
+    )
     state = await balance(facture, customer.id)
     assert (state.balance.amount_cents, state.unapplied_credit.amount_cents) == (9000, 0)
     events = await facture.events("facture.payment.recorded")
-    assert [(e["amount_cents"], e["unallocated_cents"], e["customer_balance_cents"]) for e in events] == [
+    assert [
+        (e["amount_cents"], e["unallocated_cents"], e["customer_balance_cents"]) for e in events
+    ] == [
         (5000, 0, 7000),
         (10000, 3000, -3000),
     ]
@@ -90,8 +101,16 @@ async def test_invalid_payments_are_refused_with_the_field(facture: Facture) -> 
     cases = {
         "amount.amount_cents": {"amount": eur(0), "method": pb.PAYMENT_METHOD_CARD},
         "method": {"amount": eur(100)},
-        "received_on": {"amount": eur(100), "method": pb.PAYMENT_METHOD_CARD, "received_on": d(future)},
-        "invoice_id": {"amount": eur(100), "method": pb.PAYMENT_METHOD_CARD, "invoice_id": theirs.id},
+        "received_on": {
+            "amount": eur(100),
+            "method": pb.PAYMENT_METHOD_CARD,
+            "received_on": d(future),
+        },
+        "invoice_id": {
+            "amount": eur(100),
+            "method": pb.PAYMENT_METHOD_CARD,
+            "invoice_id": theirs.id,
+        },
     }
     for field, values in cases.items():
         error = await rpc_error(
@@ -129,15 +148,21 @@ async def test_balance_and_aging_buckets(facture: Facture) -> None:
     report = await facture.stub.GetAgingReport(
         pb.GetAgingReportRequest(as_of=d(as_of)), metadata=await facture.as_role("compta")
     )
-    assert [(c.customer_id, c.aging.total.amount_cents) for c in report.customers] == [(customer.id, 48000)]
+    assert [(c.customer_id, c.aging.total.amount_cents) for c in report.customers] == [
+        (customer.id, 48000)
+    ]
     assert report.totals.days_over_90.amount_cents == 12000
 
     client = await facture.as_role("client", customer_id=customer.id)
-    own = await facture.stub.GetCustomerBalance(pb.GetCustomerBalanceRequest(customer_id=customer.id), metadata=client)
+    own = await facture.stub.GetCustomerBalance(
+        pb.GetCustomerBalanceRequest(customer_id=customer.id), metadata=client
+    )
     assert own.balance.amount_cents == 48000
     other = await facture.customer()
     hidden = await rpc_error(
-        facture.stub.GetCustomerBalance(pb.GetCustomerBalanceRequest(customer_id=other.id), metadata=client)
+        facture.stub.GetCustomerBalance(
+            pb.GetCustomerBalanceRequest(customer_id=other.id), metadata=client
+        )
     )
     assert hidden.code() == grpc.StatusCode.NOT_FOUND
 
@@ -166,16 +191,16 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
     result = await dunning(facture, "dun-37")
     (letter,) = result.letters
     assert (letter.customer_id, letter.level) == (business.id, pb.DUNNING_LEVEL_REMINDER)
-    assert [(i.invoice_number, i.days_past_due, i.amount_due.amount_cents) for i in letter.items] == [
-        (first.number, 7, 10000)
-    ]
+    assert [
+        (i.invoice_number, i.days_past_due, i.amount_due.amount_cents) for i in letter.items
+    ] == [(first.number, 7, 10000)]
     assert (letter.indemnity.amount_cents, letter.interest.amount_cents) == (0, 0)
     # Repeated with the same key: the same answer; with another key the same day: nothing new.
-    assert [l.id for l in (await dunning(facture, "dun-37")).letters] == [letter.id]
+    assert [item.id for item in (await dunning(facture, "dun-37")).letters] == [letter.id]
     assert list((await dunning(facture, "dun-37-bis")).letters) == []
 
     facture.clock.advance(23)  # day 60: first 30 days late (formal notice), second 20 days
-    (notice,) = [l for l in (await dunning(facture)).letters if l.customer_id == business.id]
+    (notice,) = [x for x in (await dunning(facture)).letters if x.customer_id == business.id]
     assert notice.level == pb.DUNNING_LEVEL_FORMAL_NOTICE
     by_number = {i.invoice_number: i for i in notice.items}
     assert (by_number[first.number].level, by_number[second.number].level) == (
@@ -185,15 +210,23 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
     # 40 EUR per invoice at formal notice; interest 100.00 x 12.5 % x 30 / 365 = 1.027 -> 1.03.
     assert by_number[first.number].indemnity.amount_cents == 4000
     assert by_number[first.number].interest.amount_cents == 103
-    assert (by_number[second.number].indemnity.amount_cents, by_number[second.number].interest.amount_cents) == (0, 0)
-    assert (notice.total_due.amount_cents, notice.indemnity.amount_cents, notice.interest.amount_cents) == (
+    assert (
+        by_number[second.number].indemnity.amount_cents,
+        by_number[second.number].interest.amount_cents,
+    ) == (0, 0)
+    assert (
+        notice.total_due.amount_cents,
+        notice.indemnity.amount_cents,
+        notice.interest.amount_cents,
+    ) == (
         22000,
         4000,
         103,
     )
     assert notice.total_claimed.amount_cents == 22000 + 4000 + 103
     event = [
-        e for e in await facture.events("facture.dunning.level_reached")
+        e
+        for e in await facture.events("facture.dunning.level_reached")
         if e["customer_id"] == business.id
     ][-1]
     assert {k: event[k] for k in ("customer_id", "level", "indemnity_cents", "interest_cents")} == {
@@ -206,9 +239,10 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
 
     # A private customer gets the reminder (day 60: 20 days late), never the 40 EUR indemnity.
     private_letters = await facture.stub.ListDunningLetters(
-        pb.ListDunningLettersRequest(customer_id=private.id), metadata=await facture.as_role("compta")
+        pb.ListDunningLettersRequest(customer_id=private.id),
+        metadata=await facture.as_role("compta"),
     )
-    assert [l.level for l in private_letters.letters] == [pb.DUNNING_LEVEL_REMINDER]
+    assert [item.level for item in private_letters.letters] == [pb.DUNNING_LEVEL_REMINDER]
 
     # Paused: the second invoice reaches formal notice on day 70, but no letter is sent.
     await facture.stub.SetDunningPause(
@@ -218,7 +252,7 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
     facture.clock.advance(10)
     result = await dunning(facture)
     assert business.id in result.paused_customer_ids
-    assert [l.customer_id for l in result.letters] == [private.id]
+    assert [item.customer_id for item in result.letters] == [private.id]
     private_notice = result.letters[0]
     assert private_notice.level == pb.DUNNING_LEVEL_FORMAL_NOTICE
     assert private_notice.indemnity.amount_cents == 0 and private_notice.interest.amount_cents > 0
@@ -248,7 +282,9 @@ async def test_exports_for_the_accountant(facture: Facture) -> None:
     credit = await facture.issue(
         (
             await facture.stub.CreateCreditNote(
-                pb.CreateCreditNoteRequest(invoice_id=invoice.id, lines=[line("Remise", "1", 1000, "20")]),
+                pb.CreateCreditNoteRequest(
+                    invoice_id=invoice.id, lines=[line("Remise", "1", 1000, "20")]
+                ),
                 metadata=compta,
             )
         ).id
@@ -264,7 +300,12 @@ async def test_exports_for_the_accountant(facture: Facture) -> None:
         (invoice.number, "facture", "172,75"),
         (credit.number, "avoir", "12,00"),
     ]
-    assert (rows[0]["base_ht_20"], rows[0]["tva_20"], rows[0]["base_ht_5_5"], rows[0]["tva_5_5"]) == (
+    assert (
+        rows[0]["base_ht_20"],
+        rows[0]["tva_20"],
+        rows[0]["base_ht_5_5"],
+        rows[0]["tva_5_5"],
+    ) == (
         "100,00",
         "20,00",
         "50,00",
@@ -274,7 +315,9 @@ async def test_exports_for_the_accountant(facture: Facture) -> None:
     assert rows[0]["empreinte"] == invoice.hash
 
     payments = read_csv((await facture.stub.ExportPayments(span, metadata=compta)).content)
-    assert [(p["montant"], p["mode"], p["reference"]) for p in payments] == [("50,00", "virement", "VIR 2026-11")]
+    assert [(p["montant"], p["mode"], p["reference"]) for p in payments] == [
+        ("50,00", "virement", "VIR 2026-11")
+    ]
 
     fec = await facture.stub.ExportFec(span, metadata=compta)
     lines = fec.content.decode().splitlines()
@@ -289,7 +332,9 @@ async def test_exports_for_the_accountant(facture: Facture) -> None:
     for number in (invoice.number, credit.number):
         own = [e for e in entries if e["EcritureNum"] == number]
         assert sum(cents(e["Debit"]) for e in own) == sum(cents(e["Credit"]) for e in own) > 0
-    customer_line = next(e for e in entries if e["EcritureNum"] == invoice.number and e["CompteNum"] == "411000")
+    customer_line = next(
+        e for e in entries if e["EcritureNum"] == invoice.number and e["CompteNum"] == "411000"
+    )
     assert (customer_line["Debit"], customer_line["EcritureDate"]) == ("172,75", f"{today:%Y%m%d}")
     bank = [e for e in entries if e["JournalCode"] == "BQ"]
     assert [(e["CompteNum"], e["Debit"], e["Credit"]) for e in bank] == [

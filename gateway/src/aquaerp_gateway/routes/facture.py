@@ -9,6 +9,7 @@ issued documents (the service answers 404 for anything else); technicians are re
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from aquaerp.common.v1 import common_pb2
 from aquaerp.facture.v1 import facture_pb2 as pb
@@ -129,9 +130,7 @@ async def list_invoices(
     )
 
 
-@router.post(
-    "/invoices", response_model=Invoice, status_code=201, summary="Create a draft invoice"
-)
+@router.post("/invoices", response_model=Invoice, status_code=201, summary="Create a draft invoice")
 async def create_invoice(
     body: InvoiceBody, request: Request, principal: Principal = office
 ) -> Invoice:
@@ -147,7 +146,9 @@ async def create_invoice(
     "/invoices/{invoice_id}", response_model=Invoice, dependencies=[read], summary="Get an invoice"
 )
 async def get_invoice(invoice_id: str, request: Request) -> Invoice:
-    return Invoice.from_proto(await _facture(request).GetInvoice(pb.GetInvoiceRequest(id=invoice_id)))
+    return Invoice.from_proto(
+        await _facture(request).GetInvoice(pb.GetInvoiceRequest(id=invoice_id))
+    )
 
 
 @router.put(
@@ -225,7 +226,9 @@ async def create_credit_note(
     summary="Verify the hash chain of every issued document",
 )
 async def verify_chain(request: Request) -> ChainVerification:
-    return ChainVerification.from_proto(await _facture(request).VerifyChain(pb.VerifyChainRequest()))
+    return ChainVerification.from_proto(
+        await _facture(request).VerifyChain(pb.VerifyChainRequest())
+    )
 
 
 @router.post(
@@ -279,7 +282,10 @@ async def start_billing_run(
 
 
 @router.get(
-    "/billing-runs", response_model=BillingRunList, dependencies=[office], summary="List billing runs"
+    "/billing-runs",
+    response_model=BillingRunList,
+    dependencies=[office],
+    summary="List billing runs",
 )
 async def list_billing_runs(
     request: Request,
@@ -306,7 +312,9 @@ async def list_billing_runs(
     summary="A billing run's progress and totals",
 )
 async def get_billing_run(run_id: str, request: Request) -> BillingRun:
-    return BillingRun.from_proto(await _facture(request).GetBillingRun(pb.GetBillingRunRequest(id=run_id)))
+    return BillingRun.from_proto(
+        await _facture(request).GetBillingRun(pb.GetBillingRunRequest(id=run_id))
+    )
 
 
 @router.get(
@@ -396,7 +404,9 @@ async def list_payments(
     dependencies=[read],
     summary="What a customer owes, with its open invoices and aging",
 )
-async def customer_balance(customer_id: str, request: Request, as_of: date | None = None) -> CustomerBalance:
+async def customer_balance(
+    customer_id: str, request: Request, as_of: date | None = None
+) -> CustomerBalance:
     message = pb.GetCustomerBalanceRequest(customer_id=customer_id)
     if as_of:
         message.as_of.CopyFrom(date_message(as_of))
@@ -472,7 +482,9 @@ async def list_dunning_letters(
     dependencies=[Depends(accounting)],
     summary="Pause or resume dunning for a customer",
 )
-async def set_dunning_pause(customer_id: str, body: DunningPauseBody, request: Request) -> DunningPause:
+async def set_dunning_pause(
+    customer_id: str, body: DunningPauseBody, request: Request
+) -> DunningPause:
     message = pb.SetDunningPauseRequest(
         customer_id=customer_id, paused=body.paused, reason=body.reason
     )
@@ -482,7 +494,9 @@ async def set_dunning_pause(customer_id: str, body: DunningPauseBody, request: R
     return DunningPause(
         customer_id=pause.customer_id,
         paused=pause.paused,
-        until=date(pause.until.year, pause.until.month, pause.until.day) if pause.HasField("until") else None,
+        until=date(pause.until.year, pause.until.month, pause.until.day)
+        if pause.HasField("until")
+        else None,
         reason=pause.reason,
     )
 
@@ -492,7 +506,9 @@ def _range(first: date, last: date) -> pb.ExportRequest:
     return pb.ExportRequest(from_date=date_message(first), to_date=date_message(last))
 
 
-EXPORT_RESPONSES = {200: {"content": {"text/csv": {}}, "description": "The file"}}
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "The file"}
+}
 
 
 @router.get(

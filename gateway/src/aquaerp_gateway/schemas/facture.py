@@ -193,7 +193,9 @@ class InvoiceBody(RequestBody):
                 getattr(message, name).CopyFrom(to_date(value))
         if self.payment_terms is not None:
             message.payment_terms.CopyFrom(
-                pb.PaymentTerms(days=self.payment_terms.days, end_of_month=self.payment_terms.end_of_month)
+                pb.PaymentTerms(
+                    days=self.payment_terms.days, end_of_month=self.payment_terms.end_of_month
+                )
             )
         return message
 

@@ -95,7 +95,9 @@ async def verify_chain_command(settings: ServiceSettings, argv: list[str]) -> in
     """`python -m aquaerp_facture verify-chain`: checks the hash chain of every issued invoice
     and credit note in FACTURE_DATABASE_URL; exit code 0 when intact, 1 at the first broken
     link (printed)."""
-    database = Database.from_url(settings.database_url, pool_size=1, application_name="facture-verify")
+    database = Database.from_url(
+        settings.database_url, pool_size=1, application_name="facture-verify"
+    )
     try:
         report = await verify_chain(database)
     finally:

@@ -111,7 +111,9 @@ def plan_entries(contracts: list[ContractBillables]) -> list[Entry]:
     return entries
 
 
-def _vat(rate: Decimal, zero_rate_reason: str, label: str) -> tuple[VatCategory, VatExemption | None]:
+def _vat(
+    rate: Decimal, zero_rate_reason: str, label: str
+) -> tuple[VatCategory, VatExemption | None]:
     if rate != 0:
         return VatCategory.STANDARD, None
     if not zero_rate_reason:
@@ -188,7 +190,9 @@ class LabourPrice:
     parts_vat_rate: Decimal
 
 
-def items_of_intervention(record: InterventionRecord, prices: LabourPrice) -> list[InterventionItem]:
+def items_of_intervention(
+    record: InterventionRecord, prices: LabourPrice
+) -> list[InterventionItem]:
     """Billable parts, and the labour of billable (corrective, outside the contract) work."""
     items = [
         InterventionItem(

@@ -121,12 +121,16 @@ class BillingRuns:
                 fields={"period_start": "is in the future"},
             )
         if from_date is not None and from_date > up_to:
-            raise InvalidArgument("from_date is after the billing date", fields={"from_date": "is after period_start"})
+            raise InvalidArgument(
+                "from_date is after the billing date", fields={"from_date": "is after period_start"}
+            )
         if contract_id:
             parse_id(contract_id, "contract_id")
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
-            existing = await repo.run_by_idempotency_key(idempotency_key) if idempotency_key else None
+            existing = (
+                await repo.run_by_idempotency_key(idempotency_key) if idempotency_key else None
+            )
             if existing is not None:
                 run_id, new = existing.id, False
             else:
@@ -182,14 +186,18 @@ class BillingRuns:
             counts = await repo.run_counts([run_id])
         return RunView(run, counts[run_id])
 
-    async def list_billing_runs(self, status: str, page_size: int, page_token: str) -> Page[RunView]:
+    async def list_billing_runs(
+        self, status: str, page_size: int, page_token: str
+    ) -> Page[RunView]:
         require_roles(*OFFICE)
         limit = page_limit(page_size)
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
             runs = await repo.list_runs(status=status, limit=limit, after=after_token(page_token))
             counts = await repo.run_counts([run.id for run in runs])
-        token = encode_token(runs[-1].created_at.isoformat(), runs[-1].id) if len(runs) == limit else ""
+        token = (
+            encode_token(runs[-1].created_at.isoformat(), runs[-1].id) if len(runs) == limit else ""
+        )
         return Page([RunView(run, counts[run.id]) for run in runs], token)
 
     async def list_run_entries(
@@ -239,7 +247,9 @@ class BillingRuns:
             if run_id in self._runs:
                 continue
             async with self.database.unit_of_work() as session:
-                claimed = await FactureRepository(session).claim_run(run_id, stale_after=stale_after)
+                claimed = await FactureRepository(session).claim_run(
+                    run_id, stale_after=stale_after
+                )
             if claimed:
                 log.info("resuming billing run %s", run_id)
                 self._launch(run_id)
@@ -384,18 +394,21 @@ class BillingRuns:
         try:
             while True:
                 claimed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                current = asyncio.create_task(self._process_batch(run, size, forecast, claimed))
-                await asyncio.wait([claimed, current], return_when=asyncio.FIRST_COMPLETED)
+                batch = asyncio.create_task(self._process_batch(run, size, forecast, claimed))
+                current = batch
+                waited: list[asyncio.Future[Any]] = [claimed, batch]
+                await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
                 if previous is not None:
-                    task, previous = previous, None
-                    handled += await task
-                if current.done():
-                    task, current = current, None
-                    done = await task
+                    stored, previous = previous, None
+                    handled += await stored
+                current = None
+                if batch.done():
+                    done = await batch
                     handled += done
                     if not done:
                         return handled
-                previous, current = current, None
+                else:
+                    previous = batch
         finally:
             for task in (previous, current):
                 if task is not None and not task.done():
@@ -419,7 +432,10 @@ class BillingRuns:
             repo = FactureRepository(session)
             entries = await repo.lock_pending_entries(run.id, 1)
             await repo.set_entry_outcomes(
-                [{"id": entry.id, "outcome": "failed", "reason": reason[:1000]} for entry in entries]
+                [
+                    {"id": entry.id, "outcome": "failed", "reason": reason[:1000]}
+                    for entry in entries
+                ]
             )
             return len(entries)
 
@@ -487,7 +503,7 @@ class BillingRuns:
         if forecast is None or not candidates:
             return {}, None
         first = forecast.reserve(len(candidates))
-        rendering = {}
+        rendering: dict[int, Prerendered] = {}
         for offset, (row, entry) in enumerate(candidates):
             document = build_document(
                 billing.entry_draft(entry, self.settings.zero_rate_exemption_reason),
@@ -603,8 +619,12 @@ class BillingRuns:
         try:
             draft = billing.entry_draft(entry, self.settings.zero_rate_exemption_reason)
             build_document(
-                draft, type=DocumentType.INVOICE, number="CONTRÔLE", issue_date=today,
-                seller=self.seller, buyer=buyer_of(entry.customer),
+                draft,
+                type=DocumentType.INVOICE,
+                number="CONTRÔLE",
+                issue_date=today,
+                seller=self.seller,
+                buyer=buyer_of(entry.customer),
             )
         except CannotBill as error:
             return str(error)

@@ -20,7 +20,7 @@ GENESIS = ""
 
 def legal_data(document: Document) -> dict[str, Any]:
     """The document as stored and hashed: engine data without the logo (presentation only)."""
-    data = to_data(document)
+    data: dict[str, Any] = to_data(document)
     data["seller"].pop("logo", None)
     return data
 

@@ -191,9 +191,10 @@ class GrpcInterventionDirectory:
             completed=found.status == intervention_pb2.INTERVENTION_STATUS_COMPLETED,
             completed_on=completed_on,
             billable=found.billable,
-            label=" : ".join(part for part in (found.label, found.problem_description[:200]) if part),
+            label=" : ".join(
+                part for part in (found.label, found.problem_description[:200]) if part
+            ),
             labour_minutes=report.time_spent_minutes if found.billable else 0,
             site_address=address,
             parts=tuple(parts),
         )
-

@@ -351,7 +351,9 @@ def build_document(
         type=type,
         number=number,
         issue_date=issue_date,
-        due_date=None if credit_note else due_date(issue_date, draft.payment_days, draft.end_of_month),
+        due_date=None
+        if credit_note
+        else due_date(issue_date, draft.payment_days, draft.end_of_month),
         seller=seller,
         buyer=buyer,
         lines=draft.lines,

@@ -125,7 +125,9 @@ def invoices_csv(documents: list[ExportedDocument]) -> bytes:
                 euros(vat_row.taxable_cents if vat_row else 0),
                 euros(vat_row.vat_cents if vat_row else 0),
             ]
-        due = 0 if exported.type == CREDIT_NOTE else totals.grand_total_cents - exported.settled_cents
+        due = (
+            0 if exported.type == CREDIT_NOTE else totals.grand_total_cents - exported.settled_cents
+        )
         row += [
             euros(untaxed),
             euros(totals.tax_basis_cents),
@@ -203,6 +205,12 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
 
+def _sides(cents: int, *, debit: bool, reverse: bool) -> tuple[int, int]:
+    """(debit, credit): an invoice debits the customer and credits sales and VAT; a credit
+    note reverses both sides."""
+    return (cents, 0) if debit != reverse else (0, cents)
+
+
 def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> tuple[bytes, int]:
     """The FEC file and its number of entry lines."""
     lines: list[list[str]] = []
@@ -248,13 +256,15 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
         label = f"{'Avoir' if credit_note else 'Facture'} {exported.number} {document.buyer.name}"
         day = document.issue_date
 
-        def amounts(cents: int, *, debit_side: bool) -> tuple[int, int]:
-            # An invoice debits the customer and credits sales and VAT; a credit note reverses.
-            debit_side = debit_side != credit_note
-            return (cents, 0) if debit_side else (0, cents)
-
-        entry(sales, exported.number, day, CUSTOMERS_ACCOUNT, customer, label,
-              *amounts(totals.grand_total_cents, debit_side=True))
+        entry(
+            sales,
+            exported.number,
+            day,
+            CUSTOMERS_ACCOUNT,
+            customer,
+            label,
+            *_sides(totals.grand_total_cents, debit=True, reverse=credit_note),
+        )
         sales_account = (
             GOODS_ACCOUNT
             if document.operation_category is OperationCategory.GOODS
@@ -262,22 +272,45 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
         )
         for row in totals.vat_breakdown:
             rate = format(row.rate.normalize(), "f").replace(".", ",")
-            entry(sales, exported.number, day, sales_account, None,
-                  f"{label} HT {rate} %", *amounts(row.taxable_cents, debit_side=False))
+            entry(
+                sales,
+                exported.number,
+                day,
+                sales_account,
+                None,
+                f"{label} HT {rate} %",
+                *_sides(row.taxable_cents, debit=False, reverse=credit_note),
+            )
             if row.vat_cents:
-                entry(sales, exported.number, day, (VAT_ACCOUNT, f"TVA collectée {rate} %"), None,
-                      f"{label} TVA {rate} %", *amounts(row.vat_cents, debit_side=False))
+                entry(
+                    sales,
+                    exported.number,
+                    day,
+                    (VAT_ACCOUNT, f"TVA collectée {rate} %"),
+                    None,
+                    f"{label} TVA {rate} %",
+                    *_sides(row.vat_cents, debit=False, reverse=credit_note),
+                )
     bank = ("BQ", "Banque")
     for payment in payments:
         number = f"RG-{payment.id[:8].upper()}"
         customer = (payment.customer_id, payment.customer_name)
         label = f"Règlement {METHOD_LABELS.get(payment.method, payment.method)} {payment.reference}"
         entry(bank, number, payment.received_on, BANK_ACCOUNT, None, label, payment.amount_cents, 0)
-        entry(bank, number, payment.received_on, CUSTOMERS_ACCOUNT, customer, label, 0,
-              payment.amount_cents)
+        entry(
+            bank,
+            number,
+            payment.received_on,
+            CUSTOMERS_ACCOUNT,
+            customer,
+            label,
+            0,
+            payment.amount_cents,
+        )
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n", quoting=csv.QUOTE_NONE,
-                        escapechar="\\")
+    writer = csv.writer(
+        buffer, delimiter="\t", lineterminator="\r\n", quoting=csv.QUOTE_NONE, escapechar="\\"
+    )
     writer.writerow(FEC_COLUMNS)
     writer.writerows(lines)
     return buffer.getvalue().encode("utf-8"), len(lines)

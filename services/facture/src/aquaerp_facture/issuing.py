@@ -179,13 +179,12 @@ class Issuer:
         # Credit the customers have (overpayments, credit notes) settles the new documents.
         customers = await repo.customers_with_credit({item.customer.id for item in pending})
         for customer_id in sorted(customers):
-            first = [
+            corrected = [
                 item.corrected[0]
                 for item in pending
                 if item.corrected and item.customer.id == customer_id
             ]
-            await settle(repo, customer_id, first[0] if first else None)
-
+            await settle(repo, customer_id, corrected[0] if corrected else None)
 
     def _rendering(self, item: PendingIssue) -> Awaitable[RenderedDocument]:
         """The PDF rendered ahead when it is of this very document, else a new rendering."""

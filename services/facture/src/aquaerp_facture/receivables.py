@@ -127,7 +127,6 @@ class PauseView:
     reason: str
 
 
-
 class Receivables:
     def __init__(
         self,
@@ -274,7 +273,9 @@ class Receivables:
                 after=after_token(page_token),
             )
             allocations = await repo.allocations_of_payments([row.id for row in rows])
-        token = encode_token(rows[-1].created_at.isoformat(), rows[-1].id) if len(rows) == limit else ""
+        token = (
+            encode_token(rows[-1].created_at.isoformat(), rows[-1].id) if len(rows) == limit else ""
+        )
         return Page([PaymentView(row, tuple(allocations.get(row.id, []))) for row in rows], token)
 
     async def customer_balance(self, customer_id: str, as_of: date | None) -> Balance:
@@ -302,13 +303,17 @@ class Receivables:
             credited_cents=totals.credited_cents,
             paid_cents=totals.paid_cents,
             outstanding_cents=aging.total,
-            unapplied_credit_cents=totals.paid_cents + totals.credited_cents - totals.allocated_cents,
+            unapplied_credit_cents=totals.paid_cents
+            + totals.credited_cents
+            - totals.allocated_cents,
             aging=aging,
             open_invoices=tuple(open_invoices),
             dunning_paused=paused,
         )
 
-    async def aging_report(self, as_of: date | None, page_size: int, page_token: str) -> AgingReport:
+    async def aging_report(
+        self, as_of: date | None, page_size: int, page_token: str
+    ) -> AgingReport:
         require_roles(*ACCOUNTING, BUREAU)
         as_of = as_of or self.today()
         limit = page_limit(page_size)
@@ -320,7 +325,9 @@ class Receivables:
         totals = Aging()
         for row in rows:
             days = (as_of - row.due_date).days
-            by_customer[row.customer_id] = by_customer[row.customer_id].plus(row.amount_due_cents, days)
+            by_customer[row.customer_id] = by_customer[row.customer_id].plus(
+                row.amount_due_cents, days
+            )
             names[row.customer_id] = row.customer_name
             totals = totals.plus(row.amount_due_cents, days)
         ordered = sorted(by_customer.items(), key=lambda item: (-item[1].total, item[0]))
@@ -339,7 +346,9 @@ class Receivables:
         today = self.today()
         as_of = as_of or today
         if as_of > today:
-            raise InvalidArgument("dunning cannot run for a future day", fields={"as_of": "is in the future"})
+            raise InvalidArgument(
+                "dunning cannot run for a future day", fields={"as_of": "is in the future"}
+            )
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
             await repo.lock_dunning()
@@ -352,15 +361,21 @@ class Receivables:
             for row in await repo.open_invoices(due_before=as_of):
                 overdue[row.customer_id].append(row)
             paused_with_overdue = sorted(set(overdue) & paused)
-            run_id = await repo.insert_dunning_run(as_of, idempotency_key or None, paused_with_overdue)
+            run_id = await repo.insert_dunning_run(
+                as_of, idempotency_key or None, paused_with_overdue
+            )
             for customer_id, rows in sorted(overdue.items()):
                 if customer_id in paused:
                     continue
                 letter = compose_letter(
                     [
                         Overdue(
-                            row.id, row.number, row.due_date, row.amount_due_cents,
-                            bool(row.is_business), row.dunning_level,
+                            row.id,
+                            row.number,
+                            row.due_date,
+                            row.amount_due_cents,
+                            bool(row.is_business),
+                            row.dunning_level,
                         )
                         for row in rows
                     ],
@@ -375,7 +390,12 @@ class Receivables:
         return DunningResult(letters, paused_with_overdue)
 
     async def _write_letter(
-        self, repo: FactureRepository, run_id: uuid.UUID, latest: OpenInvoiceRow, letter: Letter, as_of: date
+        self,
+        repo: FactureRepository,
+        run_id: uuid.UUID,
+        latest: OpenInvoiceRow,
+        letter: Letter,
+        as_of: date,
     ) -> None:
         rate = str(self.settings.late_penalty_rate)
         items = [item.to_json() for item in letter.items]
@@ -449,9 +469,13 @@ class Receivables:
         if not customer_id.strip():
             raise InvalidArgument("customer_id is required", fields={"customer_id": "is required"})
         if until is not None and until < self.today():
-            raise InvalidArgument("the pause would already be over", fields={"until": "is in the past"})
+            raise InvalidArgument(
+                "the pause would already be over", fields={"until": "is in the past"}
+            )
         if len(reason) > 1000:
-            raise InvalidArgument("reason is too long", fields={"reason": "at most 1000 characters"})
+            raise InvalidArgument(
+                "reason is too long", fields={"reason": "at most 1000 characters"}
+            )
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
             if paused:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from .models import (
     CREDIT_NOTE,
@@ -298,7 +299,9 @@ class FactureRepository:
             _corrected_number.label("corrected_invoice_number"),
         )
 
-    async def invoice(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> InvoiceRow | None:
+    async def invoice(
+        self, invoice_id: uuid.UUID, *, for_update: bool = False
+    ) -> InvoiceRow | None:
         query = self._invoice_query().where(invoices.c.id == invoice_id)
         if for_update:
             query = query.with_for_update(of=invoices)
@@ -394,7 +397,9 @@ class FactureRepository:
         )
         return [_invoice(row) for row in (await self.session.execute(query)).mappings().all()]
 
-    async def credit_notes_of(self, invoice_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    async def credit_notes_of(
+        self, invoice_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
         if not invoice_ids:
             return {}
         rows = await self.session.execute(
@@ -407,7 +412,9 @@ class FactureRepository:
             result.setdefault(original, []).append(credit_note)
         return result
 
-    async def credited_total(self, invoice_id: uuid.UUID, *, exclude: uuid.UUID | None = None) -> int:
+    async def credited_total(
+        self, invoice_id: uuid.UUID, *, exclude: uuid.UUID | None = None
+    ) -> int:
         """Total including VAT of the credit notes (drafts included) correcting an invoice."""
         query = select(func.coalesce(func.sum(invoices.c.total_including_vat_cents), 0)).where(
             invoices.c.corrected_invoice_id == invoice_id
@@ -453,7 +460,9 @@ class FactureRepository:
 
     async def counter_value(self, series: str) -> int:
         """The last number taken in a series (0 when none), without locking it."""
-        value = await self.session.scalar(select(counters.c.value).where(counters.c.series == series))
+        value = await self.session.scalar(
+            select(counters.c.value).where(counters.c.series == series)
+        )
         return int(value or 0)
 
     async def allocate_numbers(self, series: str, count: int) -> int:
@@ -551,8 +560,10 @@ class FactureRepository:
 
     async def payment_by_idempotency_key(self, key: str) -> PaymentRow | None:
         row = (
-            await self.session.execute(select(payments).where(payments.c.idempotency_key == key))
-        ).mappings().first()
+            (await self.session.execute(select(payments).where(payments.c.idempotency_key == key)))
+            .mappings()
+            .first()
+        )
         return PaymentRow(**row) if row else None
 
     async def insert_payment(self, values: dict[str, Any]) -> uuid.UUID | None:
@@ -563,8 +574,10 @@ class FactureRepository:
 
     async def payment(self, payment_id: uuid.UUID) -> PaymentRow:
         row = (
-            await self.session.execute(select(payments).where(payments.c.id == payment_id))
-        ).mappings().one()
+            (await self.session.execute(select(payments).where(payments.c.id == payment_id)))
+            .mappings()
+            .one()
+        )
         return PaymentRow(**row)
 
     async def list_payments(
@@ -658,9 +671,7 @@ class FactureRepository:
                 due,
                 func.coalesce(invoice_dunning_levels.c.level, 0).label("dunning_level"),
             )
-            .outerjoin(
-                invoice_dunning_levels, invoice_dunning_levels.c.invoice_id == invoices.c.id
-            )
+            .outerjoin(invoice_dunning_levels, invoice_dunning_levels.c.invoice_id == invoices.c.id)
             .where(*conditions)
             .order_by(invoices.c.customer_id, invoices.c.due_date, invoices.c.chain_position)
         )
@@ -709,7 +720,9 @@ class FactureRepository:
         if not customer_ids:
             return set()
         received = (
-            select(payments.c.customer_id.label("customer_id"), payments.c.amount_cents.label("cents"))
+            select(
+                payments.c.customer_id.label("customer_id"), payments.c.amount_cents.label("cents")
+            )
             .where(payments.c.customer_id.in_(customer_ids))
             .union_all(
                 select(invoices.c.customer_id, invoices.c.total_including_vat_cents).where(
@@ -771,10 +784,14 @@ class FactureRepository:
     # -- billing runs ---------------------------------------------------------------------------
     async def run_by_idempotency_key(self, key: str) -> RunRow | None:
         row = (
-            await self.session.execute(
-                select(billing_runs).where(billing_runs.c.idempotency_key == key)
+            (
+                await self.session.execute(
+                    select(billing_runs).where(billing_runs.c.idempotency_key == key)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _run(row) if row else None
 
     async def insert_run(self, values: dict[str, Any]) -> uuid.UUID | None:
@@ -788,8 +805,10 @@ class FactureRepository:
 
     async def run(self, run_id: uuid.UUID) -> RunRow | None:
         row = (
-            await self.session.execute(select(billing_runs).where(billing_runs.c.id == run_id))
-        ).mappings().first()
+            (await self.session.execute(select(billing_runs).where(billing_runs.c.id == run_id)))
+            .mappings()
+            .first()
+        )
         return _run(row) if row else None
 
     async def list_runs(
@@ -859,7 +878,9 @@ class FactureRepository:
         """The next pending entries of a run, locked; entries another worker holds are skipped."""
         rows = await self.session.execute(
             select(billing_run_entries)
-            .where(billing_run_entries.c.run_id == run_id, billing_run_entries.c.outcome == "pending")
+            .where(
+                billing_run_entries.c.run_id == run_id, billing_run_entries.c.outcome == "pending"
+            )
             .order_by(billing_run_entries.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -909,6 +930,7 @@ class FactureRepository:
     async def claim_run(self, run_id: uuid.UUID, *, stale_after: float | None) -> bool:
         """Takes a run over: with `stale_after`, only a running one whose worker has been silent
         that long; without, any run not completed (an explicit resume)."""
+        condition: ColumnElement[bool]
         if stale_after is None:
             condition = billing_runs.c.status.in_(["running", "failed"])
         else:
@@ -936,7 +958,9 @@ class FactureRepository:
 
     # -- dunning --------------------------------------------------------------------------------
     async def lock_dunning(self) -> None:
-        await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('facture-dunning'))"))
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('facture-dunning'))")
+        )
 
     async def dunning_run_by_key(self, key: str) -> tuple[uuid.UUID, list[str]] | None:
         row = (
@@ -968,11 +992,18 @@ class FactureRepository:
 
     async def pause(self, customer_id: str) -> PauseRow | None:
         row = (
-            await self.session.execute(
-                select(dunning_pauses.c.customer_id, dunning_pauses.c.until, dunning_pauses.c.reason)
-                .where(dunning_pauses.c.customer_id == customer_id)
+            (
+                await self.session.execute(
+                    select(
+                        dunning_pauses.c.customer_id,
+                        dunning_pauses.c.until,
+                        dunning_pauses.c.reason,
+                    ).where(dunning_pauses.c.customer_id == customer_id)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return PauseRow(**row) if row else None
 
     async def set_pause(self, customer_id: str, until: date | None, reason: str, by: str) -> None:
@@ -1052,9 +1083,7 @@ def _status_condition(status: str) -> Any:
     if status == "paid":
         return and_(issued_invoice, _settled >= invoices.c.total_including_vat_cents)
     if status == "partially_paid":
-        return and_(
-            issued_invoice, _settled > 0, _settled < invoices.c.total_including_vat_cents
-        )
+        return and_(issued_invoice, _settled > 0, _settled < invoices.c.total_including_vat_cents)
     # issued: nothing settled yet (credit notes stay issued)
     return and_(
         invoices.c.status == ISSUED,

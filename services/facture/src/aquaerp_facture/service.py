@@ -122,17 +122,29 @@ class FactureService:
                 and row.due_date < today
             )
             return InvoiceView(
-                row, status, draft, document.lines, totals, document.buyer, document,
-                tuple(credit_notes), overdue,
+                row,
+                status,
+                draft,
+                document.lines,
+                totals,
+                document.buyer,
+                document,
+                tuple(credit_notes),
+                overdue,
             )
-        sample = check_with_engine(
-            draft, self.seller, today, credit_note=row.type == CREDIT_NOTE
-        )
+        sample = check_with_engine(draft, self.seller, today, credit_note=row.type == CREDIT_NOTE)
         customer = row.content.get("customer")
         buyer = buyer_of(CustomerRecord.from_json(customer)) if customer else None
         return InvoiceView(
-            row, DRAFT, draft, draft.lines, compute_totals(sample), buyer, None,
-            tuple(credit_notes), False,
+            row,
+            DRAFT,
+            draft,
+            draft.lines,
+            compute_totals(sample),
+            buyer,
+            None,
+            tuple(credit_notes),
+            False,
         )
 
     async def _views(self, repo: FactureRepository, rows: list[InvoiceRow]) -> list[InvoiceView]:
@@ -144,7 +156,9 @@ class FactureService:
         principal = require_roles(*READERS)
         row = await repo.invoice(parse_id(invoice_id, "id"))
         client = client_customer(principal)
-        if row is None or (client is not None and (row.customer_id != client or row.status != ISSUED)):
+        if row is None or (
+            client is not None and (row.customer_id != client or row.status != ISSUED)
+        ):
             raise NotFound("invoice not found")
         return row
 
@@ -171,7 +185,9 @@ class FactureService:
             repo = FactureRepository(session)
             rows = await repo.list_invoices(where, limit=limit, after=after_token(page_token))
             views = await self._views(repo, rows)
-        token = encode_token(rows[-1].created_at.isoformat(), rows[-1].id) if len(rows) == limit else ""
+        token = (
+            encode_token(rows[-1].created_at.isoformat(), rows[-1].id) if len(rows) == limit else ""
+        )
         return Page(views, token)
 
     async def invoice_pdf(self, invoice_id: str) -> tuple[str, bytes]:
@@ -195,7 +211,9 @@ class FactureService:
         check_with_engine(draft, self.seller, self.today(), credit_note=credit_note)
         return draft
 
-    def _draft_values(self, draft: Draft, customer: CustomerRecord, credit_note: bool) -> dict[str, Any]:
+    def _draft_values(
+        self, draft: Draft, customer: CustomerRecord, credit_note: bool
+    ) -> dict[str, Any]:
         sample = check_with_engine(draft, self.seller, self.today(), credit_note=credit_note)
         totals = compute_totals(sample)
         return {
@@ -327,7 +345,9 @@ class FactureService:
         values = self._draft_values(draft, customer, credit_note=True)
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
-            await self._check_creditable(repo, original.id, values["total_including_vat_cents"], None)
+            await self._check_creditable(
+                repo, original.id, values["total_including_vat_cents"], None
+            )
             credit_id = await repo.insert_draft(
                 {
                     **values,
@@ -348,7 +368,11 @@ class FactureService:
             return (await self._views(repo, [row]))[0]
 
     async def _check_creditable(
-        self, repo: FactureRepository, original_id: uuid.UUID, amount: int, exclude: uuid.UUID | None
+        self,
+        repo: FactureRepository,
+        original_id: uuid.UUID,
+        amount: int,
+        exclude: uuid.UUID | None,
     ) -> None:
         original = await repo.invoice(original_id)
         assert original is not None
@@ -377,7 +401,9 @@ class FactureService:
                 assert row is not None
                 if row.status == DRAFT:
                     pending = PendingIssue(
-                        type=DocumentType.CREDIT_NOTE if row.type == CREDIT_NOTE else DocumentType.INVOICE,
+                        type=DocumentType.CREDIT_NOTE
+                        if row.type == CREDIT_NOTE
+                        else DocumentType.INVOICE,
                         draft=Draft.from_json(row.content),
                         customer=customer,
                         source=row.source,
@@ -408,10 +434,14 @@ class FactureService:
         return await verify_chain(self.database)
 
     # -- interventions ----------------------------------------------------------------------
-    async def invoice_intervention(self, request: InterventionRequest) -> tuple[InvoiceView | None, str]:
+    async def invoice_intervention(
+        self, request: InterventionRequest
+    ) -> tuple[InvoiceView | None, str]:
         principal = require_roles(*ACCOUNTING)
         if not request.intervention_id.strip():
-            raise InvalidArgument("intervention_id is required", fields={"intervention_id": "is required"})
+            raise InvalidArgument(
+                "intervention_id is required", fields={"intervention_id": "is required"}
+            )
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
             existing = await self._intervention_invoice(repo, request)
@@ -459,7 +489,9 @@ class FactureService:
             raise InvalidArgument(str(error), fields={"items": str(error)}) from None
         except InvalidDocument as error:
             # The lines are the request's items, in the same order.
-            fields = {path.replace("lines[", "items[", 1): why for path, why in error.fields.items()}
+            fields = {
+                path.replace("lines[", "items[", 1): why for path, why in error.fields.items()
+            }
             raise InvalidArgument("the billable items are not valid", fields=fields) from None
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
@@ -509,7 +541,9 @@ class FactureService:
         assert first is not None and last is not None
         return first, last
 
-    async def _exported_documents(self, repo: FactureRepository, first: date, last: date) -> list[exports.ExportedDocument]:
+    async def _exported_documents(
+        self, repo: FactureRepository, first: date, last: date
+    ) -> list[exports.ExportedDocument]:
         result = []
         for row in await repo.issued_between(first, last):
             assert row.document is not None and row.number and row.hash
@@ -528,7 +562,9 @@ class FactureService:
             )
         return result
 
-    async def _exported_payments(self, repo: FactureRepository, first: date, last: date) -> list[exports.ExportedPayment]:
+    async def _exported_payments(
+        self, repo: FactureRepository, first: date, last: date
+    ) -> list[exports.ExportedPayment]:
         rows = await repo.payments_between(first, last)
         allocations = await repo.allocations_of_payments([row.id for row in rows])
         names = await repo.customer_names({row.customer_id for row in rows})
@@ -540,8 +576,11 @@ class FactureService:
                 amount_cents=row.amount_cents,
                 method=row.method,
                 reference=row.reference,
-                allocations=tuple((a.invoice_number, a.amount_cents) for a in allocations.get(row.id, [])),
-                unallocated_cents=row.amount_cents - sum(a.amount_cents for a in allocations.get(row.id, [])),
+                allocations=tuple(
+                    (a.invoice_number, a.amount_cents) for a in allocations.get(row.id, [])
+                ),
+                unallocated_cents=row.amount_cents
+                - sum(a.amount_cents for a in allocations.get(row.id, [])),
                 id=str(row.id),
             )
             for row in rows

@@ -92,7 +92,9 @@ def optional_date(message: Message, name: str) -> date | None:
     try:
         return date(value.year, value.month, value.day)
     except ValueError:
-        raise InvalidArgument(f"{name} is not a valid date", fields={name: "not a valid date"}) from None
+        raise InvalidArgument(
+            f"{name} is not a valid date", fields={name: "not a valid date"}
+        ) from None
 
 
 def timestamp(value: datetime | None) -> Timestamp | None:
@@ -178,7 +180,9 @@ def intervention_items(items: list[pb.BillableItem]) -> tuple[InterventionItem, 
         if item.unit_price_cents < 0:
             problems[f"items[{index}].unit_price_cents"] = "must not be negative"
         result.append(
-            InterventionItem(item.description.strip(), quantity, item.unit, item.unit_price_cents, rate)
+            InterventionItem(
+                item.description.strip(), quantity, item.unit, item.unit_price_cents, rate
+            )
         )
     if problems:
         raise InvalidArgument("the billable items are not valid", fields=problems)
@@ -290,7 +294,9 @@ def payment_message(view: PaymentView) -> pb.Payment:
         note=row.note,
         allocations=[
             pb.Allocation(
-                invoice_id=str(a.invoice_id), invoice_number=a.invoice_number, amount=money(a.amount_cents)
+                invoice_id=str(a.invoice_id),
+                invoice_number=a.invoice_number,
+                amount=money(a.amount_cents),
             )
             for a in view.allocations
         ],
@@ -414,7 +420,9 @@ def letter_message(letter: LetterRow) -> pb.DunningLetter:
         total_due=money(letter.total_due_cents),
         indemnity=money(letter.indemnity_cents),
         interest=money(letter.interest_cents),
-        total_claimed=money(letter.total_due_cents + letter.indemnity_cents + letter.interest_cents),
+        total_claimed=money(
+            letter.total_due_cents + letter.indemnity_cents + letter.interest_cents
+        ),
         interest_rate=letter.interest_rate,
         create_time=timestamp(letter.created_at),
     )
@@ -434,7 +442,9 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
 
     # -- documents ----------------------------------------------------------------------------
     async def CreateInvoice(self, request, context):  # type: ignore[no-untyped-def]
-        view = await self.documents.create_invoice(draft_input(request.invoice), request.idempotency_key)
+        view = await self.documents.create_invoice(
+            draft_input(request.invoice), request.idempotency_key
+        )
         return invoice_message(view)
 
     async def UpdateInvoice(self, request, context):  # type: ignore[no-untyped-def]
@@ -489,7 +499,9 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
     async def VerifyChain(self, request, context):  # type: ignore[no-untyped-def]
         report = await self.documents.verify_chain()
         response = pb.VerifyChainResponse(
-            intact=report.intact, documents_checked=report.documents_checked, head_hash=report.head_hash
+            intact=report.intact,
+            documents_checked=report.documents_checked,
+            head_hash=report.head_hash,
         )
         if report.broken is not None:
             response.first_broken_link.CopyFrom(
@@ -677,4 +689,6 @@ def _uuid_or_none(value: str, field: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise InvalidArgument(f"{field} is not a valid id", fields={field: "not a valid id"}) from None
+        raise InvalidArgument(
+            f"{field} is not a valid id", fields={field: "not a valid id"}
+        ) from None

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from aquaerp_runtime.db import Database
 
 from . import chain
-from .repository import FactureRepository
+from .repository import ChainLink, FactureRepository
 
 CHAIN_PAGE = 500
 
@@ -43,33 +42,13 @@ async def verify_chain(database: Database) -> ChainReport:
         while True:
             links = await repo.chain_links(position, CHAIN_PAGE)
             for link in links:
-                expected_position = position + 1
-
-                def broken(reason: str, link: Any = link) -> ChainReport:
+                reason = _problem(link, position + 1, previous_hash, last_number)
+                if reason:
                     return ChainReport(
                         checked,
                         previous_hash,
                         BrokenLink(link.chain_position, str(link.id), link.number, reason),
                     )
-
-                if link.chain_position != expected_position:
-                    return broken(
-                        f"the document at position {expected_position} is missing"
-                    )
-                if link.previous_hash != previous_hash:
-                    return broken("its previous hash is not the hash of the document before it")
-                if link.pdf_digest != link.pdf_sha256:
-                    return broken("its stored PDF is not the PDF issued")
-                if chain.link_hash(link.previous_hash, link.document, link.pdf_sha256) != link.hash:
-                    return broken("its content does not match its hash (altered after issue)")
-                series, _, sequence = link.number.rpartition("-")
-                expected_number = last_number.get(series, 0) + 1
-                if not sequence.isdigit() or int(sequence) != expected_number:
-                    return broken(
-                        f"its number follows {series}-{expected_number - 1:06d}:"
-                        " the series has a gap or a duplicate"
-                    )
-                last_number[series] = expected_number
                 previous_hash, position = link.hash, link.chain_position
                 checked += 1
             if len(links) < CHAIN_PAGE:
@@ -89,3 +68,25 @@ async def verify_chain(database: Database) -> ChainReport:
         )
     return ChainReport(checked, previous_hash, None)
 
+
+def _problem(
+    link: ChainLink, expected_position: int, previous_hash: str, last_number: dict[str, int]
+) -> str:
+    """What is wrong with one link ("" when it verifies); records its number when it does."""
+    if link.chain_position != expected_position:
+        return f"the document at position {expected_position} is missing"
+    if link.previous_hash != previous_hash:
+        return "its previous hash is not the hash of the document before it"
+    if link.pdf_digest != link.pdf_sha256:
+        return "its stored PDF is not the PDF issued"
+    if chain.link_hash(link.previous_hash, link.document, link.pdf_sha256) != link.hash:
+        return "its content does not match its hash (altered after issue)"
+    series, _, sequence = link.number.rpartition("-")
+    expected_number = last_number.get(series, 0) + 1
+    if not sequence.isdigit() or int(sequence) != expected_number:
+        return (
+            f"its number follows {series}-{expected_number - 1:06d}:"
+            " the series has a gap or a duplicate"
+        )
+    last_number[series] = expected_number
+    return ""

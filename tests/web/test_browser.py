@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -26,6 +27,7 @@ def login(page: Page, user: ApiUser) -> None:
         expect(page.get_by_role("heading", name="Vérification en deux étapes")).to_be_visible()
         page.get_by_label("Code de vérification").fill(user.next_totp_code())
         page.get_by_role("button", name="Valider").click()
+    expect(page).not_to_have_url(re.compile(r"/connexion"))
 
 
 def test_office_login_with_second_factor_role_navigation_and_logout(
@@ -218,3 +220,181 @@ def office_visit_on(user: ApiUser, contract_id: str, day: str) -> dict[str, Any]
     visits = user.get("/interventions", contract_id=contract_id, from_date=day, to_date=day)
     assert visits["items"], f"no visit of contract {contract_id} on {day}"
     return visits["items"][0]  # type: ignore[no-any-return]
+
+
+# -- the technician does the visit on a phone ---------------------------------------------------------
+
+
+def draw_signature(page: Page, test_id: str) -> None:
+    canvas = page.get_by_test_id(test_id).locator("canvas")
+    # Centred, clear of the bottom bars, as a thumb would have it.
+    canvas.evaluate("element => element.scrollIntoView({ block: 'center' })")
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.15, y + h * 0.6)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(x + w * (0.15 + step * 0.06), y + h * (0.6 - 0.3 * ((step % 3) - 1)))
+    page.mouse.up()
+    expect(canvas).to_have_attribute("data-signed", "yes")
+
+
+def fill_report(page: Page) -> None:
+    page.get_by_role("textbox", name="pH", exact=True).fill("7,9")
+    page.get_by_role("textbox", name="Chlore libre").fill("1,5")
+    page.get_by_role("textbox", name="Chlore total").fill("1,8")
+    page.get_by_role("textbox", name="TAC").fill("110")
+    page.get_by_role("textbox", name="Température").fill("24,5")
+    page.get_by_role("textbox", name="Sel").click()  # leaves the last field
+    # Out of the recommended range: a warning, not an error.
+    expect(page.locator('[data-warning-for="measurements.ph"]')).to_contain_text(
+        "7,9 au-dessus de la plage recommandée (7 à 7,6)"
+    )
+    page.get_by_role("button", name="+ Brossage des parois et de la ligne d’eau").click()
+    page.get_by_role("button", name="+ Lavage du filtre (contre-lavage)").click()
+    page.get_by_role("button", name="+ Ajouter un produit ou une pièce").click()
+    page.get_by_role("textbox", name="Désignation").fill("Chlore choc 5 kg")
+    page.get_by_role("textbox", name="Qté").fill("1")
+    page.get_by_role("textbox", name="Unité").fill("seau")
+    page.get_by_role("textbox", name="Prix unitaire HT (€)").fill("45,00")
+    page.get_by_label("Facturable").check()
+    page.get_by_role("textbox", name="Remarques pour le client").fill("pH un peu haut : correcteur ajouté.")
+
+
+def sign(page: Page) -> None:
+    page.get_by_role("textbox", name="Nom du client").fill("Sophie Bernard")
+    draw_signature(page, "customer-signature")
+    draw_signature(page, "technician-signature")
+
+
+def test_technician_on_a_phone_completes_the_visit(
+    phone: BrowserContext, people: People, flow: dict[str, Any]
+) -> None:
+    assert "visit_id" in flow, "needs the visit assigned by the office test"
+    visit_id = flow["visit_id"]
+    page = phone.new_page()
+    login(page, people.technician)
+    expect(page).to_have_url(re.compile(r"/tech$"))
+    stop = page.get_by_test_id(f"stop-{visit_id}")
+    expect(stop).to_contain_text("Piscine de la résidence")
+    expect(stop).to_contain_text("12 avenue des Pins, 06600 Antibes")
+    expect(stop).to_contain_text("Local technique derrière le pool house")
+    directions = stop.get_by_role("link", name="Itinéraire")
+    expect(directions).to_have_attribute("href", re.compile(r"^https://www\.google\.com/maps/dir/\?api=1&destination=43\.5808"))
+    expect(stop.get_by_role("link", name="Autre appli")).to_have_attribute("href", re.compile(r"^geo:43\.5808,7\.1239"))
+    screenshot(page, "11-technician-day")
+
+    stop.get_by_role("link", name=re.compile("Piscine de la résidence")).click()
+    expect(page.get_by_text("4821B")).to_be_visible()
+    page.get_by_role("button", name="Démarrer l'intervention").click()
+    expect(page.get_by_role("heading", name="Mesures de l'eau")).to_be_visible()
+
+    # A physically impossible value is refused before anything is sent.
+    page.get_by_role("textbox", name="pH", exact=True).fill("15")
+    page.get_by_role("textbox", name="Chlore libre").click()
+    expect(page.locator('[data-error-for="measurements.ph"]')).to_contain_text("Entre 0 et 14")
+    fill_report(page)
+    page.get_by_role("heading", name="Mesures de l'eau").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -70)")
+    screenshot(page, "12-technician-measurements", full_page=False)
+
+    # Completing without signatures is refused next to the pads.
+    page.get_by_role("button", name="Terminer l'intervention").click()
+    expect(page.locator('[data-error-for="customer_signature.png_base64"]')).to_be_visible()
+    sign(page)
+    screenshot(page, "13-technician-signatures", full_page=False)
+    page.get_by_role("button", name="Terminer l'intervention").click()
+    expect(page.get_by_test_id("completed-notice")).to_be_visible(timeout=30_000)
+    screenshot(page, "14-technician-completed", full_page=False)
+
+    done = people.office.get(f"/interventions/{visit_id}")
+    assert done["status"] == "completed"
+    report = done["report"]
+    assert report["measurements"]["ph"] == 7.9
+    assert report["measurements"]["temperature_c"] == 24.5
+    assert any(w["field"] == "ph" for w in report["warnings"])
+    assert report["parts"][0]["description"] == "Chlore choc 5 kg"
+    assert report["parts"][0]["unit_price_cents"] == 4500 and report["parts"][0]["billable"]
+    assert report["customer_signature"]["signer_name"] == "Sophie Bernard"
+    assert report["technician_signature"]["signer_name"] == people.technician_name
+    assert report["pdf_available"]
+    flow["completed"] = True
+
+
+# -- back at the office: the report, the invoice, its PDF, the payment ------------------------------
+
+
+def download_bytes(page: Page, click: Callable[[], None]) -> tuple[str, bytes]:
+    with page.expect_download() as info:
+        click()
+    download = info.value
+    return download.suggested_filename, Path(download.path()).read_bytes()
+
+
+def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
+    desktop: BrowserContext, people: People, flow: dict[str, Any]
+) -> None:
+    assert flow.get("completed"), "needs the visit completed by the technician test"
+    visit_id = flow["visit_id"]
+    page = desktop.new_page()
+    login(page, people.office)
+    page.goto(f"/interventions/{visit_id}")
+    report = page.get_by_test_id("report")
+    expect(page.get_by_test_id("intervention-status")).to_have_text("Terminée")
+    expect(report.locator('[data-measure="ph"]')).to_contain_text("7,9")
+    expect(report.locator('[data-measure="ph"]')).to_contain_text("au-dessus de la plage recommandée")
+    expect(report).to_contain_text("Chlore choc 5 kg")
+    expect(report).to_contain_text("Lavage du filtre (contre-lavage)")
+    expect(report.get_by_role("img", name="Signature de Sophie Bernard")).to_be_visible()
+    name, content = download_bytes(
+        page, lambda: report.get_by_role("button", name="Télécharger le PDF").click()
+    )
+    assert content.startswith(b"%PDF-") and name.endswith(".pdf")
+    screenshot(page, "15-office-intervention-report")
+
+    # The billable part was invoiced by the intervention-completed workflow.
+    def invoice_listed() -> bool:
+        page.reload()
+        return page.get_by_test_id("intervention-invoices").count() > 0
+
+    try:
+        wait_until(invoice_listed, timeout=90, every=3)
+    except AssertionError:
+        runs = people.office.get("/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id)
+        raise AssertionError(f"no invoice for intervention {visit_id}; its workflow runs: {runs}") from None
+    page.get_by_test_id("intervention-invoices").get_by_role("link").first.click()
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Émise")
+    number = page.get_by_role("heading", level=1).inner_text().removeprefix("Facture ").strip()
+    invoice_id = page.url.rsplit("/", 1)[-1]
+    invoice = people.office.get(f"/invoices/{invoice_id}")
+    assert invoice["intervention_id"] == visit_id
+    assert invoice["total_excluding_vat_cents"] == 4500
+    total = invoice["total_including_vat_cents"]
+
+    page.get_by_role("button", name="Aperçu PDF").click()
+    expect(page.get_by_test_id("pdf-preview")).to_be_visible()
+    name, content = download_bytes(
+        page, lambda: page.get_by_role("button", name="Télécharger le PDF").click()
+    )
+    assert content.startswith(b"%PDF-") and name == f"{number}.pdf"
+    screenshot(page, "16-invoice-issued")
+
+    # A payment of the whole amount settles it.
+    page.get_by_role("button", name="Enregistrer un paiement").click()
+    dialog = page.get_by_role("dialog", name="Enregistrer un paiement")
+    dialog.get_by_label("Montant (€)").fill("0")
+    dialog.get_by_role("button", name="Confirmer").click()
+    expect(dialog.locator('[data-error-for="amount.amount_cents"]')).to_have_text("Montant positif attendu")
+    dialog.get_by_label("Montant (€)").fill(f"{total // 100},{total % 100:02d}")
+    dialog.get_by_label("Mode").select_option("cheque")
+    dialog.get_by_role("button", name="Confirmer").click()
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Payée")
+    expect(page.get_by_test_id("invoice-due")).to_have_text(re.compile(r"^0,00\s€$"))
+    expect(page.get_by_test_id("payments")).to_contain_text("Chèque")
+    expect(page.get_by_test_id("outstanding")).to_have_text(re.compile(r"^0,00\s€$"))
+    paid = people.office.get(f"/invoices/{invoice_id}")
+    assert paid["status"] == "paid" and paid["amount_due_cents"] == 0
+    payments = people.office.get("/payments", invoice_id=invoice_id)["items"]
+    assert [p["amount_cents"] for p in payments] == [total]
+    screenshot(page, "17-invoice-paid")

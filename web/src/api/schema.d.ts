@@ -1300,6 +1300,351 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List invoices */
+        get: operations["list_invoices_api_v1_invoices_get"];
+        put?: never;
+        /** Create a draft invoice */
+        post: operations["create_invoice_api_v1_invoices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an invoice */
+        get: operations["get_invoice_api_v1_invoices__invoice_id__get"];
+        /** Replace a draft's content (409 once issued) */
+        put: operations["update_invoice_api_v1_invoices__invoice_id__put"];
+        post?: never;
+        /** Delete a draft (409 once issued) */
+        delete: operations["delete_invoice_api_v1_invoices__invoice_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a draft: number, Factur-X PDF, hash chain */
+        post: operations["issue_invoice_api_v1_invoices__invoice_id__issue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the Factur-X PDF */
+        get: operations["invoice_pdf_api_v1_invoices__invoice_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a draft credit note correcting an issued invoice (all of it by default) */
+        post: operations["create_credit_note_api_v1_invoices__invoice_id__credit_notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoice-chain/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Verify the hash chain of every issued document */
+        get: operations["verify_chain_api_v1_invoice_chain_verification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invoice a completed intervention's billable items (once) */
+        post: operations["invoice_intervention_api_v1_interventions__intervention_id__invoice_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List billing runs */
+        get: operations["list_billing_runs_api_v1_billing_runs_get"];
+        put?: never;
+        /** Start a billing run (or a dry run previewing it) */
+        post: operations["start_billing_run_api_v1_billing_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A billing run's progress and totals */
+        get: operations["get_billing_run_api_v1_billing_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs/{run_id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A billing run's report: issued, skipped and failed entries with reasons */
+        get: operations["list_billing_run_entries_api_v1_billing_runs__run_id__entries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Continue a stopped or failed billing run where it was */
+        post: operations["resume_billing_run_api_v1_billing_runs__run_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List payments */
+        get: operations["list_payments_api_v1_payments_get"];
+        put?: never;
+        /** Record a payment */
+        post: operations["record_payment_api_v1_payments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a customer owes, with its open invoices and aging */
+        get: operations["customer_balance_api_v1_customers__customer_id__balance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receivables/aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outstanding amounts per customer by days past due */
+        get: operations["aging_report_api_v1_receivables_aging_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dunning/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run dunning now: one letter per customer reaching a new level */
+        post: operations["run_dunning_api_v1_dunning_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dunning/letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List dunning letters */
+        get: operations["list_dunning_letters_api_v1_dunning_letters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/dunning-pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Pause or resume dunning for a customer */
+        put: operations["set_dunning_pause_api_v1_customers__customer_id__dunning_pause_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/invoices.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Issued invoices and credit notes as CSV */
+        get: operations["export_invoices_api_v1_exports_invoices_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/payments.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payments as CSV */
+        get: operations["export_payments_api_v1_exports_payments_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/fec": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales and bank journal entries in the FEC layout */
+        get: operations["export_fec_api_v1_exports_fec_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/mail": {
         parameters: {
             query?: never;
@@ -1497,6 +1842,39 @@ export interface components {
              */
             country: string;
         };
+        /** Aging */
+        Aging: {
+            /** Not Due Cents */
+            not_due_cents: number;
+            /** Days 0 30 Cents */
+            days_0_30_cents: number;
+            /** Days 31 60 Cents */
+            days_31_60_cents: number;
+            /** Days 61 90 Cents */
+            days_61_90_cents: number;
+            /** Days Over 90 Cents */
+            days_over_90_cents: number;
+            /** Total Cents */
+            total_cents: number;
+        };
+        /** AgingReport */
+        AgingReport: {
+            /** As Of */
+            as_of: string | null;
+            /** Customers */
+            customers: components["schemas"]["CustomerAging"][];
+            totals: components["schemas"]["Aging"];
+            page: components["schemas"]["Page"];
+        };
+        /** Allocation */
+        Allocation: {
+            /** Invoice Id */
+            invoice_id: string;
+            /** Invoice Number */
+            invoice_number: string;
+            /** Amount Cents */
+            amount_cents: number;
+        };
         /** AssignBody */
         AssignBody: {
             /** Technician Id */
@@ -1584,6 +1962,28 @@ export interface components {
             /** Total Travel Metres */
             total_travel_metres: number;
         };
+        /** BillableItemBody */
+        BillableItemBody: {
+            /** Description */
+            description: string;
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @default C62
+             */
+            unit: string;
+            /** Unit Price Cents */
+            unit_price_cents: number;
+            /**
+             * Vat Rate
+             * @default
+             */
+            vat_rate: string;
+        };
         /** BillablePeriod */
         BillablePeriod: {
             /** Key */
@@ -1622,6 +2022,145 @@ export interface components {
             /** Items */
             items: components["schemas"]["BillablePeriod"][];
         };
+        /** BillingRun */
+        BillingRun: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed";
+            /** Up To */
+            up_to: string | null;
+            /** From Date */
+            from_date: string | null;
+            /** Contract Id */
+            contract_id: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Entries Total */
+            entries_total: number;
+            /** Entries Done */
+            entries_done: number;
+            /** Issued */
+            issued: number;
+            /** Skipped */
+            skipped: number;
+            /** Failed */
+            failed: number;
+            /** Previewed */
+            previewed: number;
+            /** Total Excluding Vat Cents */
+            total_excluding_vat_cents: number;
+            /** Total Vat Cents */
+            total_vat_cents: number;
+            /** Total Including Vat Cents */
+            total_including_vat_cents: number;
+            /** Error */
+            error: string;
+            /** Created At */
+            created_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** BillingRunBody */
+        BillingRunBody: {
+            /**
+             * Period Start
+             * @description bill what is due by this day
+             */
+            period_start?: string | null;
+            /**
+             * From Date
+             * @description leave out periods before this day
+             */
+            from_date?: string | null;
+            /**
+             * Contract Id
+             * @default
+             */
+            contract_id: string;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Wait
+             * @default false
+             */
+            wait: boolean;
+        };
+        /** BillingRunEntry */
+        BillingRunEntry: {
+            /** Contract Id */
+            contract_id: string;
+            /** Contract Number */
+            contract_number: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Period Start */
+            period_start: string | null;
+            /** Period End */
+            period_end: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "pending" | "issued" | "skipped" | "failed" | "previewed";
+            /** Reason */
+            reason: string;
+            /** Invoice Id */
+            invoice_id: string;
+            /** Invoice Number */
+            invoice_number: string;
+            /** Total Excluding Vat Cents */
+            total_excluding_vat_cents: number;
+            /** Total Including Vat Cents */
+            total_including_vat_cents: number;
+        };
+        /** BillingRunEntryList */
+        BillingRunEntryList: {
+            /** Items */
+            items: components["schemas"]["BillingRunEntry"][];
+            page: components["schemas"]["Page"];
+        };
+        /** BillingRunList */
+        BillingRunList: {
+            /** Items */
+            items: components["schemas"]["BillingRun"][];
+            page: components["schemas"]["Page"];
+        };
+        /** BrokenLink */
+        BrokenLink: {
+            /** Chain Position */
+            chain_position: number;
+            /** Invoice Id */
+            invoice_id: string;
+            /** Invoice Number */
+            invoice_number: string;
+            /** Reason */
+            reason: string;
+        };
+        /** Buyer */
+        Buyer: {
+            /** Name */
+            name: string;
+            address: components["schemas"]["aquaerp_gateway__schemas__facture__Address"];
+            /** Is Business */
+            is_business: boolean;
+            /** Siren */
+            siren: string;
+            /** Vat Number */
+            vat_number: string;
+            /** Customer Code */
+            customer_code: string;
+            /** Email */
+            email: string;
+        };
         /** CalendarFeed */
         CalendarFeed: {
             /** Token */
@@ -1651,6 +2190,16 @@ export interface components {
         CancelledCount: {
             /** Cancelled */
             cancelled: number;
+        };
+        /** ChainVerification */
+        ChainVerification: {
+            /** Intact */
+            intact: boolean;
+            /** Documents Checked */
+            documents_checked: number;
+            /** Head Hash */
+            head_hash: string;
+            first_broken_link: components["schemas"]["BrokenLink"] | null;
         };
         /** CompleteBody */
         CompleteBody: {
@@ -1703,7 +2252,7 @@ export interface components {
              * @enum {string}
              */
             billing_timing: "in_advance" | "in_arrears";
-            payment_terms: components["schemas"]["PaymentTerms"];
+            payment_terms: components["schemas"]["aquaerp_gateway__schemas__contrat__PaymentTerms"];
             /** Start Date */
             start_date: string | null;
             /** End Date */
@@ -1754,7 +2303,7 @@ export interface components {
              * @enum {string}
              */
             billing_timing: "in_advance" | "in_arrears";
-            payment_terms?: components["schemas"]["PaymentTerms"];
+            payment_terms?: components["schemas"]["aquaerp_gateway__schemas__contrat__PaymentTerms"];
             /**
              * Start Date
              * Format: date
@@ -1856,6 +2405,19 @@ export interface components {
              */
             required_skill: string;
         };
+        /** CreditNoteBody */
+        CreditNoteBody: {
+            /**
+             * Lines
+             * @description empty: the whole invoice is credited
+             */
+            lines?: components["schemas"]["InvoiceLineBody"][];
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
         /** Customer */
         Customer: {
             /** Id */
@@ -1892,6 +2454,36 @@ export interface components {
             created_at: string | null;
             /** Updated At */
             updated_at: string | null;
+        };
+        /** CustomerAging */
+        CustomerAging: {
+            /** Customer Id */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            aging: components["schemas"]["Aging"];
+        };
+        /** CustomerBalance */
+        CustomerBalance: {
+            /** Customer Id */
+            customer_id: string;
+            /** Invoiced Cents */
+            invoiced_cents: number;
+            /** Credited Cents */
+            credited_cents: number;
+            /** Paid Cents */
+            paid_cents: number;
+            /** Balance Cents */
+            balance_cents: number;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Unapplied Credit Cents */
+            unapplied_credit_cents: number;
+            aging: components["schemas"]["Aging"];
+            /** Open Invoices */
+            open_invoices: components["schemas"]["OpenInvoice"][];
+            /** Dunning Paused */
+            dunning_paused: boolean;
         };
         /** CustomerBody */
         CustomerBody: {
@@ -2040,6 +2632,98 @@ export interface components {
             type: string;
             /** Id */
             id: string;
+        };
+        /** DunningItem */
+        DunningItem: {
+            /** Invoice Id */
+            invoice_id: string;
+            /** Invoice Number */
+            invoice_number: string;
+            /** Due Date */
+            due_date: string | null;
+            /** Days Past Due */
+            days_past_due: number;
+            /** Amount Due Cents */
+            amount_due_cents: number;
+            /** Level */
+            level: ("reminder" | "formal_notice") | null;
+            /** Indemnity Cents */
+            indemnity_cents: number;
+            /** Interest Cents */
+            interest_cents: number;
+        };
+        /** DunningLetter */
+        DunningLetter: {
+            /** Id */
+            id: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Customer Email */
+            customer_email: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "reminder" | "formal_notice";
+            /** As Of */
+            as_of: string | null;
+            /** Items */
+            items: components["schemas"]["DunningItem"][];
+            /** Total Due Cents */
+            total_due_cents: number;
+            /** Indemnity Cents */
+            indemnity_cents: number;
+            /** Interest Cents */
+            interest_cents: number;
+            /** Total Claimed Cents */
+            total_claimed_cents: number;
+            /** Interest Rate */
+            interest_rate: string;
+            /** Created At */
+            created_at: string | null;
+        };
+        /** DunningLetterList */
+        DunningLetterList: {
+            /** Items */
+            items: components["schemas"]["DunningLetter"][];
+            page: components["schemas"]["Page"];
+        };
+        /** DunningPause */
+        DunningPause: {
+            /** Customer Id */
+            customer_id: string;
+            /** Paused */
+            paused: boolean;
+            /** Until */
+            until: string | null;
+            /** Reason */
+            reason: string;
+        };
+        /** DunningPauseBody */
+        DunningPauseBody: {
+            /** Paused */
+            paused: boolean;
+            /** Until */
+            until?: string | null;
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /** DunningRunBody */
+        DunningRunBody: {
+            /** As Of */
+            as_of?: string | null;
+        };
+        /** DunningRunResult */
+        DunningRunResult: {
+            /** Letters */
+            letters: components["schemas"]["DunningLetter"][];
+            /** Paused Customer Ids */
+            paused_customer_ids: string[];
         };
         /** EffectiveDateBody */
         EffectiveDateBody: {
@@ -2330,10 +3014,255 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** InterventionInvoice */
+        InterventionInvoice: {
+            invoice: components["schemas"]["Invoice"] | null;
+            /** Reason */
+            reason: string;
+        };
+        /** InterventionInvoiceBody */
+        InterventionInvoiceBody: {
+            /**
+             * Customer Id
+             * @default
+             */
+            customer_id: string;
+            /**
+             * Contract Id
+             * @default
+             */
+            contract_id: string;
+            /** Service Date */
+            service_date?: string | null;
+            /**
+             * Items
+             * @description empty: read from the intervention
+             */
+            items?: components["schemas"]["BillableItemBody"][];
+        };
         /** InterventionList */
         InterventionList: {
             /** Items */
             items: components["schemas"]["Intervention"][];
+            page: components["schemas"]["Page"];
+        };
+        /** Invoice */
+        Invoice: {
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "invoice" | "credit_note";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "issued" | "partially_paid" | "paid";
+            /** Number */
+            number: string;
+            /** Customer Id */
+            customer_id: string;
+            buyer: components["schemas"]["Buyer"] | null;
+            /** Issue Date */
+            issue_date: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /** Lines */
+            lines: components["schemas"]["InvoiceLine"][];
+            /** Vat Breakdown */
+            vat_breakdown: components["schemas"]["VatAmount"][];
+            /** Total Excluding Vat Cents */
+            total_excluding_vat_cents: number;
+            /** Total Vat Cents */
+            total_vat_cents: number;
+            /** Total Including Vat Cents */
+            total_including_vat_cents: number;
+            /** Amount Settled Cents */
+            amount_settled_cents: number;
+            /** Amount Due Cents */
+            amount_due_cents: number;
+            /**
+             * Currency
+             * @default EUR
+             */
+            currency: string;
+            /** Overdue */
+            overdue: boolean;
+            /**
+             * Operation Category
+             * @enum {string}
+             */
+            operation_category: "goods" | "services" | "mixed";
+            /** Purchase Order */
+            purchase_order: string;
+            /** Contract Id */
+            contract_id: string;
+            /** Contract Reference */
+            contract_reference: string;
+            /** Note */
+            note: string;
+            delivery_address: components["schemas"]["aquaerp_gateway__schemas__facture__Address"] | null;
+            /** Delivery Date */
+            delivery_date: string | null;
+            /** Billing Period Start */
+            billing_period_start: string | null;
+            /** Billing Period End */
+            billing_period_end: string | null;
+            payment_terms: components["schemas"]["aquaerp_gateway__schemas__facture__PaymentTerms"];
+            /** Corrected Invoice Id */
+            corrected_invoice_id: string;
+            /** Corrected Invoice Number */
+            corrected_invoice_number: string;
+            /** Credit Note Ids */
+            credit_note_ids: string[];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "manual" | "billing_run" | "intervention";
+            /** Intervention Id */
+            intervention_id: string;
+            /** Billing Run Id */
+            billing_run_id: string;
+            /** Chain Position */
+            chain_position: number;
+            /** Hash */
+            hash: string;
+            /** Previous Hash */
+            previous_hash: string;
+            /** Pdf Available */
+            pdf_available: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Issued At */
+            issued_at: string | null;
+        };
+        /** InvoiceBody */
+        InvoiceBody: {
+            /** Customer Id */
+            customer_id: string;
+            /** Lines */
+            lines: components["schemas"]["InvoiceLineBody"][];
+            /**
+             * Operation Category
+             * @default services
+             * @enum {string}
+             */
+            operation_category: "goods" | "services" | "mixed";
+            /**
+             * Purchase Order
+             * @default
+             */
+            purchase_order: string;
+            /**
+             * Contract Id
+             * @default
+             */
+            contract_id: string;
+            /**
+             * Contract Reference
+             * @default
+             */
+            contract_reference: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            delivery_address?: components["schemas"]["Address-Input"] | null;
+            /** Delivery Date */
+            delivery_date?: string | null;
+            /** Billing Period Start */
+            billing_period_start?: string | null;
+            /** Billing Period End */
+            billing_period_end?: string | null;
+            payment_terms?: components["schemas"]["aquaerp_gateway__schemas__facture__PaymentTerms"] | null;
+        };
+        /** InvoiceLine */
+        InvoiceLine: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: string;
+            /** Unit Code */
+            unit_code: string;
+            /** Unit Price Cents */
+            unit_price_cents: number;
+            /** Discount Percent */
+            discount_percent: string;
+            /** Vat Rate */
+            vat_rate: string;
+            /**
+             * Vat Category
+             * @enum {string}
+             */
+            vat_category: "standard" | "exempt" | "reverse_charge";
+            /** Exemption Reason */
+            exemption_reason: string;
+            /** Period Start */
+            period_start: string | null;
+            /** Period End */
+            period_end: string | null;
+            /** Net Amount Cents */
+            net_amount_cents: number;
+        };
+        /** InvoiceLineBody */
+        InvoiceLineBody: {
+            /** Description */
+            description: string;
+            /**
+             * Quantity
+             * @example 1
+             * @example 2.5
+             */
+            quantity: string;
+            /**
+             * Unit Code
+             * @description UN/ECE Rec. 20 code
+             * @default C62
+             */
+            unit_code: string;
+            unit_price: components["schemas"]["Money"];
+            /**
+             * Discount Percent
+             * @default
+             */
+            discount_percent: string;
+            /**
+             * Vat Rate
+             * @example 20
+             * @example 10
+             * @example 5.5
+             * @example 2.1
+             * @example 0
+             */
+            vat_rate: string;
+            /** Vat Category */
+            vat_category?: ("standard" | "exempt" | "reverse_charge") | null;
+            /**
+             * Exemption Reason
+             * @description required at 0 %
+             * @default
+             */
+            exemption_reason: string;
+            /**
+             * Exemption Code
+             * @default
+             */
+            exemption_code: string;
+            /** Period Start */
+            period_start?: string | null;
+            /** Period End */
+            period_end?: string | null;
+        };
+        /** InvoiceList */
+        InvoiceList: {
+            /** Items */
+            items: components["schemas"]["Invoice"][];
             page: components["schemas"]["Page"];
         };
         /** LineBody */
@@ -2511,6 +3440,23 @@ export interface components {
              */
             currency: string;
         };
+        /** OpenInvoice */
+        OpenInvoice: {
+            /** Invoice Id */
+            invoice_id: string;
+            /** Number */
+            number: string;
+            /** Issue Date */
+            issue_date: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /** Total Including Vat Cents */
+            total_including_vat_cents: number;
+            /** Amount Due Cents */
+            amount_due_cents: number;
+            /** Days Past Due */
+            days_past_due: number;
+        };
         /** OverdueCount */
         OverdueCount: {
             /** Marked */
@@ -2558,18 +3504,71 @@ export interface components {
             /** New Password */
             new_password: string;
         };
-        /** PaymentTerms */
-        PaymentTerms: {
+        /** Payment */
+        Payment: {
+            /** Id */
+            id: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Amount Cents */
+            amount_cents: number;
             /**
-             * Days
-             * @default 30
+             * Currency
+             * @default EUR
              */
-            days: number;
+            currency: string;
             /**
-             * End Of Month
-             * @default false
+             * Method
+             * @enum {string}
              */
-            end_of_month: boolean;
+            method: "transfer" | "cheque" | "card" | "sepa_direct_debit";
+            /** Received On */
+            received_on: string | null;
+            /** Reference */
+            reference: string;
+            /** Note */
+            note: string;
+            /** Allocations */
+            allocations: components["schemas"]["Allocation"][];
+            /** Unallocated Cents */
+            unallocated_cents: number;
+            /** Created At */
+            created_at: string | null;
+        };
+        /** PaymentBody */
+        PaymentBody: {
+            /** Customer Id */
+            customer_id: string;
+            amount: components["schemas"]["Money"];
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "transfer" | "cheque" | "card" | "sepa_direct_debit";
+            /** Received On */
+            received_on?: string | null;
+            /**
+             * Reference
+             * @default
+             */
+            reference: string;
+            /**
+             * Invoice Id
+             * @description the invoice paid first
+             * @default
+             */
+            invoice_id: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** PaymentList */
+        PaymentList: {
+            /** Items */
+            items: components["schemas"]["Payment"][];
+            page: components["schemas"]["Page"];
         };
         /** Plan */
         Plan: {
@@ -3293,6 +4292,22 @@ export interface components {
             /** Violations */
             violations: components["schemas"]["Violation"][];
         };
+        /** VatAmount */
+        VatAmount: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "standard" | "exempt" | "reverse_charge";
+            /** Rate */
+            rate: string;
+            /** Taxable Amount Cents */
+            taxable_amount_cents: number;
+            /** Vat Amount Cents */
+            vat_amount_cents: number;
+            /** Exemption Reason */
+            exemption_reason: string;
+        };
         /** Violation */
         Violation: {
             /** Field */
@@ -3357,6 +4372,19 @@ export interface components {
             /** Longitude */
             longitude: number;
         };
+        /** PaymentTerms */
+        aquaerp_gateway__schemas__contrat__PaymentTerms: {
+            /**
+             * Days
+             * @default 30
+             */
+            days: number;
+            /**
+             * End Of Month
+             * @default false
+             */
+            end_of_month: boolean;
+        };
         /** Site */
         aquaerp_gateway__schemas__contrat__Site: {
             /** Id */
@@ -3378,6 +4406,40 @@ export interface components {
             has_gate_code: boolean;
             /** Archived */
             archived: boolean;
+        };
+        /** Address */
+        aquaerp_gateway__schemas__facture__Address: {
+            /** Lines */
+            lines?: string[];
+            /**
+             * Postal Code
+             * @default
+             */
+            postal_code: string;
+            /**
+             * City
+             * @default
+             */
+            city: string;
+            /**
+             * Country
+             * @default FR
+             */
+            country: string;
+        };
+        /** PaymentTerms */
+        aquaerp_gateway__schemas__facture__PaymentTerms: {
+            /**
+             * Days
+             * @description days after the issue date (L441-10)
+             * @default 30
+             */
+            days: number;
+            /**
+             * End Of Month
+             * @default false
+             */
+            end_of_month: boolean;
         };
         /** Address */
         aquaerp_gateway__schemas__intervention__Address: {
@@ -6489,6 +7551,827 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AutoAssignResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_invoices_api_v1_invoices_get: {
+        parameters: {
+            query?: {
+                customer_id?: string;
+                type?: ("invoice" | "credit_note") | null;
+                status?: ("draft" | "issued" | "partially_paid" | "paid")[];
+                issued_from?: string | null;
+                issued_to?: string | null;
+                overdue?: boolean;
+                /** @description number or customer name */
+                q?: string;
+                contract_id?: string;
+                billing_run_id?: string;
+                source?: ("manual" | "billing_run" | "intervention") | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_invoice_api_v1_invoices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_invoice_api_v1_invoices__invoice_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_invoice_api_v1_invoices__invoice_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_invoice_api_v1_invoices__invoice_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    issue_invoice_api_v1_invoices__invoice_id__issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v1_invoices__invoice_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Factur-X PDF as issued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_credit_note_api_v1_invoices__invoice_id__credit_notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditNoteBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_chain_api_v1_invoice_chain_verification_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainVerification"];
+                };
+            };
+        };
+    };
+    invoice_intervention_api_v1_interventions__intervention_id__invoice_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InterventionInvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionInvoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_billing_runs_api_v1_billing_runs_get: {
+        parameters: {
+            query?: {
+                status?: ("running" | "completed" | "failed") | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRunList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_billing_run_api_v1_billing_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingRunBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_billing_run_api_v1_billing_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_billing_run_entries_api_v1_billing_runs__run_id__entries_get: {
+        parameters: {
+            query?: {
+                outcome?: ("pending" | "issued" | "skipped" | "failed" | "previewed") | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRunEntryList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resume_billing_run_api_v1_billing_runs__run_id__resume_post: {
+        parameters: {
+            query?: {
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_payments_api_v1_payments_get: {
+        parameters: {
+            query?: {
+                customer_id?: string;
+                invoice_id?: string;
+                received_from?: string | null;
+                received_to?: string | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_payment_api_v1_payments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    customer_balance_api_v1_customers__customer_id__balance_get: {
+        parameters: {
+            query?: {
+                as_of?: string | null;
+            };
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerBalance"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    aging_report_api_v1_receivables_aging_get: {
+        parameters: {
+            query?: {
+                as_of?: string | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgingReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_dunning_api_v1_dunning_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DunningRunBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningRunResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_dunning_letters_api_v1_dunning_letters_get: {
+        parameters: {
+            query?: {
+                customer_id?: string;
+                level?: ("reminder" | "formal_notice") | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningLetterList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_dunning_pause_api_v1_customers__customer_id__dunning_pause_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DunningPauseBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningPause"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_invoices_api_v1_exports_invoices_csv_get: {
+        parameters: {
+            query: {
+                from_date: string;
+                to_date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_payments_api_v1_exports_payments_csv_get: {
+        parameters: {
+            query: {
+                from_date: string;
+                to_date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_fec_api_v1_exports_fec_get: {
+        parameters: {
+            query: {
+                from_date: string;
+                to_date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FEC file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/tab-separated-values": unknown;
                 };
             };
             /** @description Validation Error */

@@ -24,16 +24,25 @@ export function useAuthenticatedFile() {
     }
   }
 
-  /** Saves the file under a name (the browser's download). */
+  /** Saves the file under a name (the browser's download), without showing it. */
   async function save(path: string, filename: string): Promise<void> {
-    const href = url.value ?? (await load(path))
-    if (!href) return
-    const link = document.createElement('a')
-    link.href = href
-    link.download = filename
-    document.body.appendChild(link)
-    link.click()
-    link.remove()
+    loading.value = true
+    error.value = null
+    try {
+      const blob = await api.get<Blob>(path, undefined, { as: 'blob' })
+      const href = URL.createObjectURL(blob)
+      const link = document.createElement('a')
+      link.href = href
+      link.download = filename
+      document.body.appendChild(link)
+      link.click()
+      link.remove()
+      setTimeout(() => URL.revokeObjectURL(href), 10_000)
+    } catch (caught) {
+      error.value = describeError(caught).message
+    } finally {
+      loading.value = false
+    }
   }
 
   onBeforeUnmount(() => {

@@ -44,8 +44,8 @@ export const NAVIGATION: NavGroup[] = [
     entries: [
       { to: '/factures', label: 'Factures', icon: '€', roles: OFFICE, requires: 'GET /api/v1/invoices' },
       { to: '/facturation', label: 'Facturation des contrats', icon: '↻', roles: ['admin', 'compta'], requires: 'POST /api/v1/billing-runs' },
-      { to: '/relances', label: 'Relances', icon: '✉', roles: ['admin', 'compta'], requires: 'GET /api/v1/dunning' },
-      { to: '/balance', label: 'Balance âgée', icon: '≡', roles: ['admin', 'compta'], requires: 'GET /api/v1/aging' },
+      { to: '/relances', label: 'Relances', icon: '✉', roles: ['admin', 'compta'], requires: 'GET /api/v1/dunning/letters' },
+      { to: '/balance', label: 'Balance âgée', icon: '≡', roles: ['admin', 'compta'], requires: 'GET /api/v1/receivables/aging' },
     ],
   },
   {

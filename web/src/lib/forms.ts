@@ -2,6 +2,8 @@
 // sending. Error keys match the gateway's field paths so both land on the same field.
 import type {
   CompleteBody,
+  Invoice,
+  InvoiceBody,
   Contract,
   ContractBody,
   CorrectiveCreateBody,
@@ -627,4 +629,126 @@ export function completionBody(draft: ReportDraft, completedAt = new Date().toIS
     customer_absence_reason: draft.customer_absent ? draft.customer_absence_reason.trim() : '',
     completed_at: completedAt,
   }
+}
+
+// -- invoices -------------------------------------------------------------------------------------
+
+export interface InvoiceLineDraft {
+  description: string
+  quantity: string
+  unit_price: string
+  discount_percent: string
+  vat_rate: string
+  exemption_reason: string
+}
+
+export interface InvoiceDraft {
+  customer_id: string
+  contract_id: string
+  operation_category: InvoiceBody['operation_category']
+  purchase_order: string
+  contract_reference: string
+  note: string
+  delivery_date: string
+  payment_days: string
+  end_of_month: boolean
+  lines: InvoiceLineDraft[]
+}
+
+export function emptyInvoiceLine(): InvoiceLineDraft {
+  return { description: '', quantity: '1', unit_price: '', discount_percent: '', vat_rate: '20', exemption_reason: '' }
+}
+
+export function invoiceDraft(invoice?: Invoice | null, customerId = ''): InvoiceDraft {
+  if (!invoice) {
+    return {
+      customer_id: customerId,
+      contract_id: '',
+      operation_category: 'services',
+      purchase_order: '',
+      contract_reference: '',
+      note: '',
+      delivery_date: '',
+      payment_days: '30',
+      end_of_month: false,
+      lines: [emptyInvoiceLine()],
+    }
+  }
+  return {
+    customer_id: invoice.customer_id,
+    contract_id: invoice.contract_id,
+    operation_category: invoice.operation_category,
+    purchase_order: invoice.purchase_order,
+    contract_reference: invoice.contract_reference,
+    note: invoice.note,
+    delivery_date: invoice.delivery_date ?? '',
+    payment_days: String(invoice.payment_terms.days ?? 30),
+    end_of_month: invoice.payment_terms.end_of_month ?? false,
+    lines: invoice.lines.map((line) => ({
+      description: line.description,
+      quantity: line.quantity,
+      unit_price: centsToInput(line.unit_price_cents),
+      discount_percent: line.discount_percent,
+      vat_rate: line.vat_rate.replace(/\.0+$/, ''),
+      exemption_reason: line.exemption_reason,
+    })),
+  }
+}
+
+export function invoiceErrors(draft: InvoiceDraft): Errors {
+  const errors = validate(draft as unknown as Record<string, unknown>, {
+    customer_id: [required],
+    delivery_date: [isoDate],
+    payment_days: [required, integer({ min: 0, max: 60 })],
+  })
+  if (errors.payment_days) {
+    errors['payment_terms.days'] = errors.payment_days
+    delete errors.payment_days
+  }
+  if (draft.lines.length === 0) errors.lines = 'Au moins une ligne'
+  draft.lines.forEach((line, index) => {
+    const lineErrors = validate(line as unknown as Record<string, unknown>, {
+      description: [required, maxLength(1000)],
+      quantity: [required, decimal({ min: 0.001 })],
+      unit_price: [required, euros],
+      discount_percent: [decimal({ min: 0, max: 100 })],
+      vat_rate: [required, vatRate],
+    })
+    if (line.vat_rate === '0' && !line.exemption_reason.trim()) {
+      lineErrors.exemption_reason = "Mention d'exonération obligatoire à 0 %"
+    }
+    Object.assign(errors, prefixed(`lines.${index}`, lineErrors))
+  })
+  return errors
+}
+
+export function invoiceBody(draft: InvoiceDraft): InvoiceBody {
+  return {
+    customer_id: draft.customer_id,
+    contract_id: draft.contract_id,
+    operation_category: draft.operation_category,
+    purchase_order: draft.purchase_order.trim(),
+    contract_reference: draft.contract_reference.trim(),
+    note: draft.note,
+    delivery_date: draft.delivery_date || null,
+    payment_terms: { days: Number(draft.payment_days), end_of_month: draft.end_of_month },
+    lines: draft.lines.map((line) => ({
+      description: line.description.trim(),
+      quantity: String(parseDecimal(line.quantity) ?? line.quantity),
+      unit_code: 'C62',
+      unit_price: { amount_cents: parseEuros(line.unit_price) ?? 0, currency: 'EUR' },
+      discount_percent: line.discount_percent.trim() ? String(parseDecimal(line.discount_percent)) : '',
+      vat_rate: line.vat_rate,
+      exemption_reason: line.vat_rate === '0' ? line.exemption_reason.trim() : '',
+      exemption_code: '',
+    })),
+  }
+}
+
+/** Net amount of a draft line in cents (quantity × price, less the discount), for display. */
+export function lineNetCents(line: InvoiceLineDraft): number {
+  const price = parseEuros(line.unit_price) ?? 0
+  const quantity = parseDecimal(line.quantity) ?? 0
+  const discount = parseDecimal(line.discount_percent) ?? 0
+  return Math.round(price * quantity * (1 - discount / 100))
 }

@@ -99,7 +99,8 @@ export function describeError(error: unknown): DescribedError {
   if (error instanceof ApiError) {
     const fields: Record<string, string> = {}
     for (const [key, value] of Object.entries(error.fieldErrors)) {
-      fields[key] = translateMessage(value)
+      // `lines[0].vat_rate` and `lines.0.vat_rate` name the same field.
+      fields[key.replace(/\[(\d+)\]/g, '.$1')] = translateMessage(value)
     }
     const detail = error.problem.detail
     const generic = STATUS_MESSAGES[error.status]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 import time
@@ -14,7 +15,7 @@ import pytest
 
 from conftest import People, screenshot
 from local_stack import ApiUser
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 
 def login(page: Page, user: ApiUser) -> None:
@@ -398,3 +399,141 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
     payments = people.office.get("/payments", invoice_id=invoice_id)["items"]
     assert [p["amount_cents"] for p in payments] == [total]
     screenshot(page, "17-invoice-paid")
+
+
+# -- offline: the report is kept on the phone and arrives exactly once ----------------------------------
+
+
+def visit_for_technician_today(people: People, admin: ApiUser, start: str) -> dict[str, Any]:
+    """A customer with a daily maintenance contract, activated; today's visit assigned to the
+    technician at `start` (Paris time)."""
+    office = people.office
+    customer = office.post(
+        "/customers",
+        {
+            "type": "private",
+            "name": "Famille Rossi",
+            "billing_address": {"lines": ["3 chemin des Vignes"], "postal_code": "06410", "city": "Biot"},
+            "billing_email": "rossi@example.fr",
+            "billing_contact_name": "Marco Rossi",
+        },
+    )
+    site = office.post(
+        f"/customers/{customer['id']}/sites",
+        {
+            "name": "Villa Rossi",
+            "address": {"lines": ["3 chemin des Vignes"], "postal_code": "06410", "city": "Biot"},
+            "geo": {"latitude": 43.6276, "longitude": 7.0969},
+            "access_notes": "Sonner au portail",
+        },
+    )
+    today = paris_today()
+    contract = office.post(
+        "/contracts",
+        {
+            "customer_id": customer["id"],
+            "site_ids": [site["id"]],
+            "billing_frequency": "monthly",
+            "billing_timing": "in_advance",
+            "start_date": today,
+            "lines": [
+                {
+                    "product_code": "ENTRETIEN",
+                    "label": "Entretien piscine",
+                    "unit_price": {"amount_cents": 9900, "currency": "EUR"},
+                    "vat_rate": "20",
+                    "site_id": site["id"],
+                }
+            ],
+            "plans": [
+                {
+                    "site_id": site["id"],
+                    "label": "Entretien hebdomadaire",
+                    "rrule": "FREQ=DAILY",
+                    "time_window": {"start": "08:00", "end": "18:00"},
+                    "duration_minutes": 45,
+                }
+            ],
+        },
+    )
+    office.post(f"/contracts/{contract['id']}/activate")
+    visit = wait_until(
+        lambda: office.get("/interventions", contract_id=contract["id"], from_date=today, to_date=today)["items"],
+        timeout=60,
+    )[0]
+    offset = datetime.now(ZoneInfo("Europe/Paris")).strftime("%z")
+    office.post(
+        f"/interventions/{visit['id']}/assign",
+        {"technician_id": people.technician_id, "scheduled_start": f"{today}T{start}:00{offset[:3]}:{offset[3:]}"},
+    )
+    return visit  # type: ignore[no-any-return]
+
+
+def test_report_completed_offline_is_sent_once_when_the_network_returns(
+    phone: BrowserContext, people: People, admin: ApiUser
+) -> None:
+    visit = visit_for_technician_today(people, admin, "14:00")
+    visit_id = visit["id"]
+    page = phone.new_page()
+    login(page, people.technician)
+    page.goto(f"/tech/visite/{visit_id}")
+    page.get_by_role("button", name="Démarrer l'intervention").click()
+    expect(page.get_by_role("heading", name="Mesures de l'eau")).to_be_visible()
+    fill_report(page)
+    sign(page)
+
+    # The network goes while the technician completes: the report stays on the phone.
+    phone.set_offline(True)
+    expect(page.get_by_test_id("network-state")).to_have_text("Hors ligne")
+    page.get_by_role("button", name="Terminer l'intervention").click()
+    expect(page.get_by_test_id("queued-notice")).to_be_visible()
+    expect(page.get_by_test_id("outbox-count")).to_have_text("1")
+    screenshot(page, "18-technician-offline-queued", full_page=False)
+    assert people.office.get(f"/interventions/{visit_id}")["status"] == "in_progress"
+    queued = json.loads(page.evaluate("localStorage.getItem('aquaerp.report-outbox.v1')"))
+    completed_at = queued["items"][0]["steps"][-1]["body"]["completed_at"]
+    # The tab is closed before the network returns: nothing is lost.
+    page.close()
+
+    # The network returns, but the answer to the first completion is lost on the way back: the
+    # server did complete it; the phone retries with the same Idempotency-Key and gets the
+    # stored answer instead of a second completion.
+    completions: list[tuple[int, str | None]] = []
+
+    def lose_first_answer(route: Route) -> None:
+        response = route.fetch()
+        completions.append((response.status, response.headers.get("idempotent-replayed")))
+        if len(completions) == 1:
+            route.abort("connectionreset")
+        else:
+            route.fulfill(response=response)
+
+    phone.route(f"**/api/v1/interventions/{visit_id}/complete", lose_first_answer)
+    phone.set_offline(False)
+    page = phone.new_page()
+    page.goto("/tech")
+    stop = page.get_by_test_id(f"stop-{visit_id}")
+    expect(stop).to_be_visible()
+
+    def delivered() -> bool:
+        return not page.get_by_test_id("outbox-count").is_visible()
+
+    wait_until(delivered, timeout=60, every=1)
+    page.reload()
+    expect(page.get_by_test_id(f"stop-{visit_id}")).to_contain_text("Terminée")
+    screenshot(page, "19-technician-sent", full_page=False)
+
+    assert completions[0] == (200, None), completions
+    assert len(completions) >= 2 and all(c == (200, "true") for c in completions[1:]), completions
+    done = people.office.get(f"/interventions/{visit_id}")
+    assert done["status"] == "completed"
+    assert datetime.fromisoformat(done["completed_at"]) == datetime.fromisoformat(completed_at)
+    assert done["report"]["measurements"]["ph"] == 7.9
+
+    # One completion event: the workflows it triggers ran for one event id.
+    def completion_runs() -> list[dict[str, Any]]:
+        runs = people.office.get("/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id)
+        return [r for r in runs["items"] if r.get("event_type") == "intervention.intervention.completed"]
+
+    runs = wait_until(completion_runs, timeout=60)
+    assert len({r["event_id"] for r in runs}) == 1, runs

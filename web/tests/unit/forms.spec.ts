@@ -69,8 +69,8 @@ describe('contract form', () => {
     const draft = valid()
     expect(contractErrors(draft)).toEqual({})
     const body = contractBody(draft)
-    expect(body.lines[0]!.unit_price).toEqual({ amount_cents: 8950, currency: 'EUR' })
-    expect(body.plans[0]!.time_window).toEqual({ start: '08:00', end: '18:00' })
+    expect(body.lines?.[0]?.unit_price).toEqual({ amount_cents: 8950, currency: 'EUR' })
+    expect(body.plans?.[0]?.time_window).toEqual({ start: '08:00', end: '18:00' })
     expect(body.end_date).toBeNull()
   })
 

@@ -15,12 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from local_stack import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, WEB_DIST, ApiUser, Stack, run_async, start_stack
-
 from aquaerp_runtime.postgres import drop_database, ensure_database, with_database
+from local_stack import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    ROOT,
+    WEB_DIST,
+    ApiUser,
+    Stack,
+    run_async,
+    start_stack,
+)
 
 CHROMIUM = os.environ.get("AQUAERP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,8 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1440, height=900)
 PASSWORD = "Eau-claire-2026!"
 
 
@@ -52,7 +61,7 @@ def web_dist() -> Path:
     """The built app; built here when missing (./scripts/test builds it before pytest)."""
     if not (WEB_DIST / "index.html").exists():
         subprocess.run([str(ROOT / "scripts" / "build-web")], check=True)
-    return WEB_DIST
+    return Path(WEB_DIST)
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +110,9 @@ def people(admin: ApiUser) -> People:
     """An office user (bureau and compta) with a second factor, and a technician with their
     technician profile, working every day so the tests pass whatever the weekday."""
     suffix = uuid.uuid4().hex[:6]
-    office = create_user(admin, f"claire.{suffix}@web-tests.fr", "Claire Martin", ["bureau", "compta"])
+    office = create_user(
+        admin, f"claire.{suffix}@web-tests.fr", "Claire Martin", ["bureau", "compta"]
+    )
     enable_totp(office)
     technician = create_user(admin, f"marc.{suffix}@web-tests.fr", "Marc Dupuis", ["technicien"])
     user_id = technician.get("/auth/me")["id"]
@@ -121,11 +132,11 @@ def people(admin: ApiUser) -> People:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium` (scripts/install-system-deps)")
-    from playwright.sync_api import sync_playwright
-
+        pytest.fail(
+            f"{CHROMIUM} is missing: install the Debian package `chromium` (scripts/install-system-deps)"
+        )
     with sync_playwright() as playwright:
         # Playwright gives every launch a fresh temporary profile (--user-data-dir).
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -134,8 +145,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def desktop(browser: object, stack: Stack) -> Iterator[object]:
-    context = browser.new_context(  # type: ignore[attr-defined]
+def desktop(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
+    context = browser.new_context(
         base_url=stack.base_url, viewport=DESKTOP, locale="fr-FR", timezone_id="Europe/Paris"
     )
     context.set_default_timeout(20_000)
@@ -144,8 +155,8 @@ def desktop(browser: object, stack: Stack) -> Iterator[object]:
 
 
 @pytest.fixture
-def phone(browser: object, stack: Stack) -> Iterator[object]:
-    context = browser.new_context(  # type: ignore[attr-defined]
+def phone(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
+    context = browser.new_context(
         base_url=stack.base_url,
         viewport=PHONE,
         device_scale_factor=2,
@@ -159,8 +170,8 @@ def phone(browser: object, stack: Stack) -> Iterator[object]:
     context.close()
 
 
-def screenshot(page: object, name: str, *, full_page: bool = True) -> Path:
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
+    path = Path(SCREENSHOTS) / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
     return path

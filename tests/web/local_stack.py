@@ -110,7 +110,11 @@ def start_stack(database_url: str, data_dir: Path, timeout: float = 180.0) -> St
         "AQUAERP_WEB_DIST": str(WEB_DIST),
     }
     executable = Path(sys.executable).with_name("aquaerp")
-    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "aquaerp_runtime.stack.cli"]
+    command = (
+        [str(executable)]
+        if executable.exists()
+        else [sys.executable, "-m", "aquaerp_runtime.stack.cli"]
+    )
     command += [
         "up",
         "--port", str(http_port),
@@ -190,7 +194,9 @@ class ApiUser:
         assert answer.status_code == 200, f"GET {path}: {answer.status_code} {answer.text}"
         return answer.json()
 
-    def post(self, path: str, body: Any = None, expected: int | tuple[int, ...] = (200, 201)) -> Any:
+    def post(
+        self, path: str, body: Any = None, expected: int | tuple[int, ...] = (200, 201)
+    ) -> Any:
         answer = self.request("POST", path, json=body)
         wanted = (expected,) if isinstance(expected, int) else expected
         assert answer.status_code in wanted, f"POST {path}: {answer.status_code} {answer.text}"

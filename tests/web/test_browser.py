@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import People, screenshot
 from local_stack import ApiUser
 from playwright.sync_api import BrowserContext, Page, Route, expect
@@ -139,7 +138,9 @@ def test_office_creates_customer_contract_activates_and_assigns_a_visit(
     dialog.get_by_label("Ville").fill("Antibes")
     dialog.get_by_label("Latitude").fill("43,5808")
     dialog.get_by_label("Longitude").fill("7,1239")
-    dialog.get_by_label("Notes d'accès").fill("Local technique derrière le pool house, clé dans la boîte")
+    dialog.get_by_label("Notes d'accès").fill(
+        "Local technique derrière le pool house, clé dans la boîte"
+    )
     dialog.get_by_label("Code portail").fill("4821B")
     dialog.get_by_role("button", name="Enregistrer le site").click()
     site = page.get_by_test_id("site")
@@ -147,9 +148,9 @@ def test_office_creates_customer_contract_activates_and_assigns_a_visit(
     site.get_by_role("button", name="+ Installation").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Volume (m³)").fill("80")
-    dialog.get_by_role("textbox", name="Nom", exact=True).fill("Bassin principal 12×5")
+    dialog.get_by_role("textbox", name="Nom", exact=True).fill("Bassin principal 12x5")
     dialog.get_by_role("button", name="Ajouter").click()
-    expect(site).to_contain_text("Bassin principal 12×5")
+    expect(site).to_contain_text("Bassin principal 12x5")
     screenshot(page, "05-customer")
 
     # Contract: one priced line and a daily maintenance plan starting today.
@@ -179,19 +180,25 @@ def test_office_creates_customer_contract_activates_and_assigns_a_visit(
         return page.get_by_test_id("contract-visits").count() > 0
 
     wait_until(visits_listed, timeout=60, every=2)
-    expect(page.get_by_role("list", name=re.compile("Historique des prix"))).to_contain_text("189,00")
+    expect(page.get_by_role("list", name=re.compile("Historique des prix"))).to_contain_text(
+        "189,00"
+    )
     screenshot(page, "07-contract-active")
 
     # Planning: today's visit is waiting; a wrong time is refused with its reason, then assigned.
     navigation.get_by_role("link", name="Planning").click()
-    todo = page.get_by_test_id("unassigned").get_by_role("button", name=re.compile("Piscine de la résidence"))
+    todo = page.get_by_test_id("unassigned").get_by_role(
+        "button", name=re.compile("Piscine de la résidence")
+    )
     expect(todo.first).to_be_visible()
     today = paris_today()
     visit = office_visit_on(people.office, flow["contract_id"], today)
     flow["visit_id"] = visit["id"]
     page.locator(f'[data-testid="unassigned"] [data-intervention="{visit["id"]}"]').click()
     lane = page.locator(f'[data-technician="{people.technician_id}"]')
-    lane.locator(f'[data-day="{today}"]').get_by_role("button", name=re.compile("Assigner à")).click()
+    lane.locator(f'[data-day="{today}"]').get_by_role(
+        "button", name=re.compile("Assigner à")
+    ).click()
     dialog = page.get_by_role("dialog", name="Assigner la visite")
     dialog.get_by_label("Heure d'arrivée").fill("06:30")
     dialog.get_by_role("button", name="Assigner").click()
@@ -200,7 +207,9 @@ def test_office_creates_customer_contract_activates_and_assigns_a_visit(
     dialog.get_by_label("Heure d'arrivée").fill("09:00")
     dialog.get_by_role("button", name="Assigner").click()
     expect(dialog).to_have_count(0)
-    expect(lane.locator(f'[data-day="{today}"] [data-intervention="{visit["id"]}"]')).to_contain_text("09:00")
+    expect(
+        lane.locator(f'[data-day="{today}"] [data-intervention="{visit["id"]}"]')
+    ).to_contain_text("09:00")
     assigned = people.office.get(f"/interventions/{visit['id']}")
     assert assigned["technician_id"] == people.technician_id
     assert assigned["scheduled_start"].startswith(today)
@@ -252,7 +261,7 @@ def fill_report(page: Page) -> None:
     expect(page.locator('[data-warning-for="measurements.ph"]')).to_contain_text(
         "7,9 au-dessus de la plage recommandée (7 à 7,6)"
     )
-    page.get_by_role("button", name="+ Brossage des parois et de la ligne d’eau").click()
+    page.get_by_role("button", name="+ Brossage des parois et de la ligne d'eau").click()
     page.get_by_role("button", name="+ Lavage du filtre (contre-lavage)").click()
     page.get_by_role("button", name="+ Ajouter un produit ou une pièce").click()
     page.get_by_role("textbox", name="Désignation").fill("Chlore choc 5 kg")
@@ -260,7 +269,9 @@ def fill_report(page: Page) -> None:
     page.get_by_role("textbox", name="Unité").fill("seau")
     page.get_by_role("textbox", name="Prix unitaire HT (€)").fill("45,00")
     page.get_by_label("Facturable").check()
-    page.get_by_role("textbox", name="Remarques pour le client").fill("pH un peu haut : correcteur ajouté.")
+    page.get_by_role("textbox", name="Remarques pour le client").fill(
+        "pH un peu haut : correcteur ajouté."
+    )
 
 
 def sign(page: Page) -> None:
@@ -282,8 +293,12 @@ def test_technician_on_a_phone_completes_the_visit(
     expect(stop).to_contain_text("12 avenue des Pins, 06600 Antibes")
     expect(stop).to_contain_text("Local technique derrière le pool house")
     directions = stop.get_by_role("link", name="Itinéraire")
-    expect(directions).to_have_attribute("href", re.compile(r"^https://www\.google\.com/maps/dir/\?api=1&destination=43\.5808"))
-    expect(stop.get_by_role("link", name="Autre appli")).to_have_attribute("href", re.compile(r"^geo:43\.5808,7\.1239"))
+    expect(directions).to_have_attribute(
+        "href", re.compile(r"^https://www\.google\.com/maps/dir/\?api=1&destination=43\.5808")
+    )
+    expect(stop.get_by_role("link", name="Autre appli")).to_have_attribute(
+        "href", re.compile(r"^geo:43\.5808,7\.1239")
+    )
     screenshot(page, "11-technician-day")
 
     stop.get_by_role("link", name=re.compile("Piscine de la résidence")).click()
@@ -344,7 +359,9 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
     report = page.get_by_test_id("report")
     expect(page.get_by_test_id("intervention-status")).to_have_text("Terminée")
     expect(report.locator('[data-measure="ph"]')).to_contain_text("7,9")
-    expect(report.locator('[data-measure="ph"]')).to_contain_text("au-dessus de la plage recommandée")
+    expect(report.locator('[data-measure="ph"]')).to_contain_text(
+        "au-dessus de la plage recommandée"
+    )
     expect(report).to_contain_text("Chlore choc 5 kg")
     expect(report).to_contain_text("Lavage du filtre (contre-lavage)")
     expect(report.get_by_role("img", name="Signature de Sophie Bernard")).to_be_visible()
@@ -362,8 +379,12 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
     try:
         wait_until(invoice_listed, timeout=90, every=3)
     except AssertionError:
-        runs = people.office.get("/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id)
-        raise AssertionError(f"no invoice for intervention {visit_id}; its workflow runs: {runs}") from None
+        runs = people.office.get(
+            "/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id
+        )
+        raise AssertionError(
+            f"no invoice for intervention {visit_id}; its workflow runs: {runs}"
+        ) from None
     page.get_by_test_id("intervention-invoices").get_by_role("link").first.click()
     expect(page.get_by_test_id("invoice-status")).to_have_text("Émise")
     number = page.get_by_role("heading", level=1).inner_text().removeprefix("Facture ").strip()
@@ -386,7 +407,9 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
     dialog = page.get_by_role("dialog", name="Enregistrer un paiement")
     dialog.get_by_label("Montant (€)").fill("0")
     dialog.get_by_role("button", name="Confirmer").click()
-    expect(dialog.locator('[data-error-for="amount.amount_cents"]')).to_have_text("Montant positif attendu")
+    expect(dialog.locator('[data-error-for="amount.amount_cents"]')).to_have_text(
+        "Montant positif attendu"
+    )
     dialog.get_by_label("Montant (€)").fill(f"{total // 100},{total % 100:02d}")
     dialog.get_by_label("Mode").select_option("cheque")
     dialog.get_by_role("button", name="Confirmer").click()
@@ -413,7 +436,11 @@ def visit_for_technician_today(people: People, admin: ApiUser, start: str) -> di
         {
             "type": "private",
             "name": "Famille Rossi",
-            "billing_address": {"lines": ["3 chemin des Vignes"], "postal_code": "06410", "city": "Biot"},
+            "billing_address": {
+                "lines": ["3 chemin des Vignes"],
+                "postal_code": "06410",
+                "city": "Biot",
+            },
             "billing_email": "rossi@example.fr",
             "billing_contact_name": "Marco Rossi",
         },
@@ -458,13 +485,18 @@ def visit_for_technician_today(people: People, admin: ApiUser, start: str) -> di
     )
     office.post(f"/contracts/{contract['id']}/activate")
     visit = wait_until(
-        lambda: office.get("/interventions", contract_id=contract["id"], from_date=today, to_date=today)["items"],
+        lambda: office.get(
+            "/interventions", contract_id=contract["id"], from_date=today, to_date=today
+        )["items"],
         timeout=60,
     )[0]
     offset = datetime.now(ZoneInfo("Europe/Paris")).strftime("%z")
     office.post(
         f"/interventions/{visit['id']}/assign",
-        {"technician_id": people.technician_id, "scheduled_start": f"{today}T{start}:00{offset[:3]}:{offset[3:]}"},
+        {
+            "technician_id": people.technician_id,
+            "scheduled_start": f"{today}T{start}:00{offset[:3]}:{offset[3:]}",
+        },
     )
     return visit  # type: ignore[no-any-return]
 
@@ -532,8 +564,12 @@ def test_report_completed_offline_is_sent_once_when_the_network_returns(
 
     # One completion event: the workflows it triggers ran for one event id.
     def completion_runs() -> list[dict[str, Any]]:
-        runs = people.office.get("/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id)
-        return [r for r in runs["items"] if r.get("event_type") == "intervention.intervention.completed"]
+        runs = people.office.get(
+            "/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id
+        )
+        return [
+            r for r in runs["items"] if r.get("event_type") == "intervention.intervention.completed"
+        ]
 
     runs = wait_until(completion_runs, timeout=60)
     assert len({r["event_id"] for r in runs}) == 1, runs

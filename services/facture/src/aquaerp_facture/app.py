@@ -45,6 +45,8 @@ def build_setup(clock: Callable[[], datetime] = utc_now) -> Setup:
 async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
     settings = ctx.settings
     assert isinstance(settings, FactureSettings)
+    # Font subsetting reports every table it prunes at INFO: not news for an operator.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     pool = acquire_render_pool(settings.render_processes, settings.font_dir)
     issuer = Issuer(settings.seller, pool, clock)
     contrat = GrpcContratDirectory(ctx.channel("contrat"))

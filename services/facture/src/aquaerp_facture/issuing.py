@@ -207,7 +207,8 @@ async def _issued_event(repo: FactureRepository, item: PendingIssue) -> None:
         "customer_id": item.customer.id,
         "customer_email": item.customer.email,
         "customer_name": item.customer.name,
-        "total_cents": totals.grand_total_cents,
+        "total_cents": totals.grand_total_cents,  # including VAT
+        "total_including_vat_cents": totals.grand_total_cents,
         "total_excluding_vat_cents": totals.tax_basis_cents,
         "total_vat_cents": totals.vat_total_cents,
         "currency": CURRENCY,

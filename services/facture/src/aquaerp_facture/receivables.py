@@ -317,7 +317,7 @@ class Receivables:
         require_roles(*ACCOUNTING, BUREAU)
         as_of = as_of or self.today()
         limit = page_limit(page_size)
-        start = int(decode_token(page_token, 1)[0]) if page_token else 0  # type: ignore[index]
+        start = _offset(page_token)
         async with self.database.unit_of_work() as session:
             rows = await FactureRepository(session).open_invoices()
         by_customer: dict[str, Aging] = defaultdict(Aging)
@@ -483,3 +483,15 @@ class Receivables:
                 return PauseView(customer_id, True, until, reason.strip())
             await repo.remove_pause(customer_id)
         return PauseView(customer_id, False, None, "")
+
+
+def _offset(page_token: str) -> int:
+    """The position a page token of the aging report points at."""
+    values = decode_token(page_token, 1)
+    if values is None:
+        return 0
+    if not values[0].isdigit():
+        raise InvalidArgument(
+            "invalid page token", fields={"page.page_token": "invalid page token"}
+        )
+    return int(values[0])

@@ -242,3 +242,103 @@ async def test_a_client_reads_only_its_own_invoices(invoicing: Invoicing) -> Non
     )
     assert preview.status_code == 201, preview.text
     assert (preview.json()["status"], preview.json()["dry_run"]) == ("completed", True)
+
+
+async def test_the_other_invoicing_routes_answer(invoicing: Invoicing) -> None:
+    client = invoicing.gateway.client
+    bureau = await invoicing.headers("bureau")
+    compta = await invoicing.headers("compta")
+    customer_id = await customer(invoicing, "Camping Les Dunes", "542065479", "FR82542065479")
+    draft = (
+        await client.post("/api/v1/invoices", json=draft_body(customer_id), headers=bureau)
+    ).json()
+    invoice = (await client.post(f"/api/v1/invoices/{draft['id']}/issue", headers=compta)).json()
+    spare = (
+        await client.post("/api/v1/invoices", json=draft_body(customer_id), headers=bureau)
+    ).json()
+    assert (
+        await client.delete(f"/api/v1/invoices/{spare['id']}", headers=bureau)
+    ).status_code == 204
+
+    credit = await client.post(
+        f"/api/v1/invoices/{invoice['id']}/credit-notes",
+        json={"reason": "Erreur de facturation"},
+        headers=bureau,
+    )
+    assert credit.status_code == 201, credit.text
+    assert (credit.json()["type"], credit.json()["corrected_invoice_number"]) == (
+        "credit_note",
+        invoice["number"],
+    )
+    listed = await client.get(
+        "/api/v1/invoices", params={"type": "credit_note", "status": ["draft"]}, headers=bureau
+    )
+    assert [i["id"] for i in listed.json()["items"]] == [credit.json()["id"]]
+
+    by_intervention = await client.post(
+        "/api/v1/interventions/7d4c4b4e-6a39-4d0b-9c1d-0a0b0c0d0e0f/invoice",
+        json={
+            "customer_id": customer_id,
+            "items": [{"description": "Sonde pH", "quantity": "1", "unit_price_cents": 8900}],
+        },
+        headers=compta,
+    )
+    assert by_intervention.status_code == 200, by_intervention.text
+    assert by_intervention.json()["invoice"]["source"] == "intervention"
+
+    run = (await client.post("/api/v1/billing-runs", json={"wait": True}, headers=compta)).json()
+    assert run["status"] == "completed"
+    assert (await client.get(f"/api/v1/billing-runs/{run['id']}", headers=bureau)).json()[
+        "id"
+    ] == run["id"]
+    assert (await client.get(f"/api/v1/billing-runs/{run['id']}/entries", headers=bureau)).json()[
+        "items"
+    ] == []
+    assert [
+        r["id"] for r in (await client.get("/api/v1/billing-runs", headers=bureau)).json()["items"]
+    ] == [run["id"]]
+    resumed = await client.post(f"/api/v1/billing-runs/{run['id']}/resume", headers=compta)
+    assert resumed.status_code == 409
+
+    payment = await client.post(
+        "/api/v1/payments",
+        json={"customer_id": customer_id, "amount": {"amount_cents": 500}, "method": "cheque"},
+        headers=compta,
+    )
+    assert payment.status_code == 201
+    payments = (
+        await client.get("/api/v1/payments", params={"customer_id": customer_id}, headers=bureau)
+    ).json()
+    assert [p["id"] for p in payments["items"]] == [payment.json()["id"]]
+    aging = (await client.get("/api/v1/receivables/aging", headers=bureau)).json()
+    assert aging["customers"][0]["customer_id"] == customer_id
+
+    paused = await client.put(
+        f"/api/v1/customers/{customer_id}/dunning-pause",
+        json={"paused": True, "reason": "échéancier accordé"},
+        headers=compta,
+    )
+    assert paused.json() == {
+        "customer_id": customer_id,
+        "paused": True,
+        "until": None,
+        "reason": "échéancier accordé",
+    }
+    dunning = await client.post("/api/v1/dunning/runs", json={}, headers=compta)
+    assert dunning.json() == {"letters": [], "paused_customer_ids": []}
+    letters = await client.get("/api/v1/dunning/letters", headers=bureau)
+    assert letters.json()["items"] == []
+
+    day = invoice["issue_date"]
+    payments_csv = await client.get(
+        "/api/v1/exports/payments.csv", params={"from_date": day, "to_date": day}, headers=compta
+    )
+    assert payments_csv.status_code == 200 and "chèque" in payments_csv.content.decode("utf-8-sig")
+    fec = await client.get(
+        "/api/v1/exports/fec", params={"from_date": day, "to_date": day}, headers=compta
+    )
+    assert fec.status_code == 200 and fec.text.startswith("JournalCode\tJournalLib")
+    refused = await client.get(
+        "/api/v1/exports/fec", params={"from_date": day, "to_date": day}, headers=bureau
+    )
+    assert refused.status_code == 403

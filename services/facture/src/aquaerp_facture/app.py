@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
+from aquaerp_runtime.authz import SERVICE
+from aquaerp_runtime.context import Principal, principal_var
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import ServiceContext, ServiceSpec, Setup
 from aquaerp_runtime.settings import ServiceSettings
@@ -18,7 +20,7 @@ from .clients import GrpcContratDirectory, GrpcInterventionDirectory
 from .config import FactureSettings
 from .issuing import Issuer
 from .models import outbox
-from .receivables import Receivables
+from .receivables import PaymentInput, Receivables
 from .rendering import acquire_render_pool, release_render_pool
 from .service import FactureService
 from .servicer import FactureServicer
@@ -119,11 +121,74 @@ async def verify_chain_command(settings: ServiceSettings, argv: list[str]) -> in
     return 1
 
 
+async def seed_demo(settings: ServiceSettings, argv: list[str]) -> int:
+    """`python -m aquaerp_facture seed-demo`: bills the demo contracts (periods from the first day
+    of last month) and records payments for some of the invoices, so that balances, aging and
+    dunning have something to show. Does nothing new when run again."""
+    assert isinstance(settings, FactureSettings)
+    database = Database.from_url(
+        settings.database_url, pool_size=4, application_name="facture-seed"
+    )
+    ctx = ServiceContext(SPEC, settings, database)
+    pool = acquire_render_pool(settings.render_processes, settings.font_dir)
+    principal_var.set(Principal(subject="facture-demo", roles=frozenset({SERVICE})))
+    try:
+        await pool.start()
+        contrat = GrpcContratDirectory(ctx.channel("contrat"))
+        runs = BillingRuns(
+            database,
+            settings,
+            contrat=contrat,
+            issuer=Issuer(settings.seller, pool, utc_now),
+            clock=utc_now,
+        )
+        receivables = Receivables(database, settings, contrat=contrat, clock=utc_now)
+        today = runs.today()
+        last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        run = await runs.start_billing_run(
+            up_to=today,
+            from_date=last_month,
+            contract_id="",
+            dry_run=False,
+            wait=True,
+            idempotency_key="demo-billing",
+        )
+        entries = await runs.list_run_entries(str(run.row.id), "issued", 2000, "")
+        paid = 0
+        for index, entry in enumerate(entries.items):
+            if index % 3 == 2 or entry.invoice_number is None:
+                continue  # a third stays unpaid
+            amount = entry.total_including_vat_cents
+            await receivables.record_payment(
+                PaymentInput(
+                    customer_id=entry.customer_id,
+                    amount_cents=amount if index % 3 == 0 else amount // 2,
+                    currency="EUR",
+                    method="transfer" if index % 2 else "sepa_direct_debit",
+                    received_on=today,
+                    reference=f"Règlement {entry.invoice_number}",
+                    invoice_id=str(entry.invoice_id),
+                    note="",
+                    idempotency_key=f"demo-payment-{entry.invoice_number}",
+                )
+            )
+            paid += 1
+    finally:
+        await ctx.close()
+        await database.dispose()
+        await release_render_pool(pool)
+    print(
+        f"facture demo data: billing run {run.counts.issued} invoices issued"
+        f" ({run.counts.skipped} already there), {paid} payments recorded"
+    )
+    return 0
+
+
 SPEC = ServiceSpec(
     name="facture",
     settings_class=FactureSettings,
     setup=build_setup(),
     migrations=Path(__file__).parent / "migrations",
-    commands={"verify-chain": verify_chain_command},
+    commands={"verify-chain": verify_chain_command, "seed-demo": seed_demo},
     calls=("contrat", "intervention"),
 )

@@ -23,6 +23,7 @@ from aquaerp.facture.v1 import facture_pb2_grpc
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.testing.plugin import SERVICE_ACCOUNT_SECRET, bearer
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,6 +57,18 @@ async def invoices_by_period(facture: Facture) -> Counter[tuple[str, date]]:
         metadata=await facture.as_role("compta"),
     )
     return Counter((i.contract_id, as_date(i.billing_period_start)) for i in response.invoices)
+
+
+COUNTED = (
+    "aquaerp_facture_invoices_issued_total",
+    "aquaerp_facture_issued_amount_cents_total",
+    "aquaerp_facture_billing_runs_total",
+)
+
+
+def sample(name: str) -> float:
+    labels = {"outcome": "succeeded"} if name == "aquaerp_facture_billing_runs_total" else {}
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def half_up(value: Decimal) -> int:
@@ -103,9 +116,16 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
     assert preview.total_vat.amount_cents == expected_vat
     assert sum((await invoices_by_period(facture)).values()) == 0
 
+    before = {name: sample(name) for name in COUNTED}
     billed = await run(facture, idempotency_key="run-1")
     assert (billed.issued, billed.skipped, billed.failed, billed.entries_done) == (6, 0, 1, 7)
     assert billed.total_including_vat.amount_cents == expected_ht + expected_vat
+    # The dashboards' counters (the dry run is not counted).
+    assert {name: sample(name) - before[name] for name in COUNTED} == {
+        "aquaerp_facture_invoices_issued_total": 6,
+        "aquaerp_facture_issued_amount_cents_total": expected_ht + expected_vat,
+        "aquaerp_facture_billing_runs_total": 1,
+    }
     assert await invoices_by_period(facture) == {
         (late.id, months_before(today, 2)): 1,
         (late.id, months_before(today, 1)): 1,

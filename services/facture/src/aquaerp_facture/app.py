@@ -50,7 +50,7 @@ async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
     # Font subsetting reports every table it prunes at INFO: not news for an operator.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     pool = acquire_render_pool(settings.render_processes, settings.font_dir)
-    issuer = Issuer(settings.seller, pool, clock)
+    issuer = Issuer(settings.seller, pool, clock, render_processes=settings.render_processes)
     contrat = GrpcContratDirectory(ctx.channel("contrat"))
     documents = FactureService(
         ctx.database,
@@ -139,7 +139,9 @@ async def seed_demo(settings: ServiceSettings, argv: list[str]) -> int:
             database,
             settings,
             contrat=contrat,
-            issuer=Issuer(settings.seller, pool, utc_now),
+            issuer=Issuer(
+                settings.seller, pool, utc_now, render_processes=settings.render_processes
+            ),
             clock=utc_now,
         )
         receivables = Receivables(database, settings, contrat=contrat, clock=utc_now)

@@ -23,7 +23,7 @@ from aquaerp_runtime.authz import require_roles
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
-from . import billing
+from . import billing, metrics
 from .access import ACCOUNTING, OFFICE, Page, after_token, parse_id
 from .billing import CannotBill, Entry
 from .config import FactureSettings
@@ -36,15 +36,15 @@ from .documents import (
     compute_totals,
 )
 from .drafts import build_document, buyer_of
-from .issuing import CURRENCY, Issuer, PendingIssue, series_of, today_in_paris
+from .issuing import CURRENCY, Issuer, PendingIssue, count_issued, series_of, today_in_paris
 from .paging import decode_token, encode_token, page_limit
 from .records import ContratDirectory
 from .repository import EntryRow, FactureRepository, RunCounts, RunRow
 
 log = logging.getLogger(__name__)
 
-# A document rendered ahead of its issue, and its rendering.
-Prerendered = tuple[Document, "asyncio.Future[RenderedDocument]"]
+# The documents of a batch, by entry, and the rendering of all of them ahead of their issue.
+RenderedAhead = tuple[dict[int, Document], "asyncio.Task[list[RenderedDocument]]"]
 
 
 class NumberForecast:
@@ -319,6 +319,8 @@ class BillingRuns:
                         "error": error,
                     },
                 )
+        if not run.dry_run:
+            metrics.BILLING_RUNS.labels("succeeded" if status == "completed" else "failed").inc()
         self.on_events()
 
     async def _plan_run(self, run: RunRow) -> None:
@@ -452,6 +454,7 @@ class BillingRuns:
         chain lock is taken; the issuer keeps those PDFs only where the document it builds under
         the lock is the same (otherwise it renders again)."""
         today = self.today()
+        issued: list[PendingIssue] = []
         try:
             async with self.database.unit_of_work() as session:
                 repo = FactureRepository(session)
@@ -476,19 +479,19 @@ class BillingRuns:
                 if run.dry_run:
                     await self._preview(repo, candidates, outcomes, today)
                 else:
-                    rendering, reserved = self._render_ahead(candidates, forecast, today)
+                    ahead, reserved = self._render_ahead(candidates, forecast, today)
                     if claimed is not None and not claimed.done():
                         claimed.set_result(None)
-                    last_number = await self._issue_entries(
-                        repo, run, candidates, rendering, outcomes
-                    )
-                    if forecast is not None and reserved is not None and last_number:
-                        forecast.observe(reserved, last_number)
+                    issued = await self._issue_entries(repo, run, candidates, ahead, outcomes)
+                    last = issued[-1].document if issued else None
+                    if forecast is not None and reserved is not None and last is not None:
+                        forecast.observe(reserved, last.number)
                 await repo.set_entry_outcomes(outcomes)
         finally:
             if claimed is not None and not claimed.done():
                 claimed.set_result(None)
         if not run.dry_run:
+            count_issued(issued)
             self.on_events()
         return len(rows)
 
@@ -497,15 +500,16 @@ class BillingRuns:
         candidates: list[tuple[EntryRow, Entry]],
         forecast: NumberForecast | None,
         today: date,
-    ) -> tuple[dict[int, Prerendered], tuple[int, int] | None]:
+    ) -> tuple[RenderedAhead | None, tuple[int, int] | None]:
         """Starts rendering the entries' documents with the numbers they are expected to get;
-        returns the renderings by entry and the numbers reserved (first, count)."""
+        returns the documents by entry with their rendering, and the numbers reserved
+        (first, count)."""
         if forecast is None or not candidates:
-            return {}, None
+            return None, None
         first = forecast.reserve(len(candidates))
-        rendering: dict[int, Prerendered] = {}
+        documents: dict[int, Document] = {}
         for offset, (row, entry) in enumerate(candidates):
-            document = build_document(
+            documents[row.id] = build_document(
                 billing.entry_draft(entry, self.settings.zero_rate_exemption_reason),
                 type=DocumentType.INVOICE,
                 number=forecast.number(first + offset),
@@ -513,11 +517,8 @@ class BillingRuns:
                 seller=self.seller,
                 buyer=buyer_of(entry.customer),
             )
-            rendering[row.id] = (
-                document,
-                asyncio.ensure_future(self.issuer.renderer.render(document)),
-            )
-        return rendering, (first, len(candidates))
+        rendering = asyncio.create_task(self.issuer.render_all(list(documents.values())))
+        return (documents, rendering), (first, len(candidates))
 
     async def _preview(
         self,
@@ -561,13 +562,16 @@ class BillingRuns:
         repo: FactureRepository,
         run: RunRow,
         candidates: list[tuple[EntryRow, Entry]],
-        rendering: dict[int, Prerendered],
+        ahead: RenderedAhead | None,
         outcomes: list[dict[str, Any]],
-    ) -> str:
-        """Issues the entries not billed yet; returns the last number issued ("" for none)."""
+    ) -> list[PendingIssue]:
+        """Issues the entries not billed yet; returns what it issued."""
+        prerendered: dict[int, tuple[Document, RenderedDocument]] = {}
         try:
-            if rendering:
-                await asyncio.wait([future for _, future in rendering.values()])
+            if ahead is not None:
+                documents, rendering = ahead
+                for entry_id, pdf in zip(documents, await rendering, strict=True):
+                    prerendered[entry_id] = (documents[entry_id], pdf)
             # Locked before looking at what is billed: no other issue can bill meanwhile.
             head = await repo.lock_chain_head()
             billed = await repo.billed_lines(
@@ -597,22 +601,22 @@ class BillingRuns:
                                 (line, start, entry.period_end) for line, start in entry.line_keys
                             ],
                             created_by=run.requested_by,
-                            prerendered=rendering.get(row.id),
+                            prerendered=prerendered.get(row.id),
                         ),
                     )
                 )
             if not pending:
-                return ""
+                return []
             await self.issuer.issue_locked(repo, head, [item for _, item in pending])
             for row, item in pending:
                 assert item.document is not None and item.totals is not None
                 outcomes.append(
                     _outcome(row, "issued", "", item.issued_id, item.document.number, item.totals)
                 )
-            return outcomes[-1]["invoice_number"]  # type: ignore[no-any-return]
+            return [item for _, item in pending]
         finally:
-            for _, future in rendering.values():
-                future.cancel()
+            if ahead is not None:
+                ahead[1].cancel()
 
     def _entry_problem(self, entry: Entry, today: date) -> str:
         """Why an entry cannot be invoiced (checked with the engine), or ""."""

@@ -11,8 +11,9 @@ is stored) is used only if it is exactly the document built under the lock.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from aquaerp_runtime.errors import FailedPrecondition
 
-from . import chain
+from . import chain, metrics
 from .documents import Document, DocumentType, InvoiceReference, RenderedDocument, Seller, Totals
 from .drafts import Draft, build_document, buyer_of
 from .models import CREDIT_NOTE, INVOICE
@@ -62,7 +63,7 @@ class PendingIssue:
     billed_periods: list[tuple[str, date, date]] = field(default_factory=list)
     created_by: str = ""
     # Rendered before the lock, with the number this document was expected to get.
-    prerendered: tuple[Document, asyncio.Future[RenderedDocument]] | None = None
+    prerendered: tuple[Document, RenderedDocument] | None = None
     issued_id: uuid.UUID | None = None
     document: Document | None = None
     totals: Totals | None = None
@@ -71,10 +72,27 @@ class PendingIssue:
 class Issuer:
     """Issues documents inside the caller's unit of work."""
 
-    def __init__(self, seller: Seller, renderer: Renderer, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        seller: Seller,
+        renderer: Renderer,
+        clock: Callable[[], datetime],
+        *,
+        render_processes: int = 1,
+    ) -> None:
         self.seller = seller
         self.renderer = renderer
         self.clock = clock
+        self.render_processes = render_processes
+
+    async def render_all(self, documents: list[Document]) -> list[RenderedDocument]:
+        """The PDFs of `documents`, rendered together in the pool."""
+        started = time.perf_counter()
+        rendered = await asyncio.gather(*(self.renderer.render(d) for d in documents))
+        metrics.observe_rendering(
+            time.perf_counter() - started, len(documents), self.render_processes
+        )
+        return list(rendered)
 
     async def issue(self, repo: FactureRepository, pending: list[PendingIssue]) -> None:
         head = await repo.lock_chain_head()
@@ -110,7 +128,7 @@ class Issuer:
                 buyer=buyer_of(item.customer),
                 corrected=item.corrected[1] if item.corrected else None,
             )
-        rendered = await asyncio.gather(*(self._rendering(item) for item in pending))
+        rendered = await self._rendered(pending)
         previous_hash, position = head.hash, head.position
         inserts: list[dict[str, Any]] = []
         billed: list[dict[str, Any]] = []
@@ -186,14 +204,27 @@ class Issuer:
             ]
             await settle(repo, customer_id, corrected[0] if corrected else None)
 
-    def _rendering(self, item: PendingIssue) -> Awaitable[RenderedDocument]:
-        """The PDF rendered ahead when it is of this very document, else a new rendering."""
-        assert item.document is not None
-        if item.prerendered is not None:
-            document, rendering = item.prerendered
-            if document == item.document and not rendering.cancelled():
-                return rendering
-        return self.renderer.render(item.document)
+    async def _rendered(self, pending: list[PendingIssue]) -> list[RenderedDocument]:
+        """Each document's PDF: the one rendered ahead when it is of this very document (same
+        number, date, content), else rendered now."""
+        results: list[RenderedDocument | None] = []
+        to_render: list[Document] = []
+        for item in pending:
+            assert item.document is not None
+            if item.prerendered is not None and item.prerendered[0] == item.document:
+                results.append(item.prerendered[1])
+            else:
+                results.append(None)
+                to_render.append(item.document)
+        fresh = iter(await self.render_all(to_render) if to_render else [])
+        return [result if result is not None else next(fresh) for result in results]
+
+
+def count_issued(items: list[PendingIssue]) -> None:
+    """Counts documents in the metrics, once their transaction has committed."""
+    metrics.count_issued(
+        (item.type, item.totals.grand_total_cents) for item in items if item.totals
+    )
 
 
 async def _issued_event(repo: FactureRepository, item: PendingIssue) -> None:

@@ -34,7 +34,7 @@ from .documents import (
     from_data,
 )
 from .drafts import Draft, DraftInput, buyer_of, check_with_engine, parse_draft
-from .issuing import Issuer, PendingIssue, today_in_paris
+from .issuing import Issuer, PendingIssue, count_issued, today_in_paris
 from .models import CREDIT_NOTE, DRAFT, INVOICE, ISSUED
 from .paging import encode_token, page_limit
 from .records import ContratDirectory, CustomerRecord, InterventionDirectory
@@ -395,6 +395,7 @@ class FactureService:
             raise NotFound("invoice not found")
         if row.status == DRAFT:
             customer = await self.contrat.customer(row.customer_id)
+            issued_now: list[PendingIssue] = []
             async with self.database.unit_of_work() as session:
                 repo = FactureRepository(session)
                 row = await repo.invoice(draft_id, for_update=True)
@@ -422,6 +423,8 @@ class FactureService:
                             InvoiceReference(original.number, original.issue_date),
                         )
                     await self.issuer.issue(repo, [pending])
+                    issued_now.append(pending)
+            count_issued(issued_now)
             self.on_events()
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
@@ -493,6 +496,7 @@ class FactureService:
                 path.replace("lines[", "items[", 1): why for path, why in error.fields.items()
             }
             raise InvalidArgument("the billable items are not valid", fields=fields) from None
+        issued_now: list[PendingIssue] = []
         async with self.database.unit_of_work() as session:
             repo = FactureRepository(session)
             head = await repo.lock_chain_head()
@@ -509,10 +513,12 @@ class FactureService:
                     created_by=principal.subject,
                 )
                 await self.issuer.issue_locked(repo, head, [pending])
+                issued_now.append(pending)
                 assert pending.issued_id is not None
                 existing = await repo.invoice(pending.issued_id)
             assert existing is not None
             view = (await self._views(repo, [existing]))[0]
+        count_issued(issued_now)
         self.on_events()
         return view, ""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,11 @@ ALGORITHM = "EdDSA"
 ACCESS_TOKEN_TYPE = "access"
 
 JwksSource = Callable[[], Awaitable[str]]
+
+# Verified tokens are remembered (a client sends the same token for up to 15 minutes), so the
+# signature and parsing cost is paid once per token, not once per call. Time claims are still
+# checked on every call.
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class TokenVerifier:
@@ -42,6 +48,7 @@ class TokenVerifier:
         self.min_refresh_interval = min_refresh_interval
         self.leeway = leeway
         self._keys: dict[str, PyJWK] = {}
+        self._verified: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._fetched_at = float("-inf")
         self._refresh_lock = asyncio.Lock()
 
@@ -76,6 +83,22 @@ class TokenVerifier:
 
     async def verify(self, token: str, *, token_type: str = ACCESS_TOKEN_TYPE) -> dict[str, Any]:
         """Returns the claims of a valid token or raises Unauthenticated."""
+        cached = self._verified.get((token, token_type))
+        if cached is not None:
+            now = time.time()
+            if cached["exp"] + self.leeway <= now:
+                del self._verified[(token, token_type)]
+                raise Unauthenticated("token expired")
+            if cached["nbf"] - self.leeway > now:
+                raise Unauthenticated("invalid token: The token is not yet valid (nbf)")
+            return cached
+        claims = await self._verify_uncached(token, token_type)
+        self._verified[(token, token_type)] = claims
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return claims
+
+    async def _verify_uncached(self, token: str, token_type: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

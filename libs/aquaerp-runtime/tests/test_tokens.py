@@ -8,11 +8,10 @@ import time
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from jwt.algorithms import OKPAlgorithm
-
 from aquaerp_runtime.errors import Unauthenticated
 from aquaerp_runtime.tokens import TokenVerifier
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
 
 
 async def test_a_cached_token_expires() -> None:

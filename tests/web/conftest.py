@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -133,13 +134,22 @@ def people(admin: ApiUser) -> People:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install the Debian package `chromium` (scripts/install-system-deps)"
-        )
+    """The system Chromium (Debian `chromium`, from scripts/system-packages.txt), else the one
+    `playwright install chromium` downloads. Playwright gives every launch a fresh temporary
+    profile (--user-data-dir)."""
+    # This run's screenshots only.
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     with sync_playwright() as playwright:
-        # Playwright gives every launch a fresh temporary profile (--user-data-dir).
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if Path(CHROMIUM).exists():
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        else:
+            try:
+                launched = playwright.chromium.launch(args=CHROMIUM_ARGS)
+            except PlaywrightError as error:
+                pytest.fail(
+                    f"no browser: install the Debian package `chromium` "
+                    f"(scripts/install-system-deps) or run `playwright install chromium` ({error})"
+                )
         yield launched
         launched.close()
 
@@ -173,5 +183,8 @@ def phone(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = Path(SCREENSHOTS) / f"{name}.png"
+    if full_page:
+        # From the top, so that the sticky bars sit where a person sees them.
+        page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -382,8 +382,10 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
         runs = people.office.get(
             "/workflows/runs", aggregate_type="intervention", aggregate_id=visit_id
         )
+        invoices = people.office.get("/invoices", customer_id=flow["customer_id"])
         raise AssertionError(
-            f"no invoice for intervention {visit_id}; its workflow runs: {runs}"
+            f"no invoice for intervention {visit_id}; its workflow runs: {runs}; "
+            f"the customer's invoices: {invoices}"
         ) from None
     page.get_by_test_id("intervention-invoices").get_by_role("link").first.click()
     expect(page.get_by_test_id("invoice-status")).to_have_text("Émise")
@@ -573,3 +575,77 @@ def test_report_completed_offline_is_sent_once_when_the_network_returns(
 
     runs = wait_until(completion_runs, timeout=60)
     assert len({r["event_id"] for r in runs}) == 1, runs
+
+
+# -- administration, and every office screen against the real services --------------------------------
+
+OFFICE_SCREENS = [
+    ("/tableau-de-bord", "Bonjour", "20-dashboard"),
+    ("/clients", "Clients", "21-customers"),
+    ("/contrats", "Contrats", "22-contracts"),
+    ("/interventions", "Interventions", "23-interventions"),
+    ("/interventions/nouvelle", "Nouveau dépannage", "24-corrective-intake"),
+    ("/techniciens", "Techniciens", "25-technicians"),
+    ("/factures", "Factures", "26-invoices"),
+    ("/relances", "Relances", "27-dunning"),
+    ("/balance", "Balance âgée", "28-aging"),
+    ("/emails", "E-mails", "29-emails"),
+    ("/workflows", "Workflows", "30-workflows"),
+    ("/compte", "Mon compte", "31-account"),
+]
+
+
+def settled(page: Page) -> None:
+    """Nothing loading any more, and no error shown."""
+    expect(page.locator(".loading")).to_have_count(0, timeout=20_000)
+    expect(page.locator(".alert--error")).to_have_count(0)
+
+
+def test_admin_manages_users_and_every_office_screen_loads(
+    desktop: BrowserContext, people: People, admin: ApiUser
+) -> None:
+    page = desktop.new_page()
+    login(page, admin)
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    navigation.get_by_role("link", name="Utilisateurs").click()
+    expect(page.locator(f'[data-user="{people.technician.email}"]')).to_contain_text("Technicien")
+
+    # The server refuses an email already in use: its message stands next to the email field.
+    page.get_by_role("button", name="+ Nouvel utilisateur").click()
+    dialog = page.get_by_role("dialog", name="Nouvel utilisateur")
+    dialog.get_by_label("E-mail").fill(people.office.email)
+    dialog.get_by_label("Mot de passe initial").fill("Filtre-à-sable-2026")
+    dialog.get_by_role("button", name="Enregistrer").click()
+    expect(dialog.locator('[data-error-for="email"]')).to_have_text("Déjà utilisé")
+    screenshot(page, "32-users-duplicate-email", full_page=False)
+    dialog.get_by_label("E-mail").fill("lucie.compta@web-tests.fr")
+    dialog.get_by_label("Nom affiché").fill("Lucie Garnier")
+    dialog.get_by_label("Bureau").uncheck()
+    dialog.get_by_label("Comptabilité").check()
+    dialog.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator('[data-user="lucie.compta@web-tests.fr"]')).to_contain_text("Comptabilité")
+    created = admin.get("/users", q="lucie.compta")["items"]
+    assert [u["roles"] for u in created] == [["compta"]]
+    screenshot(page, "33-users")
+
+    for path, heading, name in OFFICE_SCREENS:
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1, name=re.compile(heading))).to_be_visible()
+        settled(page)
+        screenshot(page, name)
+
+    # Billing: a dry run previews what the contracts would invoice, nothing is issued.
+    before = admin.get("/invoices", source="billing_run")["items"]
+    page.goto("/facturation")
+    page.get_by_role("button", name="Aperçu (simulation)").click()
+    run = page.get_by_test_id("billing-run")
+    expect(run).to_contain_text("Aperçu")
+    expect(run.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
+    settled(page)
+    screenshot(page, "34-billing-run-preview")
+    assert admin.get("/invoices", source="billing_run")["items"] == before
+
+    # The planning of the week, as the office sees it.
+    page.goto("/planning")
+    settled(page)
+    screenshot(page, "35-planning-week")

@@ -4,6 +4,8 @@ import { ApiError, NetworkError } from '@/api/http'
 
 const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^Field required$/i, () => 'Champ obligatoire'],
+  [/^at least (\d+) characters$/i, (n) => `${n} caractères au minimum`],
+  [/^at most (\d+) characters$/i, (n) => `${n} caractères au maximum`],
   [/^String should have at least (\d+) characters?$/i, (n) => `${n} caractères au minimum`],
   [/^String should have at most (\d+) characters?$/i, (n) => `${n} caractères au maximum`],
   [/^List should have at least (\d+) items?/i, (n) => `Au moins ${n} élément(s)`],
@@ -51,6 +53,10 @@ const EXACT: Record<string, string> = {
   'invalid second-factor challenge': 'Vérification expirée : reconnectez-vous',
   'account disabled': 'Compte désactivé',
   'invalid email or password': 'E-mail ou mot de passe incorrect',
+  'already used': 'Déjà utilisé',
+  'a user with this email already exists': 'Un utilisateur existe déjà avec cet e-mail',
+  'too common': 'Mot de passe trop courant',
+  'required for role client': 'Obligatoire pour le rôle Client',
   'invalid French VAT number (key does not match the SIREN)': 'N° de TVA français invalide (la clé ne correspond pas au SIREN)',
   'the VAT number does not belong to this SIREN': "Ce n° de TVA n'appartient pas à ce SIREN",
   'an intra-EU VAT number starts with an EU country code, e.g. FR': "Un n° de TVA intracommunautaire commence par le code d'un pays de l'UE (ex. FR)",

@@ -139,6 +139,9 @@ async def test_visits_turn_overdue_when_their_date_passes_undone(field_services:
         pb.MarkOverdueVisitsRequest(as_of=d("2027-02-06")), metadata=office
     )
     assert marked.marked >= 2
+    from prometheus_client import REGISTRY
+
+    assert (REGISTRY.get_sample_value("aquaerp_intervention_visits_overdue") or 0) >= 2
     by_month = {as_date(v.planned_date).month: v for v in await field_services.visits(contract.id)}
     assert by_month[1].status == by_month[2].status == pb.INTERVENTION_STATUS_OVERDUE
     assert by_month[3].status == by_month[4].status == pb.INTERVENTION_STATUS_SCHEDULED

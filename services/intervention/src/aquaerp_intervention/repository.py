@@ -523,6 +523,14 @@ class InterventionRepository:
         )
         return len(result.all())
 
+    async def count_overdue(self) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(interventions.c.status == "overdue")
+            )
+            or 0
+        )
+
     async def next_pending_visit(self, visit: InterventionRow) -> InterventionRow | None:
         """The plan's next visit at the same site after `visit`, not started yet."""
         row = (

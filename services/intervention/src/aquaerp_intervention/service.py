@@ -42,6 +42,7 @@ from .local_time import (
     minute_of_day,
 )
 from .measurements import RULES, MeasurementWarning, check_measurements
+from .metrics import VISITS_OVERDUE
 from .report_content import (
     Completion,
     ReportInput,
@@ -666,7 +667,10 @@ class InterventionService:
     async def mark_overdue(self, as_of: date | None) -> int:
         require_roles(*OFFICE)
         async with self.database.unit_of_work() as session:
-            return await InterventionRepository(session).mark_overdue(as_of or self.today())
+            repo = InterventionRepository(session)
+            marked = await repo.mark_overdue(as_of or self.today())
+            VISITS_OVERDUE.set(await repo.count_overdue())
+        return marked
 
     # -- corrective interventions --------------------------------------------------------------
     async def create_corrective(self, data: CorrectiveInput) -> InterventionView:

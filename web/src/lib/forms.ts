@@ -97,7 +97,13 @@ export function customerErrors(draft: CustomerDraft): Errors {
     },
   )
   if (draft.type === 'business') {
-    Object.assign(errors, validate({ siren: draft.siren, siret: draft.siret }, { siren: [siren], siret: [siret] }))
+    Object.assign(
+      errors,
+      validate(
+        { legal_form: draft.legal_form, siren: draft.siren, siret: draft.siret },
+        { legal_form: [required, maxLength(60)], siren: [siren], siret: [siret] },
+      ),
+    )
     if (!errors.siren && french && draft.siren.trim() === '') errors.siren = 'Obligatoire pour une entreprise française'
   }
   return errors

@@ -54,6 +54,8 @@ const EXACT: Record<string, string> = {
   'account disabled': 'Compte désactivé',
   'invalid email or password': 'E-mail ou mot de passe incorrect',
   'already used': 'Déjà utilisé',
+  'too early': 'Trop tôt',
+  'the contract resumes after the first suspended day': 'La reprise se fait après le premier jour de suspension',
   'a user with this email already exists': 'Un utilisateur existe déjà avec cet e-mail',
   'too common': 'Mot de passe trop courant',
   'required for role client': 'Obligatoire pour le rôle Client',

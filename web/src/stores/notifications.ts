@@ -12,9 +12,10 @@ let nextId = 1
 export const useNotifications = defineStore('notifications', {
   state: () => ({ notices: [] as Notice[] }),
   actions: {
-    push(text: string, tone: Notice['tone'] = 'success', ms = 5000): void {
+    push(text: string, tone: Notice['tone'] = 'success', ms = 4000): void {
       const notice = { id: nextId++, text, tone }
-      this.notices.push(notice)
+      // The latest three at most: older news is stale.
+      this.notices = [...this.notices, notice].slice(-3)
       if (ms > 0) setTimeout(() => this.dismiss(notice.id), ms)
     },
     dismiss(id: number): void {

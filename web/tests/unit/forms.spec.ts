@@ -32,7 +32,8 @@ describe('customer form', () => {
   })
 
   it('checks business identifiers only for businesses and sends them compacted as typed', () => {
-    const draft = { ...customerDraft(), name: 'SCI Les Oliviers', line1: '1 rue A', postal_code: '06600', city: 'Antibes', type: 'business' as const, siren: '732 829 321' }
+    const draft = { ...customerDraft(), name: 'Les Oliviers', legal_form: 'SCI', line1: '1 rue A', postal_code: '06600', city: 'Antibes', type: 'business' as const, siren: '732 829 321' }
+    expect(customerErrors({ ...draft, legal_form: '' }).legal_form).toBe('Champ obligatoire')
     expect(customerErrors(draft).siren).toBe('SIREN invalide (clé de contrôle)')
     draft.siren = '732 829 320'
     expect(customerErrors(draft)).toEqual({})

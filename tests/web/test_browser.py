@@ -67,6 +67,25 @@ def test_office_login_with_second_factor_role_navigation_and_logout(
     page.goto("/utilisateurs")
     expect(page).to_have_url(re.compile(r"/tableau-de-bord$"))
 
+    # A rejected access token is refreshed silently and the request retried once.
+    page.evaluate(
+        """() => {
+            const session = JSON.parse(localStorage.getItem('aquaerp.session'))
+            session.tokens.accessToken = 'revoked'
+            localStorage.setItem('aquaerp.session', JSON.stringify(session))
+        }"""
+    )
+    statuses: list[tuple[str, int]] = []
+    page.on("response", lambda r: statuses.append((r.url.split("/api/v1")[-1], r.status)))
+    page.goto("/clients")
+    expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
+    expect(page.locator(".loading")).to_have_count(0)
+    expect(page.locator(".alert--error")).to_have_count(0)
+    assert ("/auth/refresh", 200) in statuses, statuses
+    assert any(path.startswith("/customers") and status == 401 for path, status in statuses)
+    assert any(path.startswith("/customers") and status == 200 for path, status in statuses)
+    assert [path for path, _ in statuses].count("/auth/refresh") == 1
+
     page.get_by_role("button", name="Déconnexion").click()
     expect(page).to_have_url(re.compile(r"/connexion"))
     page.goto("/clients")

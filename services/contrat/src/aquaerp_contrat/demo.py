@@ -8,6 +8,7 @@ skipped when the first demo customer already exists.
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import date, timedelta
 
 from aquaerp_runtime.context import Principal, principal_var
@@ -190,7 +191,9 @@ async def _seed_customer(
         )
     else:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        email_name = "".join(c for c in f"{first}.{last}".lower() if c.isascii())
+        # "Aurélie" -> "aurelie": drop the accents, keep the letters.
+        decomposed = unicodedata.normalize("NFKD", f"{first}.{last}".lower())
+        email_name = "".join(c for c in decomposed if c.isascii() and c != " ")
         customer = await service.create_customer(
             validation.CustomerDraft(
                 type=CustomerType.PRIVATE,

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
@@ -47,6 +48,24 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1440, height=900)
 PASSWORD = "Eau-claire-2026!"
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def stack_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """When a browser test fails, the end of the stack's logs is printed with it."""
+    yield
+    if request.node.stash.get(CALL_FAILED, False) and "stack" in request.fixturenames:
+        running: Stack = request.getfixturevalue("stack")
+        print(f"\n--- local stack logs ---\n{running.log_tail(40)}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -198,7 +198,13 @@ def test_office_creates_customer_contract_activates_and_assigns_a_visit(
         page.reload()
         return page.get_by_test_id("contract-visits").count() > 0
 
-    wait_until(visits_listed, timeout=60, every=2)
+    try:
+        wait_until(visits_listed, timeout=120, every=2)
+    except AssertionError:
+        runs = people.office.get(
+            "/workflows/runs", aggregate_type="contract", aggregate_id=flow["contract_id"]
+        )
+        raise AssertionError(f"no visit planned; the contract's workflow runs: {runs}") from None
     expect(page.get_by_role("list", name=re.compile("Historique des prix"))).to_contain_text(
         "189,00"
     )

@@ -9,6 +9,12 @@ import { ApiError, NetworkError } from '@/api/http'
 import type { CompleteBody, Intervention, ReportBody } from '@/api/types'
 import { describeError } from '@/lib/problems'
 import { newId } from '@/lib/ids'
+import { dropCached } from '@/lib/offlineCache'
+
+/** Where the visit screen keeps the report being typed (see TechVisitView). */
+export function draftKey(interventionId: string): string {
+  return `report-draft.${interventionId}`
+}
 
 export const OUTBOX_KEY = 'aquaerp.report-outbox.v1'
 const SENT_LOG_SIZE = 20
@@ -241,6 +247,8 @@ export const useReportOutbox = defineStore('reportOutbox', {
 
     delivered(item: OutboxItem): void {
       this.items = this.items.filter((candidate) => candidate.id !== item.id)
+      // The server has the report: the working copy on the phone is no longer needed.
+      dropCached(item.userId, draftKey(item.interventionId))
       this.sent = [
         { id: item.id, interventionId: item.interventionId, label: item.label, sentAt: new Date().toISOString() },
         ...this.sent,

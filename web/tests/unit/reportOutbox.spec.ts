@@ -187,3 +187,16 @@ describe('report outbox', () => {
     expect(outbox.items).toHaveLength(0)
   })
 })
+
+describe('working copy of the report', () => {
+  it('is dropped once the server has the report', async () => {
+    serverCompletingOnce()
+    localStorage.setItem(`aquaerp.cache.${TECH_USER.id}.report-draft.i-1`, '{"savedAt":"x","value":{}}')
+    const outbox = useReportOutbox()
+    outbox.enqueue(SUBMISSION)
+
+    await outbox.flush(TECH_USER.id)
+
+    expect(localStorage.getItem(`aquaerp.cache.${TECH_USER.id}.report-draft.i-1`)).toBeNull()
+  })
+})

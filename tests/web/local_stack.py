@@ -96,7 +96,9 @@ class Stack:
 
 
 def start_stack(database_url: str, data_dir: Path, timeout: float = 180.0) -> Stack:
-    seed = 20000 + (os.getpid() % 2000) * 20
+    # Below the kernel's ephemeral range (32768+), where servers on port 0 and outgoing
+    # connections of other test runs could take a port between the check and the bind.
+    seed = 20000 + (os.getpid() % 250) * 50
     http_port = free_port_range(1, seed)
     grpc_base = free_port_range(16, http_port + 1)
     metrics_base = free_port_range(16, grpc_base + 16)

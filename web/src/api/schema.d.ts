@@ -2149,7 +2149,7 @@ export interface components {
         Buyer: {
             /** Name */
             name: string;
-            address: components["schemas"]["aquaerp_gateway__schemas__facture__Address"];
+            address: components["schemas"]["aquaerp_gateway__schemas__common__Address"];
             /** Is Business */
             is_business: boolean;
             /** Siren */
@@ -2439,7 +2439,7 @@ export interface components {
             siret: string;
             /** Vat Number */
             vat_number: string;
-            billing_address: components["schemas"]["aquaerp_gateway__schemas__contrat__Address"];
+            billing_address: components["schemas"]["aquaerp_gateway__schemas__common__Address"];
             /** Billing Contact Name */
             billing_contact_name: string;
             /** Billing Email */
@@ -3103,7 +3103,7 @@ export interface components {
             contract_reference: string;
             /** Note */
             note: string;
-            delivery_address: components["schemas"]["aquaerp_gateway__schemas__facture__Address"] | null;
+            delivery_address: components["schemas"]["aquaerp_gateway__schemas__common__Address"] | null;
             /** Delivery Date */
             delivery_date: string | null;
             /** Billing Period Start */
@@ -4346,7 +4346,7 @@ export interface components {
             end: string;
         };
         /** Address */
-        aquaerp_gateway__schemas__contrat__Address: {
+        aquaerp_gateway__schemas__common__Address: {
             /** Lines */
             lines?: string[];
             /**
@@ -4393,7 +4393,7 @@ export interface components {
             customer_id: string;
             /** Name */
             name: string;
-            address: components["schemas"]["aquaerp_gateway__schemas__contrat__Address"];
+            address: components["schemas"]["aquaerp_gateway__schemas__common__Address"];
             geo: components["schemas"]["aquaerp_gateway__schemas__contrat__GeoPoint"] | null;
             /** Access Notes */
             access_notes: string;
@@ -4406,26 +4406,6 @@ export interface components {
             has_gate_code: boolean;
             /** Archived */
             archived: boolean;
-        };
-        /** Address */
-        aquaerp_gateway__schemas__facture__Address: {
-            /** Lines */
-            lines?: string[];
-            /**
-             * Postal Code
-             * @default
-             */
-            postal_code: string;
-            /**
-             * City
-             * @default
-             */
-            city: string;
-            /**
-             * Country
-             * @default FR
-             */
-            country: string;
         };
         /** PaymentTerms */
         aquaerp_gateway__schemas__facture__PaymentTerms: {

@@ -19,6 +19,7 @@ from aquaerp_runtime.context import Principal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..schemas import Page
+from ..schemas.common import to_date as date_message
 from ..schemas.facture import (
     DOCUMENT_TYPES,
     LEVELS,
@@ -57,7 +58,6 @@ from ..schemas.facture import (
     PaymentList,
     RunStatus,
 )
-from ..schemas.facture import to_date as date_message
 from ..security import require
 
 router = APIRouter(tags=["facture"])

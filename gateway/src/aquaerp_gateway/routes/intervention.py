@@ -13,6 +13,7 @@ from aquaerp_runtime.authz import ADMIN, BUREAU, CLIENT, COMPTA, TECHNICIEN
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ..schemas import Page
+from ..schemas.common import to_date as date_message
 from ..schemas.intervention import (
     KIND_TO_PROTO,
     PRIORITY_TO_PROTO,
@@ -51,9 +52,6 @@ from ..schemas.intervention import (
 )
 from ..schemas.intervention import (
     from_date as date_value,
-)
-from ..schemas.intervention import (
-    to_date as date_message,
 )
 from ..security import require
 

@@ -65,10 +65,6 @@ def from_time_of_day(value: pb.TimeOfDay) -> str:
     return f"{value.hours:02d}:{value.minutes:02d}"
 
 
-def to_date(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
 def from_date(value: common_pb2.Date) -> date:
     return date(value.year, value.month, value.day)
 

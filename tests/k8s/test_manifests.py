@@ -464,7 +464,12 @@ def test_ingress_routes_api_to_gateway_and_the_rest_to_web(
     (rule,) = ingress["spec"]["rules"]
     assert rule["host"] == host
     routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
-    assert routes == {"/api": "gateway", "/.well-known": "gateway", "/": "web"}
+    assert routes == {
+        "/api": "gateway",
+        "/openapi.json": "gateway",
+        "/.well-known": "gateway",
+        "/": "web",
+    }
     issuers = {i["metadata"]["name"] for i in objects(rendered, overlay, "ClusterIssuer")}
     assert "letsencrypt-production" in issuers
 

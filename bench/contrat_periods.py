@@ -1,6 +1,6 @@
 """Billable periods of 10,000 active contracts for one month, as facture's billing run asks.
 
-- bulk (the product): `ContratService.billable_periods` paging over all contracts, each page
+- bulk (the product): contrat's `Schedules.billable_periods` paging over all contracts, each page
   loaded with a fixed number of queries (contracts, sites, lines, prices, suspensions,
   indexations, customers), periods computed in pure Python;
 - naive (baseline): the same computation with one contract loaded at a time (a query loop),
@@ -33,6 +33,7 @@ from aquaerp_contrat.domain import ContractStatus
 from aquaerp_contrat.models import contract_lines, contracts, customers, line_prices
 from aquaerp_contrat.repository import ContratRepository
 from aquaerp_contrat.service import ContratService
+from aquaerp_runtime.clock import SYSTEM_CLOCK
 from aquaerp_runtime.context import Principal, principal_var
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
@@ -128,7 +129,7 @@ async def bulk(service: ContratService) -> tuple[int, int, int]:
     seen = items = cents = 0
     token = ""
     while True:
-        page = await service.billable_periods("", MONTH_END, MONTH_START, 2000, token)
+        page = await service.schedules.billable_periods("", MONTH_END, MONTH_START, 2000, token)
         for found in page.items:
             seen += 1
             items += len(found.items)
@@ -172,7 +173,7 @@ async def main() -> None:
         print(
             f"seeded {options.contracts} active contracts in {time.perf_counter() - started:.1f} s"
         )
-        service = ContratService(database)
+        service = ContratService(database, SYSTEM_CLOCK)
         await bulk(service)  # warm-up: connections, statement cache
 
         started = time.perf_counter()

@@ -17,17 +17,20 @@ import grpc
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.service import discover_services
-from common import ROOT, bench_database, free_port, http_load, rss_mb, start_process, wait_http
+from aquaerp_runtime.testing.ports import free_port
+from common import ROOT, bench_database, http_load, rss_mb, start_process, wait_http
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ADMIN_EMAIL = "bench@aquaerp.local"
 ADMIN_PASSWORD = "a benchmark passphrase 2026"
 
 
-async def wait_grpc(port: int) -> None:
+async def wait_grpc(port: int, timeout: float = 180) -> None:
+    # A deadline rather than a count of attempts: on a busy machine start-up takes longer.
+    deadline = time.monotonic() + timeout
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
-        for _ in range(300):
+        while time.monotonic() < deadline:
             try:
                 if (await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)).status == 1:
                     return

@@ -40,7 +40,8 @@ from aquaerp_mailer.templates import TemplateCatalog
 from aquaerp_runtime.context import Principal, principal_var
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
-from common import bench_database, free_port, start_process
+from aquaerp_runtime.testing.ports import free_port
+from common import bench_database, start_process
 from sqlalchemy import func, select, update
 
 CUSTOMER = ("claire.dupont@example.fr", "Mme Claire Dupont")
@@ -63,7 +64,7 @@ class Sink:
         self.directory = workdir / name
         arguments = ["--port", str(self.port), "--dir", str(self.directory)]
         self.process = start_process(
-            ["-m", "aquaerp_runtime.stack.mail_sink", *arguments], {}, workdir / f"sink-{name}.log"
+            ["-m", "aquaerp_stack.mail_sink", *arguments], {}, workdir / f"sink-{name}.log"
         )
 
     async def ready(self) -> None:

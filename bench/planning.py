@@ -38,13 +38,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aquaerp_intervention import scheduling
 from aquaerp_intervention.app import SPEC
+from aquaerp_intervention.assignment_service import AssignmentService
 from aquaerp_intervention.config import InterventionSettings
 from aquaerp_intervention.contracts import Address, ContractInfo, PlanOccurrence, SiteInfo
 from aquaerp_intervention.geo import GeoPoint
-from aquaerp_intervention.report_pdf import ReportRenderer
 from aquaerp_intervention.repository import InterventionRepository
-from aquaerp_intervention.service import InterventionService, TechnicianInput, WorkingPeriod
+from aquaerp_intervention.technician_service import (
+    TechnicianInput,
+    TechnicianService,
+    WorkingPeriod,
+)
+from aquaerp_intervention.visit_service import VisitService
 from aquaerp_intervention.visits import technician_days
+from aquaerp_runtime.clock import SYSTEM_CLOCK
 from aquaerp_runtime.context import Principal, principal_var
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
@@ -101,7 +107,7 @@ def build_plans(
             site_id,
             customer_id,
             "Piscine",
-            Address(["1 rue de la Mer"], "34000", "Montpellier"),
+            Address(("1 rue de la Mer",), "34000", "Montpellier"),
             random_point(rng),
         )
         nth, weekday = rng.randint(1, 4), rng.choice(WEEKDAYS)
@@ -200,19 +206,19 @@ async def main() -> None:
     started = time.perf_counter()
     occurrences, sites = build_plans(options.contracts, rng)
     expand_seconds = time.perf_counter() - started
-    service = InterventionService(
-        database, settings, MemoryPlans(occurrences, sites), ReportRenderer(1)
-    )
+    visits_service = VisitService(database, settings, MemoryPlans(occurrences, sites), SYSTEM_CLOCK)
+    technicians = TechnicianService(database, settings, SYSTEM_CLOCK)
+    assignment = AssignmentService(database, settings, SYSTEM_CLOCK)
 
     started = time.perf_counter()
-    generated = await service.generate_plan("", 12, YEAR_START)
+    generated = await visits_service.generate_plan("", 12, YEAR_START)
     generate_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    again = await service.generate_plan("", 12, YEAR_START)
+    again = await visits_service.generate_plan("", 12, YEAR_START)
     regenerate_seconds = time.perf_counter() - started
 
     for i in range(options.technicians):
-        await service.create_technician(
+        await technicians.create_technician(
             TechnicianInput(
                 user_id=str(uuid.uuid4()),
                 display_name=f"Technicien {i + 1:02d}",
@@ -251,7 +257,7 @@ async def main() -> None:
     baseline_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    applied = await service.auto_assign(first, last, False, [])
+    applied = await assignment.auto_assign(first, last, False, [])
     assign_seconds = time.perf_counter() - started
     await database.dispose()
 

@@ -31,7 +31,8 @@ from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.outbox import OutboxRelay, grpc_publisher, outbox_table
 from aquaerp_runtime.service import load_service
-from common import ROOT, bench_database, free_port, start_process
+from aquaerp_runtime.testing.ports import free_port
+from common import ROOT, bench_database, start_process
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import MetaData, func, insert, select, text
 

@@ -20,14 +20,15 @@ registry=${REGISTRY:-registry.digitalocean.com/aquaerp}
 namespace=aquaerp
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 overlay=$root/k8s/overlays/$environment
-images=(auth contrat intervention facture mailer workflow gateway web backup)
-# A commit without the web app (web/package.json) has no web image: deploy without it.
+[[ -d $overlay ]] || { echo "no overlay $overlay" >&2; exit 2; }
+# Every image the overlay names (the file is rendered from the services by
+# scripts/render_services.py). A commit without the web app (web/package.json) has no web image.
+mapfile -t images < <(sed -n 's#^  - name: aquaerp/##p' "$overlay/images/kustomization.yaml")
 with_web=true
 if [[ ! -f $root/web/package.json ]]; then
     with_web=false
-    images=(auth contrat intervention facture mailer workflow gateway backup)
+    mapfile -t images < <(printf '%s\n' "${images[@]}" | grep -vx web)
 fi
-[[ -d $overlay ]] || { echo "no overlay $overlay" >&2; exit 2; }
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -1,4 +1,5 @@
-"""Regenerate the Python code for protos/ into libs/aquaerp-proto/src (with .pyi stubs).
+"""Regenerate the Python code for protos/ into libs/aquaerp-proto/src, with mypy-protobuf stubs
+for the messages (`.pyi`) and for the typed gRPC stubs and servicers (`_grpc.pyi`).
 
 uv run python scripts/gen_protos.py            # write
 uv run python scripts/gen_protos.py --check    # exit 1 if the committed code is stale
@@ -13,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import google.api
 import grpc_tools
 from grpc_tools import protoc
 
@@ -25,15 +27,26 @@ PACKAGE = "aquaerp"
 def generate(out_dir: Path) -> None:
     protos = sorted(str(p.relative_to(PROTO_DIR)) for p in PROTO_DIR.rglob("*.proto"))
     well_known = Path(grpc_tools.__file__).parent / "_proto"
+    # google/api/*.proto (http annotations) ship with googleapis-common-protos.
+    googleapis = Path(next(iter(google.api.__path__))).parent.parent
+    plugins = Path(sys.executable).parent
     args = [
         "protoc",
         f"-I{PROTO_DIR}",
         f"-I{well_known}",
+        f"-I{googleapis}",
+        f"--plugin=protoc-gen-mypy={plugins / 'protoc-gen-mypy'}",
+        f"--plugin=protoc-gen-mypy_grpc={plugins / 'protoc-gen-mypy_grpc'}",
         f"--python_out={out_dir}",
-        f"--pyi_out={out_dir}",
+        f"--mypy_out=quiet:{out_dir}",
         f"--grpc_python_out={out_dir}",
+        f"--mypy_grpc_out=quiet:{out_dir}",
+        # With the comments: the gateway builds its routes and OpenAPI from this set.
+        "--include_source_info",
+        f"--descriptor_set_out={out_dir / PACKAGE / 'descriptors.binpb'}",
         *protos,
     ]
+    (out_dir / PACKAGE).mkdir(parents=True, exist_ok=True)
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
     # Regular packages (not namespace packages) so that mypy and importers agree.

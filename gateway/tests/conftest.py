@@ -4,7 +4,6 @@ real services started in this process."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,17 +12,13 @@ import httpx
 import pytest_asyncio
 import uvicorn
 from aquaerp_gateway.app import create_app
+from aquaerp_gateway.catalogue import Api
 from aquaerp_gateway.config import GatewaySettings
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.testing.plugin import AuthFixture
+from aquaerp_runtime.testing.ports import free_port
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "src" / "aquaerp_gateway" / "migrations"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RunningGateway:
@@ -51,10 +46,13 @@ async def gateway_migrated(database_url: str) -> None:
 async def start_gateway(
     database_url: str, gateway_migrated: None, auth_service: AuthFixture
 ) -> AsyncIterator[GatewayFactory]:
-    """`await start_gateway(targets={"contrat": running.target}, **settings)`; auth is wired."""
+    """`await start_gateway(targets={"contrat": running.target}, **settings)`; auth is wired.
+    `apis` replaces the services the REST routes are built from (default: every AquaERP one)."""
     running: list[RunningGateway] = []
 
-    async def start(targets: dict[str, str] | None = None, **overrides: Any) -> RunningGateway:
+    async def start(
+        targets: dict[str, str] | None = None, apis: list[Api] | None = None, **overrides: Any
+    ) -> RunningGateway:
         port = free_port()
         settings = GatewaySettings(
             database_url=database_url,
@@ -64,7 +62,7 @@ async def start_gateway(
             **overrides,
         )
         config = uvicorn.Config(
-            create_app(settings),
+            create_app(settings, apis=apis),
             host="127.0.0.1",
             port=port,
             log_config=None,

@@ -73,7 +73,8 @@ def contract_body(customer_id: str, site_id: str, **changes: Any) -> dict[str, A
                         "start_month_day": "06-01",
                         "end_month_day": "09-30",
                         "rrule": "FREQ=WEEKLY;BYDAY=TU",
-                    }
+                    },
+                    {"name": "Hors saison", "start_month_day": "10-01", "end_month_day": "05-31"},
                 ],
                 "time_window": {"start": "08:00", "end": "12:00"},
                 "duration_minutes": 60,
@@ -139,7 +140,7 @@ async def test_customer_site_contract_activate(
         headers=office,
     )
     assert [(v["date"], v["season"]) for v in visits.json()["items"]] == [
-        ("2026-05-05", ""),
+        ("2026-05-05", "Hors saison"),
         ("2026-06-02", "Été"),
         ("2026-06-09", "Été"),
     ]

@@ -286,7 +286,22 @@ async def test_the_other_invoicing_routes_answer(invoicing: Invoicing) -> None:
     assert by_intervention.status_code == 200, by_intervention.text
     assert by_intervention.json()["invoice"]["source"] == "intervention"
 
-    run = (await client.post("/api/v1/billing-runs", json={"wait": True}, headers=compta)).json()
+    unconfirmed = await client.post("/api/v1/billing-runs", json={"wait": True}, headers=compta)
+    assert unconfirmed.status_code == 422
+    assert "confirmed_preview_id" in unconfirmed.text
+    preview = (
+        await client.post(
+            "/api/v1/billing-runs", json={"wait": True, "dry_run": True}, headers=compta
+        )
+    ).json()
+    assert preview["status"] == "completed"
+    run = (
+        await client.post(
+            "/api/v1/billing-runs",
+            json={"wait": True, "confirmed_preview_id": preview["id"]},
+            headers=compta,
+        )
+    ).json()
     assert run["status"] == "completed"
     assert (await client.get(f"/api/v1/billing-runs/{run['id']}", headers=bureau)).json()[
         "id"
@@ -294,9 +309,9 @@ async def test_the_other_invoicing_routes_answer(invoicing: Invoicing) -> None:
     assert (await client.get(f"/api/v1/billing-runs/{run['id']}/entries", headers=bureau)).json()[
         "items"
     ] == []
-    assert [
+    assert {
         r["id"] for r in (await client.get("/api/v1/billing-runs", headers=bureau)).json()["items"]
-    ] == [run["id"]]
+    } == {run["id"], preview["id"]}
     resumed = await client.post(f"/api/v1/billing-runs/{run['id']}/resume", headers=compta)
     assert resumed.status_code == 409
 

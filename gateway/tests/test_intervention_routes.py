@@ -8,12 +8,13 @@ import base64
 import struct
 import zlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest_asyncio
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, service_account_settings
@@ -22,6 +23,8 @@ from icalendar import Calendar
 from .conftest import GatewayFactory, RunningGateway, auth_header
 
 PARIS = ZoneInfo("Europe/Paris")
+# The services' time: a Wednesday morning in summer, whatever the hour of the run.
+CLOCK = FixedClock(paris(2026, 7, 15, 10, 0))
 EVERY_DAY = [{"weekday": w, "start": "07:00", "end": "19:00"} for w in range(1, 8)]
 
 
@@ -47,11 +50,15 @@ async def api(
     rollback_database: Database,
 ) -> AsyncIterator[RunningGateway]:
     contrat = await services.start(
-        load_service("contrat"), database=rollback_database, targets={"auth": auth_service.target}
+        load_service("contrat"),
+        database=rollback_database,
+        clock=CLOCK,
+        targets={"auth": auth_service.target},
     )
     intervention = await services.start(
         load_service("intervention"),
         database=rollback_database,
+        clock=CLOCK,
         targets={"auth": auth_service.target, "contrat": contrat.target},
         **service_account_settings("intervention"),
     )
@@ -105,7 +112,7 @@ async def active_contract(
         ),
         201,
     )
-    today = datetime.now(PARIS).date()
+    today = CLOCK.today()
     contract = await ok(
         await api.client.post(
             "/api/v1/contracts",
@@ -171,7 +178,7 @@ async def test_technician_day_from_login_to_completed_report(
 ) -> None:
     office = auth_header(await auth_service.token("bureau"))
     contract_id, _ = await active_contract(api, office)
-    today = datetime.now(PARIS).date()
+    today = CLOCK.today()
     generated = await ok(
         await api.client.post(
             f"/api/v1/contracts/{contract_id}/visits/generate",
@@ -257,7 +264,7 @@ async def test_technician_day_from_login_to_completed_report(
         json={
             "technician_signature": {
                 "signer_name": "Léa Roussel",
-                "signed_at": datetime.now(UTC).isoformat(),
+                "signed_at": CLOCK.now().isoformat(),
                 "png_base64": png_base64(),
             }
         },
@@ -265,7 +272,7 @@ async def test_technician_day_from_login_to_completed_report(
     )
     assert missing.status_code == 422
     assert "customer_signature" in missing.json()["errors"]
-    signed_at = datetime.now(UTC).isoformat()
+    signed_at = CLOCK.now().isoformat()
     done = await ok(
         await api.client.post(
             f"/api/v1/interventions/{visit['id']}/complete",
@@ -337,7 +344,7 @@ async def test_office_records_a_breakdown_assigns_it_and_sees_it_in_the_planning
         201,
     )
     assert created["kind"] == "corrective" and created["sla_deadline"] is not None
-    day = datetime.now(PARIS).date() + timedelta(days=2)
+    day = CLOCK.today() + timedelta(days=2)
     start = datetime.combine(day, datetime.min.time(), PARIS).replace(hour=14)
     assigned = await ok(
         await api.client.post(
@@ -371,6 +378,13 @@ async def test_office_records_a_breakdown_assigns_it_and_sees_it_in_the_planning
     )
     assert conflict.status_code == 409
     assert conflict.json()["errors"]["reason"] == "OVERLAP"
+    # A stable code and its parameters, for the client to word the message in French.
+    assert conflict.json()["code"] == "assignment.overlap"
+    assert conflict.json()["params"] == {
+        "intervention_id": created["id"],
+        "from": "14:00",
+        "to": "15:30",
+    }
     planning = await ok(
         await api.client.get(
             "/api/v1/planning",

@@ -16,13 +16,13 @@ import pytest_asyncio
 from aiosmtpd.controller import Controller
 from aquaerp_mailer.app import SPEC
 from aquaerp_runtime.service import RunningService
-from aquaerp_runtime.stack.mail_sink import MaildirHandler
 from aquaerp_runtime.testing.plugin import (
     AuthFixture,
     ServiceHarness,
     service_account_settings,
     truncate_schema,
 )
+from aquaerp_stack.mail_sink import MaildirHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -146,6 +146,11 @@ async def test_send_follow_and_read_in_the_development_mailbox(
     ).json()["items"] == []
 
     [eml] = await sink.wait_for(1)
+    assert (await gateway.client.get("/api/v1/dev/mail")).status_code == 401
+    assert (
+        await gateway.client.get("/api/v1/dev/mail", headers=auth_header(token))
+    ).status_code == 403
+    gateway.client.headers.update(auth_header(await auth_service.token("admin")))
     mailbox = (await gateway.client.get("/api/v1/dev/mail")).json()
     assert len(mailbox) == 1
     entry = mailbox[0]

@@ -11,6 +11,7 @@ import sys
 
 import grpc
 from aquaerp_runtime.testing.plugin import AuthFixture
+from aquaerp_runtime.testing.polling import eventually
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .conftest import GatewayFactory, auth_header, free_port
@@ -22,14 +23,16 @@ CONCURRENCY = 16
 async def _wait_serving(port: int) -> None:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
-        for _ in range(150):
+
+        async def serving() -> bool:
             try:
-                if (await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)).status == 1:
-                    return
+                answer = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
             except grpc.aio.AioRpcError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"replica on port {port} did not start")
+                return False
+            return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+
+        # A cold start (imports, migrations check, keys) takes far longer on a busy machine.
+        await eventually(serving, timeout=120, interval=0.1, what=f"the replica on port {port}")
 
 
 async def test_killing_a_replica_loses_no_request(

@@ -3,8 +3,9 @@ process, a real PostgreSQL and the development SMTP sink.
 
 A contract with a monthly plan is activated; its visits appear (contract-activated
 workflow); a technician is assigned (the appointment email) and completes one with a billable
-part; the intervention is invoiced (intervention-completed) and the invoice email with its
-Factur-X PDF reaches the sink (invoice-issued); the monthly billing run invoices the contract
+part; the intervention's invoice waits as a draft in the review queue (intervention-completed),
+the office issues it and the invoice email with its Factur-X PDF reaches the sink
+(invoice-issued); the monthly billing run invoices the contract
 and that invoice is emailed too.
 
 The monthly billing workflow runs on the 1st of the month: to reach that point within a test,
@@ -22,198 +23,56 @@ must end with exactly the same documents and emails: nothing lost, nothing twice
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import io
-import os
 import random
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import grpc
+import pyotp
 import pytest
 import pytest_asyncio
+from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
+from aquaerp.common.v1 import common_pb2
+from aquaerp.contrat.v1 import contrat_pb2 as cpb
+from aquaerp.contrat.v1 import contrat_pb2_grpc
+from aquaerp.facture.v1 import facture_pb2 as fpb
+from aquaerp.facture.v1 import facture_pb2_grpc
+from aquaerp.intervention.v1 import intervention_pb2 as ipb
+from aquaerp.intervention.v1 import intervention_pb2_grpc
+from aquaerp.workflow.v1 import workflow_pb2 as wpb
+from aquaerp.workflow.v1 import workflow_pb2_grpc
+from aquaerp_runtime.clock import SYSTEM_CLOCK
 from aquaerp_runtime.postgres import with_database
 from aquaerp_runtime.service import service_names
+from aquaerp_runtime.testing import polling
 from google.protobuf.timestamp_pb2 import Timestamp
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from .stack import LocalStack
 
 PARIS = ZoneInfo("Europe/Paris")
-REQUIRED = ("auth", "contrat", "intervention", "facture", "mailer", "workflow")
-MISSING = [name for name in REQUIRED if name not in service_names()]
+# Every installed service takes part (the stack starts them all).
+SERVICES = tuple(service_names())
 ADMIN_EMAIL = "admin@e2e.aquaerp.local"
 ADMIN_PASSWORD = "an end-to-end passphrase 2026"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(1200),
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed yet: {', '.join(MISSING)}"),
 ]
-
-if not MISSING:
-    from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
-    from aquaerp.common.v1 import common_pb2
-    from aquaerp.contrat.v1 import contrat_pb2 as cpb
-    from aquaerp.contrat.v1 import contrat_pb2_grpc
-    from aquaerp.facture.v1 import facture_pb2 as fpb
-    from aquaerp.facture.v1 import facture_pb2_grpc
-    from aquaerp.intervention.v1 import intervention_pb2 as ipb
-    from aquaerp.intervention.v1 import intervention_pb2_grpc
-    from aquaerp.workflow.v1 import workflow_pb2 as wpb
-    from aquaerp.workflow.v1 import workflow_pb2_grpc
-
-
-# -- the local stack as real processes ------------------------------------------------------
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_block(size: int) -> int:
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000 - size)
-        if all(_port_free(base + offset) for offset in range(size)):
-            return base
-    raise RuntimeError("no free block of ports")
-
-
-class LocalStack:
-    """`aquaerp up` in a subprocess, with its own database, ports and data directory."""
-
-    def __init__(self, database_url: str, data_dir: Path) -> None:
-        self.database_url = database_url
-        self.data_dir = data_dir
-        base = _free_block(40)
-        self.grpc_base, self.metrics_base = base, base + 10
-        self.http_port, self.smtp_port = base + 20, base + 21
-        self.process: asyncio.subprocess.Process | None = None
-        self.output: list[str] = []
-        self.services: list[str] = []
-        self._reader: asyncio.Task[None] | None = None
-
-    def port(self, service: str) -> int:
-        return self.grpc_base + self.services.index(service)
-
-    def target(self, service: str) -> str:
-        return f"127.0.0.1:{self.port(service)}"
-
-    async def start(self) -> None:
-        env = {
-            **os.environ,
-            "AQUAERP_DATABASE_URL": self.database_url,
-            "AQUAERP_DATA_DIR": str(self.data_dir),
-            "AQUAERP_ADMIN_EMAIL": ADMIN_EMAIL,
-            "AQUAERP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        }
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "aquaerp_runtime.stack.cli",
-            "up",
-            "--port",
-            str(self.http_port),
-            "--grpc-base-port",
-            str(self.grpc_base),
-            "--metrics-base-port",
-            str(self.metrics_base),
-            "--smtp-port",
-            str(self.smtp_port),
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        ready = asyncio.Event()
-
-        async def read() -> None:
-            assert self.process is not None and self.process.stdout is not None
-            async for raw in self.process.stdout:
-                line = raw.decode(errors="replace").rstrip()
-                self.output.append(line)
-                if line.startswith("services: "):
-                    self.services = line.removeprefix("services: ").split(", ")
-                if line == "AquaERP is running.":
-                    ready.set()
-            ready.set()
-
-        self._reader = asyncio.create_task(read())
-        await asyncio.wait_for(ready.wait(), 240)
-        if self.process.returncode is not None or not self.services:
-            raise AssertionError("aquaerp up failed:\n" + "\n".join(self.output[-60:]))
-
-    def service_pid(self, service: str) -> int:
-        assert self.process is not None
-        listing = subprocess.run(
-            ["ps", "-o", "pid=,args=", "--ppid", str(self.process.pid)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for line in listing.splitlines():
-            pid, _, args = line.strip().partition(" ")
-            if args.endswith(f"-m aquaerp_{service}"):
-                return int(pid)
-        raise AssertionError(f"no {service} process under the stack:\n{listing}")
-
-    async def restart(self, service: str) -> None:
-        """SIGTERM to one service process; the stack starts it again. Returns once it serves."""
-        pid = self.service_pid(service)
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(300):
-            await asyncio.sleep(0.1)
-            try:
-                if self.service_pid(service) != pid and await self.serving(service):
-                    return
-            except AssertionError:
-                continue
-        raise AssertionError(f"{service} did not come back")
-
-    async def serving(self, service: str) -> bool:
-        async with grpc.aio.insecure_channel(self.target(service)) as channel:
-            try:
-                answer = await health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1
-                )
-            except grpc.aio.AioRpcError:
-                return False
-        return answer.status == health_pb2.HealthCheckResponse.SERVING
-
-    def emails(self) -> list[EmailMessage]:
-        folder = self.data_dir / "mail"
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-            for path in sorted(folder.glob("*.eml"))
-        ]
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), 60)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        if self._reader is not None:
-            await self._reader
 
 
 @pytest_asyncio.fixture
 async def local_stack(postgres_server_url: str, tmp_path: Path) -> AsyncIterator[LocalStack]:
     database = with_database(postgres_server_url, f"aquaerp_e2e_{secrets.token_hex(4)}")
-    stack = LocalStack(database, tmp_path / "stack")
+    stack = LocalStack(
+        database, tmp_path / "stack", admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD
+    )
     try:
         await stack.start()
         yield stack
@@ -254,23 +113,21 @@ async def eventually(
     within: float = 180,
     explain: Callable[[], Awaitable[str]] | None = None,
 ) -> Any:
-    """Polls `check` until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            details = await explain() if explain else ""
-            raise AssertionError(f"gave up waiting for {what}{details}")
-        await asyncio.sleep(0.5)
+    """Polls `check` until it returns something truthy; the failure says what else went wrong."""
+    try:
+        return await polling.eventually(check, timeout=within, interval=0.5, what=what)
+    except AssertionError as error:
+        details = await explain() if explain else ""
+        raise AssertionError(f"{error}{details}") from None
 
 
 def attachments(message: EmailMessage) -> dict[str, bytes]:
-    return {
-        part.get_filename() or part.get_content_type(): part.get_payload(decode=True)
-        for part in message.iter_attachments()
-    }
+    found = {}
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes), part.get_content_type()
+        found[part.get_filename() or part.get_content_type()] = payload
+    return found
 
 
 def embedded_files(pdf: bytes) -> list[str]:
@@ -286,19 +143,42 @@ async def no_restart(phase: str) -> None:
     return None
 
 
+async def admin_with_second_factor(auth: auth_pb2_grpc.AuthServiceStub) -> str:
+    """The administrator's access token: administrators must use a second factor (the shipped
+    AUTH_MFA_REQUIRED_ROLES), so the first login enrols TOTP and logs in again with a code."""
+    credentials = auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+    first = await auth.Login(credentials)
+    if first.WhichOneof("result") == "tokens":
+        enrolling = (("authorization", f"Bearer {first.tokens.access_token}"),)
+        secret = (await auth.EnrollTotp(auth_pb2.EnrollTotpRequest(), metadata=enrolling)).secret
+        step = int(SYSTEM_CLOCK.timestamp()) // 30
+        await auth.ConfirmTotp(
+            auth_pb2.ConfirmTotpRequest(code=pyotp.TOTP(secret).at(step * 30)), metadata=enrolling
+        )
+        challenge = (await auth.Login(credentials)).mfa_required.mfa_token
+        # The next step's code: the current one was just used, each is accepted once.
+        tokens = await auth.VerifyMfa(
+            auth_pb2.VerifyMfaRequest(
+                mfa_token=challenge, code=pyotp.TOTP(secret).at((step + 1) * 30)
+            )
+        )
+        return str(tokens.access_token)
+    raise AssertionError("the stack's administrator already has a second factor")
+
+
 # -- the flow -------------------------------------------------------------------------------
 async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, Any]:
     """Runs the flow; `checkpoint(phase)` is awaited between phases. Returns what it made."""
     auth_channel = grpc.aio.insecure_channel(stack.target("auth"))
     auth = auth_pb2_grpc.AuthServiceStub(auth_channel)
-    login = await auth.Login(auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD))
-    admin = (("authorization", f"Bearer {login.tokens.access_token}"),)
-    channels = {name: grpc.aio.insecure_channel(stack.target(name)) for name in REQUIRED}
+    admin = (("authorization", f"Bearer {await admin_with_second_factor(auth)}"),)
+    channels = {name: grpc.aio.insecure_channel(stack.target(name)) for name in SERVICES}
     contrat = contrat_pb2_grpc.ContratServiceStub(channels["contrat"])
     intervention = intervention_pb2_grpc.InterventionServiceStub(channels["intervention"])
     facture = facture_pb2_grpc.FactureServiceStub(channels["facture"])
     workflow = workflow_pb2_grpc.WorkflowServiceStub(channels["workflow"])
-    today = datetime.now(PARIS).date()
+    # The stack's services run on the system clock: the test reads the same one.
+    today = SYSTEM_CLOCK.today()
 
     async def failed_runs() -> str:
         answer = await workflow.ListRuns(
@@ -463,7 +343,7 @@ async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, 
             ),
             metadata=technician_credentials,
         )
-        signed = stamp(datetime.now(UTC))
+        signed = stamp(SYSTEM_CLOCK.now())
         await intervention.CompleteIntervention(
             ipb.CompleteInterventionRequest(
                 id=visit.id,
@@ -478,7 +358,8 @@ async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, 
         )
         await checkpoint("visit completed")
 
-        # 4. The part is invoiced and the invoice emailed with its Factur-X PDF.
+        # 4. The part's invoice waits in the review queue as a draft; issued from there, it is
+        # emailed with its Factur-X PDF.
         async def invoices() -> list[Any]:
             answer = await facture.ListInvoices(
                 fpb.ListInvoicesRequest(
@@ -488,6 +369,20 @@ async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, 
             )
             return [i for i in answer.invoices if i.number]
 
+        async def review_queue() -> list[Any]:
+            answer = await facture.ListInvoices(
+                fpb.ListInvoicesRequest(
+                    customer_id=customer.id,
+                    source=fpb.INVOICE_SOURCE_INTERVENTION,
+                    statuses=[fpb.INVOICE_STATUS_DRAFT],
+                ),
+                metadata=admin,
+            )
+            return list(answer.invoices)
+
+        [queued] = await wait(review_queue, "the intervention's draft in the review queue")
+        assert await invoices() == []
+        await facture.IssueInvoice(fpb.IssueInvoiceRequest(id=queued.id), metadata=admin)
         [intervention_invoice] = await wait(invoices, "the invoice of the intervention")
 
         def mails_to_customer() -> list[EmailMessage]:
@@ -530,7 +425,7 @@ async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, 
                 wpb.UpsertDefinitionRequest(name=name, spec=message), metadata=admin
             )
 
-        billing_args = {"period_start": "{{ run.scheduled_date }}"}
+        billing_args = {"up_to": "{{ run.scheduled_date }}"}
         await cron_definition("e2e-monthly-billing", "facture.StartBillingRun", billing_args, True)
         contract_invoices = await wait(
             lambda: _contract_invoices(invoices, contract.id), "the contract invoice", within=240
@@ -545,8 +440,13 @@ async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, 
         )
         await checkpoint("contract billed")
 
-        # Let anything late (a duplicate) arrive before counting.
-        await asyncio.sleep(10)
+        # Nothing late arrives (a duplicate invoice or email) before counting.
+        counted = (len(await invoices()), len(mails_to_customer()))
+
+        async def unchanged() -> bool:
+            return (len(await invoices()), len(mails_to_customer())) == counted
+
+        await polling.consistently(unchanged, during=10, what="no late invoice or email")
         final_invoices = await invoices()
         final_mails = mails_to_customer()
         return {
@@ -609,7 +509,7 @@ async def test_business_flow_survives_a_restart_of_each_service(local_stack: Loc
         "contract billed",
     ]
     rng = random.Random()
-    plan = {service: rng.choice(phases) for service in REQUIRED}
+    plan = {service: rng.choice(phases) for service in SERVICES}
 
     async def restart_planned(phase: str) -> None:
         for service, when in plan.items():

@@ -3,9 +3,9 @@ cron workflow sends the reminder.
 
 Real services (auth, contrat, intervention, facture, mailer, workflow with the shipped
 definitions) run in this process over real gRPC channels, with real PostgreSQL and an aiosmtpd
-SMTP peer; facture reads the time from a clock the test moves 45 days forward, because
-facture (rightly) refuses to run dunning for a future day. The workflow's own scheduler is
-driven with that same moved time: the shipped `daily-maintenance` definition fires and calls
+SMTP peer; every service reads the time from one fixed clock that the test moves 45 days
+forward, because facture (rightly) refuses to run dunning for a future day. The workflow's own
+scheduler is driven with that same clock: the shipped `daily-maintenance` definition fires and calls
 facture.RunDunning for that day; facture's `facture.dunning.level_reached` event then goes
 through its outbox relay to the workflow service, whose `dunning-level-reached` definition
 has mailer send the reminder with the invoice attached.
@@ -13,20 +13,27 @@ has mailer send the reminder with the invoice attached.
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
+from aquaerp.common.v1 import common_pb2
+from aquaerp.contrat.v1 import contrat_pb2 as cpb
+from aquaerp.contrat.v1 import contrat_pb2_grpc
+from aquaerp.facture.v1 import facture_pb2 as fpb
+from aquaerp.facture.v1 import facture_pb2_grpc
+from aquaerp.workflow.v1 import workflow_pb2 as wpb
+from aquaerp.workflow.v1 import workflow_pb2_grpc
+from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
-from aquaerp_runtime.service import load_service, service_names
+from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.plugin import (
     AuthFixture,
     ServiceHarness,
@@ -34,39 +41,14 @@ from aquaerp_runtime.testing.plugin import (
     service_account_settings,
     truncate_schema,
 )
+from aquaerp_runtime.testing.polling import consistently, eventually
+from aquaerp_workflow.service import WorkflowService
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-REQUIRED = ("auth", "contrat", "intervention", "facture", "mailer", "workflow")
-MISSING = [name for name in REQUIRED if name not in service_names()]
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(600),
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed yet: {', '.join(MISSING)}"),
 ]
-
-if not MISSING:
-    from aiosmtpd.controller import Controller
-    from aquaerp.common.v1 import common_pb2
-    from aquaerp.contrat.v1 import contrat_pb2 as cpb
-    from aquaerp.contrat.v1 import contrat_pb2_grpc
-    from aquaerp.facture.v1 import facture_pb2 as fpb
-    from aquaerp.facture.v1 import facture_pb2_grpc
-    from aquaerp.workflow.v1 import workflow_pb2 as wpb
-    from aquaerp.workflow.v1 import workflow_pb2_grpc
-    from aquaerp_facture.app import build_setup
-    from aquaerp_runtime.client import create_channel
-    from aquaerp_workflow.service import WorkflowService
-
-
-class MovableClock:
-    """Facture's time: now, plus however many days the test let pass."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 class Mailbox:
@@ -94,17 +76,6 @@ async def mailbox() -> AsyncIterator[Mailbox]:
     box.controller.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], what: str, within: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.2)
-
-
 async def test_unpaid_invoice_gets_the_daily_reminder(
     services: ServiceHarness,
     auth_service: AuthFixture,
@@ -115,25 +86,29 @@ async def test_unpaid_invoice_gets_the_daily_reminder(
     for spec in (load_service("workflow"), load_service("facture"), load_service("mailer")):
         await services.migrate(spec)
     await truncate_schema(engine, "workflow")
-    clock = MovableClock()
+    # A summer afternoon in Paris; 45 days later is the end of August.
+    clock = FixedClock(paris(2026, 7, 15, 15, 0))
     auth = {"auth": auth_service.target}
     contrat = await services.start(
-        load_service("contrat"), targets=auth, **service_account_settings("contrat")
+        load_service("contrat"), clock=clock, targets=auth, **service_account_settings("contrat")
     )
     intervention = await services.start(
         load_service("intervention"),
+        clock=clock,
         targets={**auth, "contrat": contrat.target},
         **service_account_settings("intervention"),
     )
     workflow = await services.start(
         load_service("workflow"),
+        clock=clock,
         targets={**auth, "contrat": contrat.target, "intervention": intervention.target},
         scheduler_enabled=False,
         worker_poll_interval=0.1,
         **service_account_settings("workflow"),
     )
     facture = await services.start(
-        replace(load_service("facture"), setup=build_setup(clock)),
+        load_service("facture"),
+        clock=clock,
         targets={
             **auth,
             "contrat": contrat.target,
@@ -146,6 +121,7 @@ async def test_unpaid_invoice_gets_the_daily_reminder(
     )
     mailer = await services.start(
         load_service("mailer"),
+        clock=clock,
         targets={**auth, "facture": facture.target, "intervention": intervention.target},
         smtp_host="127.0.0.1",
         smtp_port=mailbox.port,
@@ -207,18 +183,23 @@ async def test_unpaid_invoice_gets_the_daily_reminder(
         async def invoice_mail() -> list[EmailMessage]:
             return mails(f"Votre facture {issued.number}")
 
-        await eventually(invoice_mail, "the invoice email")
+        await eventually(invoice_mail, timeout=60, what="the invoice email")
 
         # 45 days later: due after 30, reminder from day 7 past due.
-        clock.offset = timedelta(days=45)
+        clock.advance(days=45)
         database = Database.from_url(database_url, pool_size=2)
         try:
-            scheduler = WorkflowService(database)
-            fired = await scheduler.fire_schedules(clock())
+            scheduler = WorkflowService(database, clock=clock)
+            fired = await scheduler.fire_schedules()
         finally:
             await database.dispose()
-        # 45 days always cross a 1st of the month: the monthly billing fires as well.
-        assert sorted(name for name, _ in fired) == ["daily-maintenance", "monthly-billing"]
+        # 45 days cross the 1st of August: the monthly billing fires as well, and the nightly
+        # retention of personal data.
+        assert sorted(name for name, _ in fired) == [
+            "daily-maintenance",
+            "monthly-billing",
+            "privacy-retention",
+        ]
 
         async def reminder() -> list[EmailMessage]:
             return mails("Rappel : facture")
@@ -228,7 +209,7 @@ async def test_unpaid_invoice_gets_the_daily_reminder(
             return "; ".join(f"{r.definition} {r.state} {r.error}" for r in runs.runs)
 
         try:
-            [letter] = await eventually(reminder, "the payment reminder", within=90)
+            [letter] = await eventually(reminder, timeout=90, what="the payment reminder")
         except AssertionError as error:
             raise AssertionError(f"{error}: runs: {await explain()}") from None
         assert issued.number in str(letter["Subject"])
@@ -240,10 +221,14 @@ async def test_unpaid_invoice_gets_the_daily_reminder(
             wpb.ListRunsRequest(definition="daily-maintenance"), metadata=admin
         )
         assert [r.state for r in runs.runs] == [wpb.RUN_STATE_SUCCEEDED]
+
         # Nothing twice: one invoice email, one reminder.
-        await asyncio.sleep(2)
-        assert len(mails(f"Votre facture {issued.number}")) == 1
-        assert len(mails("Rappel : facture")) == 1
+        async def once_each() -> bool:
+            return (
+                len(mails(f"Votre facture {issued.number}")) == len(mails("Rappel : facture")) == 1
+            )
+
+        await consistently(once_each, during=2, what="one invoice email and one reminder")
     finally:
         for channel in channels:
             await channel.close()

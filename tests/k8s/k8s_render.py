@@ -1,8 +1,8 @@
 """Helpers of the deployment tests: tools, rendering, pod templates.
 
 The command-line tools come from `scripts/k8s-tools` (kubectl, checkov, actionlint, hadolint,
-promtool); a missing tool is a test error that says how to install it, never a skip. Only the
-checks against the upstream CRDs in ../shared/k8s-crds skip when that folder is absent.
+promtool), the upstream CRDs in ../shared/k8s-crds from `scripts/k8s-crds`; a missing one is a
+test failure that says how to install it, never a skip.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,12 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
+# The services, their calls and images: one declaration (each service's ServiceSpec), read by
+# the script that renders the per-service manifests.
+sys.path.insert(0, str(REPO / "scripts"))
+import render_services  # noqa: E402
+
+GRPC_SERVICES = render_services.service_names()
 # Upstream CRDs (reference data beside the repository; AQUAERP_K8S_CRDS points elsewhere).
 SHARED_CRDS = Path(os.environ.get("AQUAERP_K8S_CRDS", REPO.parent / "shared" / "k8s-crds"))
 # Every kustomization under k8s/overlays is something an operator applies.

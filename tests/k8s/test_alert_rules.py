@@ -95,6 +95,7 @@ def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
         "intervention",
         "facture",
         "mailer",
+        "stock",
         "workflow",
     }
     rules = []

@@ -10,21 +10,17 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from k8s_render import DEPLOYABLE, OVERLAYS, REPO, PodTemplate, key
+from k8s_render import DEPLOYABLE, GRPC_SERVICES, OVERLAYS, REPO, PodTemplate, key, render_services
 
 # The Kubernetes version the manifests target (DOKS' current minor).
 KUBERNETES_VERSION = "1.35.0"
 CUSTOM_GROUPS = ("aquaerp.io", "velero.io", "cert-manager.io", "monitoring.coreos.com")
-GRPC_SERVICES = ["auth", "contrat", "intervention", "facture", "mailer", "workflow"]
-# Who calls whom over gRPC (port 50051), from the architecture. Everything else is refused.
+# Who calls whom over gRPC (port 50051): what each ServiceSpec declares in `calls` plus the
+# platform's calls (auth for tokens, workflow for events), the gateway to every service, and
+# the operator. Everything else is refused.
 CALLS = {
+    **{s.name: set(s.calls) for s in render_services.load_services()},
     "gateway": set(GRPC_SERVICES),
-    "workflow": {"contrat", "intervention", "facture", "mailer", "auth", "workflow"},
-    "facture": {"contrat", "intervention", "auth", "workflow"},
-    "mailer": {"facture", "intervention", "auth", "workflow"},
-    "intervention": {"contrat", "auth", "workflow"},
-    "contrat": {"auth", "workflow"},
-    "auth": {"workflow"},
     "workflow-operator": {"workflow", "auth"},
     "web": set(),
 }
@@ -548,14 +544,18 @@ def test_workflow_operator_rbac_is_least_privilege(
 ) -> None:
     roles = objects(rendered, "production", "Role")
     assert not objects(rendered, "production", "ClusterRole")
-    (role,) = roles
+    (role,) = [r for r in roles if r["metadata"]["name"] == "workflow-operator"]
     rules = {(tuple(r["apiGroups"]), tuple(r["resources"])): set(r["verbs"]) for r in role["rules"]}
     assert rules == {
         (("aquaerp.io",), ("workflows",)): {"get", "list", "watch", "patch"},
         (("aquaerp.io",), ("workflows/status",)): {"get", "patch"},
         (("",), ("events",)): {"create"},
     }
-    (binding,) = objects(rendered, "production", "RoleBinding")
+    (binding,) = [
+        b
+        for b in objects(rendered, "production", "RoleBinding")
+        if b["metadata"]["name"] == "workflow-operator"
+    ]
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "workflow-operator", "namespace": "aquaerp"}
     ]
@@ -569,10 +569,30 @@ def test_workflow_operator_rbac_is_least_privilege(
 
 
 def test_only_the_operator_mounts_a_service_account_token(pod_templates: list[PodTemplate]) -> None:
+    # The API's clients: the workflow operator, and Alloy reading pod logs (logging component).
+    api_clients = {("aquaerp", "workflow-operator"), ("logging", "alloy")}
     for template in pod_templates:
         mounted = template.spec.get("automountServiceAccountToken", True)
-        is_operator = template.owner["metadata"]["name"] == "workflow-operator"
-        assert mounted == is_operator, template.name
+        owner = template.owner["metadata"]
+        is_client = (owner.get("namespace"), owner["name"]) in api_clients
+        assert mounted == is_client, template.name
+
+
+def test_alloy_only_reads_pods_and_their_logs(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay in ("production", "staging"):
+        (role,) = [
+            r
+            for r in objects(rendered, overlay, "Role")
+            if r["metadata"]["name"] == "alloy-log-reader"
+        ]
+        assert role["metadata"]["namespace"] == "aquaerp"
+        rules = {
+            (tuple(r["apiGroups"]), tuple(r["resources"])): set(r["verbs"]) for r in role["rules"]
+        }
+        assert rules == {
+            (("",), ("pods",)): {"get", "list", "watch"},
+            (("",), ("pods/log",)): {"get"},
+        }
 
 
 def test_kind_overlay_is_the_only_one_with_inline_secrets(

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import google.api
 import grpc_tools
 import pytest
 from google.protobuf import descriptor_pb2
@@ -93,11 +94,22 @@ def test_sql_lives_in_the_repository(service: str) -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_domain_logic_has_no_grpc(service: str) -> None:
-    path = ROOT / "services" / service / "src" / f"aquaerp_{service}" / "service.py"
-    if not path.exists():
-        pytest.skip(f"{service} has no service.py")
+def domain_modules() -> list[Path]:
+    """The services' domain logic: `service.py`, `*_service.py` and the `service/` packages."""
+    return sorted(
+        path
+        for service in SERVICES
+        for path in (ROOT / "services" / service / "src" / f"aquaerp_{service}").rglob("*.py")
+        if path.stem == "service" or path.stem.endswith("_service") or path.parent.name == "service"
+    )
+
+
+def test_every_service_has_domain_modules() -> None:
+    assert {path.parts[len(ROOT.parts) + 1] for path in domain_modules()} == set(SERVICES)
+
+
+@pytest.mark.parametrize("path", domain_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_domain_logic_has_no_grpc(path: Path) -> None:
     assert not {m for m in imported_modules(path) if top_level(m) == "grpc"}
 
 
@@ -106,11 +118,13 @@ def _descriptors() -> descriptor_pb2.FileDescriptorSet:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "set.pb"
         well_known = Path(grpc_tools.__file__).parent / "_proto"
+        googleapis = Path(next(iter(google.api.__path__))).parent.parent
         code = protoc.main(
             [
                 "protoc",
                 f"-I{ROOT / 'protos'}",
                 f"-I{well_known}",
+                f"-I{googleapis}",
                 "--include_source_info",
                 f"--descriptor_set_out={out}",
                 *protos,
@@ -160,3 +174,66 @@ def test_protos_follow_the_style_guide() -> None:
             if first.number != 0 or not first.name.endswith("_UNSPECIFIED"):
                 problems.append(f"{file.name}: enum {enum.name} must start with *_UNSPECIFIED = 0")
     assert problems == []
+
+
+# --- one clock ----------------------------------------------------------------------------
+
+CLOCK = ROOT / "libs" / "aquaerp-runtime" / "src" / "aquaerp_runtime" / "clock.py"
+# Wall-clock reads: business time comes from the injected Clock (monotonic timers are fine).
+WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("datetime", "today")}
+
+
+def wall_clock_calls(path: Path) -> list[str]:
+    """`datetime.now()`, `datetime.utcnow()`, `date.today()`, `time.time()` calls in a file,
+    however `datetime` is reached (`datetime.now`, `dt.datetime.now`, ...)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        owner_name = (
+            owner.id
+            if isinstance(owner, ast.Name)
+            else owner.attr
+            if isinstance(owner, ast.Attribute)
+            else ""
+        )
+        call = (owner_name, node.func.attr)
+        if call in WALL_CLOCK or call == ("time", "time"):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {'.'.join(call)}()")
+    return found
+
+
+def code_and_tests() -> Iterator[Path]:
+    for pattern in ("libs/*/src", "services/*/src", "gateway/src", "libs/*/tests"):
+        for directory in sorted(ROOT.glob(pattern)):
+            yield from python_files(directory)
+    for pattern in ("services/*/tests", "gateway/tests", "tests"):
+        for directory in sorted(ROOT.glob(pattern)):
+            yield from directory.rglob("*.py")
+
+
+def test_only_the_clock_reads_the_wall_clock() -> None:
+    offenders = [
+        line
+        for path in code_and_tests()
+        if path != CLOCK and path != Path(__file__)
+        for line in wall_clock_calls(path)
+    ]
+    assert offenders == [], "use the injected Clock (aquaerp_runtime.clock):\n" + "\n".join(
+        offenders
+    )
+
+
+def test_the_wall_clock_check_sees_every_form(tmp_path: Path) -> None:
+    sample = ROOT / "tests" / "platform" / "_wall_clock_sample.py"
+    sample.write_text(
+        "import datetime as dt, time\nfrom datetime import date, datetime\n"
+        "a = datetime.now(dt.UTC)\nb = dt.datetime.utcnow()\nc = date.today()\n"
+        "d = time.time()\ne = time.monotonic()\nf = clock.now()\n"
+    )
+    try:
+        found = [line.rsplit(": ", 1)[1] for line in wall_clock_calls(sample)]
+    finally:
+        sample.unlink()
+    assert found == ["datetime.now()", "datetime.utcnow()", "date.today()", "time.time()"]

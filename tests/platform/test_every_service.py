@@ -36,7 +36,8 @@ async def test_service_is_healthy_and_reflectable(
     async with grpc.aio.insecure_channel(running.target) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         for service in ["", *own_services]:
-            answer = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
+            # facture spawns its renderers as it starts: a busy machine answers in seconds.
+            answer = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
             assert answer.status == health_pb2.HealthCheckResponse.SERVING, service
         listed = await reflected_services(channel)
     assert {"grpc.health.v1.Health", *own_services} <= listed

@@ -47,7 +47,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1440, height=900)
-PASSWORD = "Eau-claire-2026!"
+PASSWORD = "Lagon-turquoise-2026!"
 CALL_FAILED = pytest.StashKey[bool]()
 
 
@@ -101,7 +101,10 @@ def stack(web_dist: Path, postgres_server_url: str) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def admin(stack: Stack) -> ApiUser:
-    return ApiUser(stack.base_url, ADMIN_EMAIL, ADMIN_PASSWORD).login()
+    # Administrators must use a second factor (AUTH_MFA_REQUIRED_ROLES): the first one enrols.
+    first = ApiUser(stack.base_url, ADMIN_EMAIL, ADMIN_PASSWORD).login()
+    enable_totp(first)
+    return first.login()
 
 
 @dataclass
@@ -134,6 +137,7 @@ def people(admin: ApiUser) -> People:
         admin, f"claire.{suffix}@web-tests.fr", "Claire Martin", ["bureau", "compta"]
     )
     enable_totp(office)
+    office.login()  # compta needs the second factor: the roles come with the new login
     technician = create_user(admin, f"marc.{suffix}@web-tests.fr", "Marc Dupuis", ["technicien"])
     user_id = technician.get("/auth/me")["id"]
     profile = admin.post(

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pyotp
+from aquaerp_runtime.clock import SYSTEM_CLOCK
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -113,9 +114,7 @@ def start_stack(database_url: str, data_dir: Path, timeout: float = 180.0) -> St
     }
     executable = Path(sys.executable).with_name("aquaerp")
     command = (
-        [str(executable)]
-        if executable.exists()
-        else [sys.executable, "-m", "aquaerp_runtime.stack.cli"]
+        [str(executable)] if executable.exists() else [sys.executable, "-m", "aquaerp_stack.cli"]
     )
     command += [
         "up",
@@ -179,7 +178,7 @@ class ApiUser:
         """A code the server accepts: steps within ±1 of now, each newer than the last used."""
         assert self.totp_secret
         while True:
-            current = int(time.time()) // 30
+            current = int(SYSTEM_CLOCK.timestamp()) // 30
             step = max(current, self.last_totp_step + 1)
             if step <= current + 1:
                 self.last_totp_step = step

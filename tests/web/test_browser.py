@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from aquaerp_runtime.clock import SYSTEM_CLOCK
+from browser_steps import login, paris_today, wait_until
 from conftest import People, screenshot
 from local_stack import ApiUser
 from playwright.sync_api import BrowserContext, Page, Route, expect
-
-
-def login(page: Page, user: ApiUser) -> None:
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/connexion"))
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(user.password)
-    page.get_by_role("button", name="Se connecter").click()
-    if user.totp_secret:
-        expect(page.get_by_role("heading", name="Vérification en deux étapes")).to_be_visible()
-        page.get_by_label("Code de vérification").fill(user.next_totp_code())
-        page.get_by_role("button", name="Valider").click()
-    expect(page).not_to_have_url(re.compile(r"/connexion"))
 
 
 def test_office_login_with_second_factor_role_navigation_and_logout(
@@ -99,21 +86,6 @@ def test_office_login_with_second_factor_role_navigation_and_logout(
 def flow() -> dict[str, Any]:
     """What the ordered tests of this module hand to each other."""
     return {}
-
-
-def paris_today() -> str:
-    return datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 45.0, every: float = 1.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met in {timeout:.0f}s")
-        time.sleep(every)
 
 
 def test_office_creates_customer_contract_activates_and_assigns_a_visit(
@@ -275,6 +247,31 @@ def draw_signature(page: Page, test_id: str) -> None:
     expect(canvas).to_have_attribute("data-signed", "yes")
 
 
+CHLORE_CHOC = "CHOC-SEAU-5"
+
+
+def catalogue_chlore_choc(admin: ApiUser) -> dict[str, Any]:
+    """The catalogue item `fill_report` picks: 45,00 € excl. VAT a bucket, billable. Created
+    once per stack, before the phone opens the day (the catalogue goes on the phone then)."""
+    found = [
+        p
+        for p in admin.get("/stock/products", q=CHLORE_CHOC)["items"]
+        if p["product"]["code"] == CHLORE_CHOC
+    ]
+    if found:
+        return found[0]  # type: ignore[no-any-return]
+    return admin.post(  # type: ignore[no-any-return]
+        "/stock/products",
+        {
+            "code": CHLORE_CHOC,
+            "label": "Chlore choc 5 kg",
+            "family": "chemical",
+            "unit_of_sale": "seau",
+            "standard_price_cents": 4500,
+        },
+    )
+
+
 def fill_report(page: Page) -> None:
     page.get_by_role("textbox", name="pH", exact=True).fill("7,9")
     page.get_by_role("textbox", name="Chlore libre").fill("1,5")
@@ -288,12 +285,13 @@ def fill_report(page: Page) -> None:
     )
     page.get_by_role("button", name="+ Brossage des parois et de la ligne d'eau").click()
     page.get_by_role("button", name="+ Lavage du filtre (contre-lavage)").click()
-    page.get_by_role("button", name="+ Ajouter un produit ou une pièce").click()
-    page.get_by_role("textbox", name="Désignation").fill("Chlore choc 5 kg")
-    page.get_by_role("textbox", name="Qté").fill("1")
-    page.get_by_role("textbox", name="Unité").fill("seau")
-    page.get_by_role("textbox", name="Prix unitaire HT (€)").fill("45,00")
-    page.get_by_label("Facturable").check()
+    # The part comes from the catalogue (see `catalogue_chlore_choc`): its price is shown, not typed.
+    page.get_by_role("searchbox", name=re.compile("Chercher au catalogue")).fill(CHLORE_CHOC)
+    page.locator(f'[data-product="{CHLORE_CHOC}"]').click()
+    part = page.locator(f'[data-part="{CHLORE_CHOC}"]')
+    part.get_by_role("textbox", name="Qté").fill("1")
+    expect(part.get_by_test_id("catalogue-price")).to_contain_text("45,00")
+    part.get_by_label("Facturable").check()
     page.get_by_role("textbox", name="Remarques pour le client").fill(
         "pH un peu haut : correcteur ajouté."
     )
@@ -306,10 +304,11 @@ def sign(page: Page) -> None:
 
 
 def test_technician_on_a_phone_completes_the_visit(
-    phone: BrowserContext, people: People, flow: dict[str, Any]
+    phone: BrowserContext, people: People, admin: ApiUser, flow: dict[str, Any]
 ) -> None:
     assert "visit_id" in flow, "needs the visit assigned by the office test"
     visit_id = flow["visit_id"]
+    catalogue_chlore_choc(admin)
     page = phone.new_page()
     login(page, people.technician)
     expect(page).to_have_url(re.compile(r"/tech$"))
@@ -396,10 +395,14 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
     assert content.startswith(b"%PDF-") and name.endswith(".pdf")
     screenshot(page, "15-office-intervention-report")
 
-    # The billable part was invoiced by the intervention-completed workflow.
+    # The billable part was invoiced by the intervention-completed workflow, as a draft that
+    # waits in the review queue.
     def invoice_listed() -> bool:
         page.reload()
-        return page.get_by_test_id("intervention-invoices").count() > 0
+        listed = page.get_by_test_id("intervention-invoices")
+        # The block loads after the page: wait for its answer, either way, before counting.
+        expect(listed.or_(page.get_by_text("Aucune facture"))).to_be_visible(timeout=20_000)
+        return listed.count() > 0
 
     try:
         wait_until(invoice_listed, timeout=90, every=3)
@@ -412,12 +415,31 @@ def test_office_sees_report_and_invoice_downloads_pdf_and_records_payment(
             f"no invoice for intervention {visit_id}; its workflow runs: {runs}; "
             f"the customer's invoices: {invoices}"
         ) from None
+    link = page.get_by_test_id("intervention-invoices").get_by_role("link").first
+    expect(link).to_have_text("Brouillon")
+    invoice_id = (link.get_attribute("href") or "").rsplit("/", 1)[-1]
+    draft = people.office.get(f"/invoices/{invoice_id}")
+    assert (draft["status"], draft["number"], draft["intervention_id"]) == ("draft", "", visit_id)
+
+    # Issued from the "À valider" queue, through the app's own confirmation dialog.
+    page.goto("/factures/a-valider")
+    row = page.locator(f'[data-invoice="{invoice_id}"]')
+    expect(row).to_contain_text("45,00")
+    screenshot(page, "16a-review-queue")
+    row.get_by_role("button", name="Émettre").click()
+    confirm = page.get_by_role("dialog", name="Émettre la facture")
+    expect(confirm).to_contain_text("envoyée au client par e-mail")
+    confirm.get_by_role("button", name="Émettre").click()
+    expect(page.get_by_text(re.compile(r"Facture FA-\d{4}-\d{6} émise"))).to_be_visible()
+    expect(row).to_have_count(0)
+
+    page.goto(f"/interventions/{visit_id}")
     page.get_by_test_id("intervention-invoices").get_by_role("link").first.click()
     expect(page.get_by_test_id("invoice-status")).to_have_text("Émise")
     number = page.get_by_role("heading", level=1).inner_text().removeprefix("Facture ").strip()
-    invoice_id = page.url.rsplit("/", 1)[-1]
+    assert page.url.rsplit("/", 1)[-1] == invoice_id
     invoice = people.office.get(f"/invoices/{invoice_id}")
-    assert invoice["intervention_id"] == visit_id
+    assert invoice["intervention_id"] == visit_id and invoice["number"] == number
     assert invoice["total_excluding_vat_cents"] == 4500
     total = invoice["total_including_vat_cents"]
 
@@ -517,7 +539,7 @@ def visit_for_technician_today(people: People, admin: ApiUser, start: str) -> di
         )["items"],
         timeout=60,
     )[0]
-    offset = datetime.now(ZoneInfo("Europe/Paris")).strftime("%z")
+    offset = SYSTEM_CLOCK.local_now().strftime("%z")
     office.post(
         f"/interventions/{visit['id']}/assign",
         {
@@ -533,6 +555,7 @@ def test_report_completed_offline_is_sent_once_when_the_network_returns(
 ) -> None:
     visit = visit_for_technician_today(people, admin, "14:00")
     visit_id = visit["id"]
+    catalogue_chlore_choc(admin)
     page = phone.new_page()
     login(page, people.technician)
     page.goto(f"/tech/visite/{visit_id}")
@@ -600,222 +623,3 @@ def test_report_completed_offline_is_sent_once_when_the_network_returns(
 
     runs = wait_until(completion_runs, timeout=60)
     assert len({r["event_id"] for r in runs}) == 1, runs
-
-
-# -- administration, and every office screen against the real services --------------------------------
-
-OFFICE_SCREENS = [
-    ("/tableau-de-bord", "Bonjour", "20-dashboard"),
-    ("/clients", "Clients", "21-customers"),
-    ("/contrats", "Contrats", "22-contracts"),
-    ("/interventions", "Interventions", "23-interventions"),
-    ("/interventions/nouvelle", "Nouveau dépannage", "24-corrective-intake"),
-    ("/techniciens", "Techniciens", "25-technicians"),
-    ("/factures", "Factures", "26-invoices"),
-    ("/relances", "Relances", "27-dunning"),
-    ("/balance", "Balance âgée", "28-aging"),
-    ("/emails", "E-mails", "29-emails"),
-    ("/workflows", "Workflows", "30-workflows"),
-    ("/compte", "Mon compte", "31-account"),
-]
-
-
-def settled(page: Page) -> None:
-    """Nothing loading any more, and no error shown."""
-    expect(page.locator(".loading")).to_have_count(0, timeout=20_000)
-    expect(page.locator(".alert--error")).to_have_count(0)
-
-
-def test_admin_manages_users_and_every_office_screen_loads(
-    desktop: BrowserContext, people: People, admin: ApiUser
-) -> None:
-    page = desktop.new_page()
-    login(page, admin)
-    navigation = page.get_by_role("navigation", name="Navigation principale")
-    navigation.get_by_role("link", name="Utilisateurs").click()
-    expect(page.locator(f'[data-user="{people.technician.email}"]')).to_contain_text("Technicien")
-
-    # The server refuses an email already in use: its message stands next to the email field.
-    page.get_by_role("button", name="+ Nouvel utilisateur").click()
-    dialog = page.get_by_role("dialog", name="Nouvel utilisateur")
-    dialog.get_by_label("E-mail").fill(people.office.email)
-    dialog.get_by_label("Mot de passe initial").fill("Filtre-à-sable-2026")
-    dialog.get_by_role("button", name="Enregistrer").click()
-    expect(dialog.locator('[data-error-for="email"]')).to_have_text("Déjà utilisé")
-    screenshot(page, "32-users-duplicate-email", full_page=False)
-    dialog.get_by_label("E-mail").fill("lucie.compta@web-tests.fr")
-    dialog.get_by_label("Nom affiché").fill("Lucie Garnier")
-    dialog.get_by_label("Bureau").uncheck()
-    dialog.get_by_label("Comptabilité").check()
-    dialog.get_by_role("button", name="Enregistrer").click()
-    expect(page.locator('[data-user="lucie.compta@web-tests.fr"]')).to_contain_text("Comptabilité")
-    created = admin.get("/users", q="lucie.compta")["items"]
-    assert [u["roles"] for u in created] == [["compta"]]
-    screenshot(page, "33-users")
-
-    for path, heading, name in OFFICE_SCREENS:
-        page.goto(path)
-        expect(page.get_by_role("heading", level=1, name=re.compile(heading))).to_be_visible()
-        settled(page)
-        screenshot(page, name)
-
-    # Billing: a dry run previews what the contracts would invoice, nothing is issued.
-    before = admin.get("/invoices", source="billing_run")["items"]
-    page.goto("/facturation")
-    page.get_by_role("button", name="Aperçu (simulation)").click()
-    run = page.get_by_test_id("billing-run")
-    expect(run).to_contain_text("Aperçu")
-    expect(run.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
-    settled(page)
-    screenshot(page, "34-billing-run-preview")
-    assert admin.get("/invoices", source="billing_run")["items"] == before
-
-    # The planning of the week, as the office sees it.
-    page.goto("/planning")
-    settled(page)
-    screenshot(page, "35-planning-week")
-
-
-# -- contract life cycle, a breakdown call, a manual invoice and its credit note --------------------
-
-
-def active_contract(office: ApiUser, name: str, end_date: str) -> dict[str, Any]:
-    customer = office.post(
-        "/customers",
-        {
-            "type": "business",
-            "name": name,
-            "legal_form": "SAS",
-            "siren": "552100554",
-            "billing_address": {
-                "lines": ["Route de la Mer"],
-                "postal_code": "83990",
-                "city": "Saint-Tropez",
-            },
-            "billing_contact_name": "Service comptable",
-            "billing_email": "compta@camping.example",
-        },
-    )
-    site = office.post(
-        f"/customers/{customer['id']}/sites",
-        {
-            "name": "Piscine du camping",
-            "address": {
-                "lines": ["Route de la Mer"],
-                "postal_code": "83990",
-                "city": "Saint-Tropez",
-            },
-        },
-    )
-    contract = office.post(
-        "/contracts",
-        {
-            "customer_id": customer["id"],
-            "site_ids": [site["id"]],
-            "billing_frequency": "quarterly",
-            "billing_timing": "in_advance",
-            "start_date": paris_today(),
-            "end_date": end_date,
-            "sla_hours": 24,
-            "lines": [
-                {
-                    "product_code": "CONTRAT",
-                    "label": "Entretien saisonnier",
-                    "unit_price": {"amount_cents": 45000, "currency": "EUR"},
-                    "vat_rate": "20",
-                }
-            ],
-        },
-    )
-    return office.post(f"/contracts/{contract['id']}/activate")  # type: ignore[no-any-return]
-
-
-def test_office_contract_life_cycle_breakdown_call_and_credit_note(
-    desktop: BrowserContext, people: People
-) -> None:
-    today = datetime.now(ZoneInfo("Europe/Paris")).date()
-    contract = active_contract(
-        people.office, "Camping Les Pins", today.replace(year=today.year + 1).isoformat()
-    )
-    page = desktop.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    login(page, people.office)
-
-    # A breakdown call on the contract: its SLA deadline comes from the contract.
-    page.goto("/interventions/nouvelle")
-    page.get_by_role("searchbox", name="Contrat").fill(contract["number"])
-    page.get_by_role("button", name=re.compile(contract["number"])).click()
-    page.get_by_label("Priorité").select_option("urgent")
-    page.get_by_label("Panne décrite par le client").fill("La pompe de filtration ne démarre plus.")
-    page.get_by_role("button", name="Enregistrer le dépannage").click()
-    expect(
-        page.get_by_role("heading", name=re.compile("Dépannage — Piscine du camping"))
-    ).to_be_visible()
-    expect(page.get_by_text("La pompe de filtration ne démarre plus.")).to_be_visible()
-    call = people.office.get(f"/interventions/{page.url.rsplit('/', 1)[-1]}")
-    assert call["kind"] == "corrective" and call["priority"] == "urgent" and call["sla_deadline"]
-
-    # Prices, renewal, suspension, resumption, termination.
-    page.goto(f"/contrats/{contract['id']}")
-    page.get_by_role("button", name="Changer les prix").click()
-    dialog = page.get_by_role("dialog", name="Changer les prix")
-    dialog.get_by_label("Entretien saisonnier — prix unitaire HT (€)").fill("472,50")
-    dialog.get_by_label("Motif").fill("Indexation annuelle")
-    dialog.get_by_role("button", name="Confirmer").click()
-    history = page.get_by_role("list", name="Historique des prix de Entretien saisonnier")
-    expect(history).to_contain_text("472,50")
-    expect(history).to_contain_text("changement de prix")
-
-    new_end = today.replace(year=today.year + 2).isoformat()
-    page.get_by_role("button", name="Renouveler").click()
-    dialog = page.get_by_role("dialog", name="Renouveler le contrat")
-    dialog.get_by_label("Nouvelle date de fin").fill(new_end)
-    dialog.get_by_role("button", name="Confirmer").click()
-    expect(dialog).to_have_count(0)
-    assert people.office.get(f"/contracts/{contract['id']}")["end_date"] == new_end
-
-    page.get_by_role("button", name="Suspendre").click()
-    dialog = page.get_by_role("dialog", name="Suspendre le contrat")
-    dialog.get_by_role("button", name="Confirmer").click()
-    expect(dialog.locator('[data-error-for="reason"]')).to_have_text("Champ obligatoire")
-    dialog.get_by_label("Motif").fill("Travaux sur le bassin")
-    dialog.get_by_role("button", name="Confirmer").click()
-    expect(page.get_by_text("Suspendu", exact=True)).to_be_visible()
-    page.get_by_role("button", name="Reprendre").click()
-    page.get_by_role("dialog", name="Reprendre le contrat").get_by_role(
-        "button", name="Confirmer"
-    ).click()
-    expect(page.get_by_text("Actif", exact=True)).to_be_visible()
-    page.get_by_role("button", name="Résilier").click()
-    dialog = page.get_by_role("dialog", name="Résilier le contrat")
-    dialog.get_by_label("Motif").fill("Vente du camping")
-    dialog.get_by_role("button", name="Confirmer").click()
-    expect(page.get_by_text("Résilié", exact=True)).to_be_visible()
-    screenshot(page, "36-contract-terminated")
-
-    # A manual invoice: draft, edited, issued, then fully credited.
-    page.goto(f"/factures/nouvelle?client={contract['customer_id']}")
-    line = page.get_by_test_id("invoice-line-0")
-    line.get_by_label("Désignation").fill("Remplacement de la pompe de filtration")
-    line.get_by_label("PU HT (€)").fill("450")
-    page.get_by_role("button", name="Enregistrer le brouillon").click()
-    expect(page.get_by_role("heading", name="Facture (brouillon)")).to_be_visible()
-    page.get_by_role("link", name="Modifier").click()
-    page.get_by_test_id("invoice-line-0").get_by_label("Remise %").fill("10")
-    page.get_by_role("button", name="Enregistrer le brouillon").click()
-    expect(page.get_by_test_id("invoice-total")).to_have_text(re.compile(r"^486,00\s€$"))
-    page.get_by_role("button", name="Émettre").click()
-    expect(page.get_by_test_id("invoice-status")).to_have_text("Émise")
-    invoice_id = page.url.rsplit("/", 1)[-1]
-    page.get_by_role("button", name="Créer un avoir").click()
-    dialog = page.get_by_role("dialog", name="Créer un avoir")
-    dialog.get_by_label("Motif").fill("Pompe reprise sous garantie")
-    dialog.get_by_role("button", name="Confirmer").click()
-    expect(page.get_by_role("heading", name="Avoir (brouillon)")).to_be_visible()
-    page.get_by_role("button", name="Émettre").click()
-    expect(page.get_by_test_id("invoice-status")).to_have_text("Émise")
-    credit = people.office.get(f"/invoices/{page.url.rsplit('/', 1)[-1]}")
-    assert credit["type"] == "credit_note" and credit["corrected_invoice_id"] == invoice_id
-    assert credit["total_including_vat_cents"] == 48600
-    assert people.office.get(f"/invoices/{invoice_id}")["amount_due_cents"] == 0
-    screenshot(page, "37-credit-note")

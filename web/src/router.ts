@@ -1,7 +1,7 @@
 // Routes with the roles allowed on each; the guard sends visitors to the login page and users
 // without the role to their own home.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
-import type { RoleName } from '@/api/types'
+import type { RoleName } from '@/stores/session'
 import { useSessionStore } from '@/stores/session'
 
 declare module 'vue-router' {
@@ -41,7 +41,13 @@ export const routes: RouteRecordRaw[] = [
   { path: '/interventions/nouvelle', name: 'intervention-new', component: () => import('@/views/office/InterventionNewView.vue'), meta: { roles: MANAGERS, title: 'Nouveau dépannage' } },
   { path: '/interventions/:id', name: 'intervention', component: () => import('@/views/office/InterventionDetailView.vue'), meta: { roles: OFFICE, title: 'Intervention' }, props: true },
   { path: '/techniciens', name: 'technicians', component: () => import('@/views/office/TechniciansView.vue'), meta: { roles: MANAGERS, title: 'Techniciens' } },
+  { path: '/stock', name: 'stock-levels', component: () => import('@/views/office/StockLevelsView.vue'), meta: { roles: OFFICE, title: 'Niveaux de stock' } },
+  { path: '/stock/catalogue', name: 'stock-catalogue', component: () => import('@/views/office/StockCatalogueView.vue'), meta: { roles: OFFICE, title: 'Catalogue' } },
+  { path: '/stock/reapprovisionnement', name: 'stock-proposals', component: () => import('@/views/office/StockProposalsView.vue'), meta: { roles: MANAGERS, title: 'Réapprovisionnement' } },
+  { path: '/stock/rapports', name: 'stock-reports', component: () => import('@/views/office/StockReportsView.vue'), meta: { roles: OFFICE, title: 'Rapports de stock' } },
+  { path: '/stock/inventaire', name: 'stock-inventory', component: () => import('@/views/office/StockInventoryView.vue'), meta: { roles: MANAGERS, title: 'Inventaire' } },
   { path: '/factures', name: 'invoices', component: () => import('@/views/office/InvoicesView.vue'), meta: { roles: ACCOUNTING, title: 'Factures' } },
+  { path: '/factures/a-valider', name: 'invoice-review', component: () => import('@/views/office/ReviewQueueView.vue'), meta: { roles: ACCOUNTING, title: 'À valider' } },
   { path: '/factures/nouvelle', name: 'invoice-new', component: () => import('@/views/office/InvoiceEditView.vue'), meta: { roles: ACCOUNTING, title: 'Nouvelle facture' } },
   { path: '/factures/:id/modifier', name: 'invoice-edit', component: () => import('@/views/office/InvoiceEditView.vue'), meta: { roles: ACCOUNTING, title: 'Modifier la facture' }, props: true },
   { path: '/factures/:id', name: 'invoice', component: () => import('@/views/office/InvoiceDetailView.vue'), meta: { roles: ACCOUNTING, title: 'Facture' }, props: true },
@@ -51,6 +57,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/emails', name: 'emails', component: () => import('@/views/office/EmailsView.vue'), meta: { roles: OFFICE, title: 'E-mails' } },
   { path: '/workflows', name: 'workflows', component: () => import('@/views/office/WorkflowRunsView.vue'), meta: { roles: OFFICE, title: 'Workflows' } },
   { path: '/utilisateurs', name: 'users', component: () => import('@/views/office/UsersView.vue'), meta: { roles: ['admin'], title: 'Utilisateurs' } },
+  { path: '/cles-api', name: 'api-keys', component: () => import('@/views/office/ApiKeysView.vue'), meta: { roles: ['admin'], title: "Clés d'API" } },
+  { path: '/journal', name: 'audit', component: () => import('@/views/office/AuditView.vue'), meta: { roles: ['admin'], title: "Journal d'audit" } },
   { path: '/compte', name: 'account', component: () => import('@/views/AccountView.vue'), meta: { title: 'Mon compte' } },
   { path: '/tech', name: 'tech-today', component: () => import('@/views/tech/TechTodayView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Ma journée' } },
   { path: '/tech/visite/:id', name: 'tech-visit', component: () => import('@/views/tech/TechVisitView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Intervention' }, props: true },

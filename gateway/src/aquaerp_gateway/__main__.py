@@ -39,8 +39,8 @@ def main() -> int:
         create_app(settings),
         host=settings.http_host,
         port=settings.http_port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # The request context resolves the client address from GATEWAY_TRUSTED_PROXIES.
+        proxy_headers=False,
         access_log=False,
         log_config=None,
         timeout_graceful_shutdown=int(settings.shutdown_grace),

@@ -1,8 +1,12 @@
 """`Idempotency-Key` on POST: the same key with the same body replays the first response; with
 another body it is refused (422); while the first is still running, a duplicate gets 409.
 
-Keys are scoped to the caller and kept `idempotency_ttl_hours`. Responses that should be retried
-(5xx, 401, 429) are not kept, so a retry runs again.
+Keys are scoped to the *verified* caller: the bearer token is checked (signature, expiry,
+revocation) before any stored response is looked at, so a forged token cannot read another
+caller's answer. Requests without a valid token, and the credential routes under
+`/api/v1/auth/` (their answers are token pairs and second-factor secrets), are never stored.
+Keys are kept `idempotency_ttl_hours`. Responses that should be retried (5xx, 401, 429) are
+not kept, so a retry runs again.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-import jwt
-from aquaerp_runtime.context import request_id_var
+from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
+from aquaerp_runtime.context import Principal, request_id_var
 from aquaerp_runtime.db import Database
+from aquaerp_runtime.errors import DomainError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import PROBLEM_JSON
@@ -23,20 +29,25 @@ from .repository import IdempotencyRepository
 HEADER = b"idempotency-key"
 NOT_KEPT = {401, 429}
 MAX_KEY_LENGTH = 200
+# Answers that carry credentials or secrets shown once: never written to the table.
+NEVER_STORED_PREFIXES = ("/api/v1/auth/", "/api/v1/api-keys")
+
+# Verifies a bearer credential and returns its caller, or raises Unauthenticated.
+Authenticate = Callable[[str], Awaitable[Principal]]
 
 
-def _caller(headers: dict[bytes, bytes], scope: Scope) -> str:
-    # The route verifies the token; here it only scopes the key. A forged token cannot read
-    # another caller's stored response because the route rejects it before anything is kept.
+async def verified_caller(headers: dict[bytes, bytes], authenticate: Authenticate) -> str | None:
+    """The scope of the caller's keys, from a *verified* bearer credential; None when the
+    request has no valid one (it is then passed on untouched and the route refuses it)."""
     authorization = headers.get(b"authorization", b"").decode("latin-1")
-    if authorization.lower().startswith("bearer "):
-        try:
-            claims = jwt.decode(authorization[7:], options={"verify_signature": False})
-            return f"sub:{claims.get('sub', '')}"
-        except jwt.PyJWTError:
-            return "invalid"
-    client = scope.get("client")
-    return f"ip:{client[0] if client else ''}"
+    scheme, _, credential = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return None
+    try:
+        principal = await authenticate(credential.strip())
+    except DomainError:
+        return None
+    return f"sub:{principal.subject}"
 
 
 async def _send_problem(send: Send, status: int, detail: str) -> None:
@@ -63,18 +74,36 @@ async def _send_problem(send: Send, status: int, detail: str) -> None:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, database: Database, ttl_hours: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        database: Database,
+        ttl_hours: int,
+        authenticate: Authenticate,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.app = app
         self.database = database
+        self.authenticate = authenticate
         self.ttl = timedelta(hours=ttl_hours)
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].startswith(NEVER_STORED_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
         raw_key = headers.get(HEADER)
         if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        # Authentication first: nothing is looked up for a caller whose token does not verify.
+        caller = await verified_caller(headers, self.authenticate)
+        if caller is None:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode("latin-1").strip()
@@ -101,12 +130,11 @@ class IdempotencyMiddleware:
             + b"\n"
             + body
         ).hexdigest()
-        caller = _caller(headers, scope)
 
         async with self.database.unit_of_work() as session:
             repo = IdempotencyRepository(session)
             if random.random() < 0.01:
-                await repo.purge_older_than(datetime.now(UTC) - self.ttl)
+                await repo.purge_older_than(self.clock.now() - self.ttl)
             claimed = await repo.claim(caller, key, fingerprint)
             stored = None if claimed else await repo.get(caller, key)
 
@@ -174,6 +202,6 @@ class IdempotencyMiddleware:
                     for k, v in start.get("headers", [])
                     if k.lower() not in (b"x-request-id", b"traceparent")
                 ]
-                await repo.complete(caller, key, status, kept_headers, content)
+                await repo.complete(caller, key, status, kept_headers, content, self.clock.now())
         await send(start)
         await send({"type": "http.response.body", "body": content})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func
+from aquaerp_runtime.db import schema_metadata
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, String, Table, func
 from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = MetaData(schema="gateway")
+metadata = schema_metadata("gateway")
 
 idempotency_keys = Table(
     "idempotency_keys",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 from aquaerp_runtime.context import request_id_var
-from aquaerp_runtime.errors import DomainError, field_violations
+from aquaerp_runtime.errors import DomainError, error_info, field_violations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ def problem(
     *,
     errors: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    code: str = "",
+    params: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -67,13 +71,22 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if code:
+        # A stable code and its parameters (the service's ErrorInfo): clients word the
+        # message in their language.
+        body["code"] = code
+        body["params"] = params or {}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def from_rpc_error(error: grpc.aio.AioRpcError) -> JSONResponse:
+def from_rpc_error(
+    error: grpc.aio.AioRpcError, rename: Callable[[str], str] | None = None
+) -> JSONResponse:
+    """The problem for a failed call; `rename` turns the service's field paths into the names
+    the caller used (query parameters, the fields of a body that is one request field)."""
     status = HTTP_STATUS.get(error.code(), 500)
     trailing = error.trailing_metadata() or ()
-    headers = {k: v for k, v in trailing if k == "retry-after"}  # type: ignore[misc]
+    headers = {k: v for k, v in trailing if k == "retry-after"}
     if status == 500:
         # Never a stack trace or an internal message to the client.
         log.error("unexpected gRPC error %s: %s", error.code(), error.details())
@@ -85,8 +98,12 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> JSONResponse:
             if status == 503
             else "the request took too long"
         )
+    errors = field_violations(trailing)
+    if rename is not None:
+        errors = {rename(path): text for path, text in errors.items()}
+    code, params = error_info(trailing)
     return problem(
-        status, detail, errors=field_violations(trailing) or None, headers=headers or None
+        status, detail, errors=errors or None, headers=headers or None, code=code, params=params
     )
 
 
@@ -105,7 +122,14 @@ def install_handlers(app: FastAPI) -> None:
         status = HTTP_STATUS.get(error.code, 500)
         retry_after = getattr(error, "retry_after", 0)
         headers = {"Retry-After": str(retry_after)} if retry_after else None
-        return problem(status, error.message, errors=error.fields or None, headers=headers)
+        return problem(
+            status,
+            error.message,
+            errors=error.fields or None,
+            headers=headers,
+            code=error.reason,
+            params=error.params,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -126,3 +150,31 @@ def install_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, f"internal error (request id {request_id_var.get()})")
+
+
+class UnhandledErrors:
+    """Answers an unexpected exception with a 500 problem on the same connection. Left to the
+    server, the exception would close the caller's keep-alive connection after the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if started:
+                raise  # part of an answer went out: only closing the connection is honest
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            answer = problem(500, f"internal error (request id {request_id_var.get()})")
+            await answer(scope, receive, send)

@@ -1,5 +1,6 @@
-"""Per-client token buckets for the authentication routes (each gateway replica keeps its own;
-the ingress adds a cluster-wide limit in Kubernetes)."""
+"""Per-address token buckets for the authentication routes (each gateway replica keeps its own;
+the ingress adds a cluster-wide limit in Kubernetes). Guessing one account's password from many
+addresses is slowed down by auth itself, per account."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 import time
 from collections import OrderedDict
 
+from aquaerp_runtime.context import client_ip_var
 from aquaerp_runtime.errors import ResourceExhausted
 from fastapi import Request
 
@@ -37,7 +39,8 @@ class TokenBuckets:
 
 async def auth_rate_limit(request: Request) -> None:
     buckets: TokenBuckets = request.app.state.auth_buckets
-    client = request.client.host if request.client else "unknown"
+    # The address the request context resolved (trusted proxies only), not a client's header.
+    client = client_ip_var.get() or "unknown"
     wait = buckets.take(client)
     if wait > 0:
         raise ResourceExhausted("too many requests; slow down", retry_after=math.ceil(wait))

@@ -45,7 +45,13 @@ class IdempotencyRepository:
         return StoredResponse(*row) if row else None
 
     async def complete(
-        self, scope: str, key: str, status_code: int, headers: list[list[str]], body: bytes
+        self,
+        scope: str,
+        key: str,
+        status_code: int,
+        headers: list[list[str]],
+        body: bytes,
+        completed_at: datetime,
     ) -> None:
         await self.session.execute(
             update(keys)
@@ -54,7 +60,7 @@ class IdempotencyRepository:
                 status_code=status_code,
                 headers=headers,
                 body=body,
-                completed_at=datetime.now().astimezone(),
+                completed_at=completed_at,
             )
         )
 

@@ -10,11 +10,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import grpc
 import pytest
 from aquaerp_runtime.testing.plugin import ServiceHarness
+from aquaerp_runtime.testing.polling import eventually
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -37,6 +39,10 @@ def _call(channel: grpc.aio.Channel, method: str) -> grpc.aio.UnaryUnaryMultiCal
     return channel.unary_unary(
         method, request_serializer=_identity, response_deserializer=_identity
     )
+
+
+async def _is(value: Awaitable[object], expected: object) -> bool:
+    return await value == expected
 
 
 async def _health(channel: grpc.aio.Channel) -> int:
@@ -102,25 +108,35 @@ async def test_sigterm_drains_in_flight_calls_and_refuses_new_ones() -> None:
     process = subprocess.Popen([sys.executable, str(HERE / "slow_service.py")], env=env)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            for _ in range(100):
+
+            async def status() -> int | None:
                 try:
-                    if await _health(channel) == health_pb2.HealthCheckResponse.SERVING:
-                        break
+                    return await _health(channel)
                 except grpc.aio.AioRpcError:
-                    await asyncio.sleep(0.1)
+                    return None
+
+            async def refused() -> bool:
+                try:
+                    await _call(channel, slow_service.SLEEP)(b"0", timeout=2)
+                except grpc.aio.AioRpcError as error:
+                    return error.code() == grpc.StatusCode.UNAVAILABLE
+                return False
+
+            serving = health_pb2.HealthCheckResponse.SERVING
+            await eventually(lambda: _is(status(), serving), timeout=30, what="SERVING")
             in_flight = asyncio.ensure_future(
                 _call(channel, slow_service.SLEEP)(b"2500", timeout=10)
             )
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # the long call reaches the server before the signal
             process.send_signal(signal.SIGTERM)
-            await asyncio.sleep(0.3)
-            # Draining: still answering, but telling load balancers to go elsewhere.
-            assert await _health(channel) == health_pb2.HealthCheckResponse.NOT_SERVING
-            await asyncio.sleep(1.0)
-            # Stopped accepting: new calls are refused while the old one runs on.
-            with pytest.raises(grpc.aio.AioRpcError) as refused:
-                await _call(channel, slow_service.SLEEP)(b"0", timeout=2)
-            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+            # Draining: still answering, but telling load balancers to go elsewhere (within
+            # the 1 s drain delay).
+            not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+            await eventually(
+                lambda: _is(status(), not_serving), timeout=0.9, interval=0.02, what="NOT_SERVING"
+            )
+            # Then it stops accepting: new calls are refused while the old one runs on.
+            await eventually(refused, timeout=3, what="new calls refused with UNAVAILABLE")
             assert not in_flight.done()
             assert await in_flight == b"done"
         assert process.wait(10) == 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 
 import jwt
 import pytest
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.errors import Unauthenticated
 from aquaerp_runtime.tokens import TokenVerifier
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,8 +20,9 @@ async def test_a_cached_token_expires() -> None:
     async def jwks() -> str:
         return json.dumps({"keys": [jwk]})
 
-    verifier = TokenVerifier(jwks, issuer="i", audience="a", leeway=0)
-    now = int(time.time())
+    clock = FixedClock(paris(2026, 7, 15, 15, 0))
+    verifier = TokenVerifier(jwks, issuer="i", audience="a", leeway=0, clock=clock)
+    now = int(clock.timestamp())
     claims = {
         "iss": "i",
         "aud": "a",
@@ -35,7 +35,7 @@ async def test_a_cached_token_expires() -> None:
     token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": "k1"})
     assert (await verifier.verify(token))["sub"] == "u"
     assert (await verifier.verify(token))["sub"] == "u"  # from the cache
-    await asyncio.sleep(1.2)
+    clock.advance(seconds=1.2)
     with pytest.raises(Unauthenticated, match="expired"):
         await verifier.verify(token)
     # A token accepted as one type is not accepted as another through the cache.

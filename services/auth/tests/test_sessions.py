@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import grpc
 from aquaerp.auth.v1 import auth_pb2
+from aquaerp_runtime.clock import FixedClock
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
+
+from .conftest import START
 
 
 async def _refresh(auth_service: AuthFixture, token: str) -> auth_pb2.TokenPair:
@@ -106,3 +111,31 @@ async def test_the_last_admin_cannot_be_disabled_or_demoted(auth_service: AuthFi
         )
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_an_unused_refresh_token_dies_after_the_idle_lifetime(
+    auth_service: AuthFixture, clock: FixedClock
+) -> None:
+    user, password = await auth_service.create_user("bureau")
+    kept = await auth_service.login(user.email, password)
+    idle = await auth_service.login(user.email, password)
+    clock.advance(days=13)
+    kept = await _refresh(auth_service, kept.refresh_token)
+    clock.advance(days=2)  # 15 days after the login, 2 after the last use
+    assert (await _refresh(auth_service, kept.refresh_token)).access_token
+    expired = await rpc_error(_refresh(auth_service, idle.refresh_token))
+    assert expired.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_session_ends_at_its_absolute_lifetime(
+    auth_service: AuthFixture, clock: FixedClock
+) -> None:
+    user, password = await auth_service.create_user("bureau")
+    tokens = await auth_service.login(user.email, password)
+    assert tokens.refresh_expires_in == 30 * 24 * 3600
+    for _ in range(3):  # used every 10 days: never idle, but the session has an end
+        clock.advance(days=10)
+        if clock.now() < START + timedelta(days=30):
+            tokens = await _refresh(auth_service, tokens.refresh_token)
+    ended = await rpc_error(_refresh(auth_service, tokens.refresh_token))
+    assert ended.code() == grpc.StatusCode.UNAUTHENTICATED

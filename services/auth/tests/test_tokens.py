@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
 import grpc
 import jwt
 import pytest
 from aquaerp.auth.v1 import auth_pb2
+from aquaerp_auth.config import AuthSettings
 from aquaerp_auth.keys import SigningKey, token_claims
+from aquaerp_auth.service import AuthService
+from aquaerp_runtime.clock import FixedClock
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .conftest import START
+
+NOW = int(START.timestamp())  # the service clock during each test
 
 
 def _b64(data: bytes) -> str:
@@ -77,20 +83,19 @@ async def test_hs256_signed_with_the_public_key_is_refused(auth_service: AuthFix
 @pytest.mark.parametrize(
     "change",
     [
-        {
-            "exp": int(time.time()) - 60,
-            "iat": int(time.time()) - 1000,
-            "nbf": int(time.time()) - 1000,
-        },
-        {"nbf": int(time.time()) + 600},
+        {"exp": NOW - 60, "iat": NOW - 1000, "nbf": NOW - 1000},
+        {"nbf": NOW + 600},
+        {"iat": NOW + 600},
         {"aud": "someone-else"},
         {"iss": "https://evil.example"},
         {"typ": "mfa"},
         {"typ": "refresh"},
     ],
-    ids=["expired", "future-nbf", "wrong-aud", "wrong-iss", "mfa-token", "wrong-typ"],
+    ids=["expired", "future-nbf", "future-iat", "wrong-aud", "wrong-iss", "mfa-token", "wrong-typ"],
 )
-async def test_bad_claims_are_refused(auth_service: AuthFixture, change: dict[str, Any]) -> None:
+async def test_bad_claims_are_refused(
+    auth_service: AuthFixture, clock: FixedClock, change: dict[str, Any]
+) -> None:
     key = await _current_key(auth_service)
     claims = {**await _valid_claims(auth_service), **change}
     assert await _me_code(auth_service, key.sign(claims)) == grpc.StatusCode.UNAUTHENTICATED
@@ -148,3 +153,30 @@ def test_claims_helper_sets_the_registered_claims() -> None:
         issuer="i", audience="a", subject="s", token_type="access", ttl=60, now=1000
     )
     assert claims["iat"] == claims["nbf"] == 1000 and claims["exp"] == 1060
+
+
+async def test_an_access_token_expires_on_the_service_clock(
+    auth_service: AuthFixture, clock: FixedClock
+) -> None:
+    token = await auth_service.token("bureau")
+    assert jwt.decode(token, options={"verify_signature": False})["iat"] == NOW
+    clock.advance(minutes=15)  # the lifetime, within the 5 s leeway
+    assert await _me_code(auth_service, token) == grpc.StatusCode.OK
+    clock.advance(seconds=6)
+    assert await _me_code(auth_service, token) == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_signing_key_is_replaced_once_older_than_its_maximum_age(
+    auth_service: AuthFixture, clock: FixedClock
+) -> None:
+    settings = auth_service.running.ctx.settings
+    assert isinstance(settings, AuthSettings)
+    service = AuthService(auth_service.running.ctx.database, settings, clock=clock)
+    current = await service.ensure_signing_key()
+    assert (await service.ensure_signing_key()).kid == current.kid  # young enough
+    clock.advance(seconds=settings.signing_key_max_age + 60)
+    replaced = await service.ensure_signing_key()
+    assert replaced.kid != current.kid
+    # The old key stays published while tokens it signed may still be presented.
+    kids = {key["kid"] for key in json.loads(await service.jwks_json())["keys"]}
+    assert {current.kid, replaced.kid} <= kids

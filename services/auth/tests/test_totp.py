@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import grpc
 import pytest
 from aquaerp.auth.v1 import auth_pb2
 from aquaerp_auth import totp
+from aquaerp_runtime.clock import FixedClock
 from aquaerp_runtime.testing.plugin import AuthFixture, bearer, rpc_error
 
 # RFC 6238 appendix B: the ASCII seed "12345678901234567890" (SHA-1), 8 digits.
@@ -41,7 +40,7 @@ def test_a_code_matches_its_step_and_one_either_side() -> None:
 
 
 async def test_enrol_then_login_with_second_factor_and_refuse_replay(
-    auth_service: AuthFixture,
+    auth_service: AuthFixture, clock: FixedClock
 ) -> None:
     user, password = await auth_service.create_user("compta")
     token = (await auth_service.login(user.email, password)).access_token
@@ -57,7 +56,7 @@ async def test_enrol_then_login_with_second_factor_and_refuse_replay(
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
     # Confirm with the previous step's code, so the current one is still unused for the login.
     await auth_service.stub.ConfirmTotp(
-        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time() - 30)),
+        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, clock.timestamp() - 30)),
         metadata=bearer(token),
     )
 
@@ -65,7 +64,7 @@ async def test_enrol_then_login_with_second_factor_and_refuse_replay(
         auth_pb2.LoginRequest(email=user.email, password=password)
     )
     assert challenge.WhichOneof("result") == "mfa_required"
-    code = totp.code_at(enrolment.secret, time.time())
+    code = totp.code_at(enrolment.secret, clock.timestamp())
     tokens = await auth_service.stub.VerifyMfa(
         auth_pb2.VerifyMfaRequest(mfa_token=challenge.mfa_required.mfa_token, code=code)
     )
@@ -86,14 +85,16 @@ async def test_enrol_then_login_with_second_factor_and_refuse_replay(
     assert replay.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_an_mfa_challenge_is_not_an_access_token(auth_service: AuthFixture) -> None:
+async def test_an_mfa_challenge_is_not_an_access_token(
+    auth_service: AuthFixture, clock: FixedClock
+) -> None:
     user, password = await auth_service.create_user("bureau")
     token = (await auth_service.login(user.email, password)).access_token
     enrolment = await auth_service.stub.EnrollTotp(
         auth_pb2.EnrollTotpRequest(), metadata=bearer(token)
     )
     await auth_service.stub.ConfirmTotp(
-        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, time.time())),
+        auth_pb2.ConfirmTotpRequest(code=totp.code_at(enrolment.secret, clock.timestamp())),
         metadata=bearer(token),
     )
     challenge = await auth_service.stub.Login(
@@ -105,3 +106,21 @@ async def test_an_mfa_challenge_is_not_an_access_token(auth_service: AuthFixture
         )
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_code_is_refused_once_its_window_has_passed(
+    auth_service: AuthFixture, clock: FixedClock
+) -> None:
+    user, password = await auth_service.create_user("bureau")
+    token = (await auth_service.login(user.email, password)).access_token
+    enrolment = await auth_service.stub.EnrollTotp(
+        auth_pb2.EnrollTotpRequest(), metadata=bearer(token)
+    )
+    code = totp.code_at(enrolment.secret, clock.timestamp())
+    clock.advance(seconds=2 * totp.STEP_SECONDS)  # beyond the one step of tolerance
+    late = await rpc_error(
+        auth_service.stub.ConfirmTotp(
+            auth_pb2.ConfirmTotpRequest(code=code), metadata=bearer(token)
+        )
+    )
+    assert late.code() == grpc.StatusCode.INVALID_ARGUMENT

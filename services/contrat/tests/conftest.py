@@ -9,12 +9,14 @@ from datetime import date
 from typing import Any
 
 import grpc
+import pytest
 import pytest_asyncio
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as pb
 from aquaerp.contrat.v1 import contrat_pb2_grpc
 from aquaerp_contrat.app import SPEC
 from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, bearer
 from sqlalchemy import text
@@ -23,6 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 # A valid SIREN (Luhn) and its French VAT number: key (12 + 3 x (SIREN mod 97)) mod 97.
 SIREN = "732829320"
 VAT_NUMBER = "FR44732829320"
+# Every test runs on a summer afternoon in Paris unless it moves the clock: contracts in the
+# examples start in 2026, and fixed terms ending in December are still running.
+NOW = paris(2026, 7, 15, 15, 0)
 
 
 def d(value: str) -> common_pb2.Date:
@@ -113,9 +118,10 @@ def contract_input(customer_id: str, site_ids: list[str], **changes: Any) -> pb.
 
 @dataclass
 class Contrat:
-    """The running service, a stub, and tokens per role."""
+    """The running service, a stub, its clock, and tokens per role."""
 
     stub: contrat_pb2_grpc.ContratServiceStub
+    clock: FixedClock
     auth: AuthFixture
     connection: AsyncConnection
     _tokens: dict[str, str]
@@ -180,19 +186,25 @@ class Contrat:
 _TOKENS: dict[str, str] = {}
 
 
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
 @pytest_asyncio.fixture
 async def contrat(
     services: ServiceHarness,
     auth_service: AuthFixture,
     rollback_database: Database,
     db_connection: AsyncConnection,
+    clock: FixedClock,
 ) -> AsyncIterator[Contrat]:
     running = await services.start(
-        SPEC, database=rollback_database, targets={"auth": auth_service.target}
+        SPEC, database=rollback_database, clock=clock, targets={"auth": auth_service.target}
     )
     channel = create_channel(running.target, default_timeout=10)
     yield Contrat(
-        contrat_pb2_grpc.ContratServiceStub(channel), auth_service, db_connection, _TOKENS
+        contrat_pb2_grpc.ContratServiceStub(channel), clock, auth_service, db_connection, _TOKENS
     )
     await channel.close()
 

@@ -12,6 +12,7 @@ import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as pb
 from aquaerp_contrat.billing import prorated_amount
+from aquaerp_runtime.clock import paris
 from aquaerp_runtime.testing.plugin import rpc_error
 
 from .conftest import SIREN, VAT_NUMBER, Contrat, as_date, d, eur, line
@@ -293,3 +294,29 @@ async def test_all_contracts_page_by_page_and_drafts_excluded(contrat: Contrat) 
         )
     )
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_the_contract_shows_the_price_in_force_on_the_clock_day(contrat: Contrat) -> None:
+    office = await contrat.office()
+    contract = await contrat.active()
+    await contrat.stub.ChangePrices(
+        pb.ChangePricesRequest(
+            id=contract.id,
+            effective_date=d("2026-09-01"),
+            prices=[pb.LinePrice(line_id=contract.lines[0].id, unit_price=eur(12000))],
+            reason="tarif de rentrée",
+        ),
+        metadata=office,
+    )
+
+    async def current_price() -> int:
+        found = await contrat.stub.GetContract(
+            pb.GetContractRequest(id=contract.id), metadata=office
+        )
+        return found.lines[0].unit_price.amount_cents
+
+    assert await current_price() == 10000
+    contrat.clock.set(paris(2026, 8, 31, 23, 59))
+    assert await current_price() == 10000
+    contrat.clock.advance(minutes=1)
+    assert await current_price() == 12000

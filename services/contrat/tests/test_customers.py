@@ -166,6 +166,7 @@ async def test_search_by_name_code_email_city_and_pagination(contrat: Contrat) -
         )
     )
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(bad.trailing_metadata()) == {"page.page_token": "invalid page token"}
 
 
 async def test_referenced_customer_is_archived_not_deleted(contrat: Contrat) -> None:

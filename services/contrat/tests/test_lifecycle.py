@@ -3,18 +3,17 @@ gapless number, and events written in the same transaction as the change."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import grpc
 from aquaerp.contrat.v1 import contrat_pb2 as pb
+from aquaerp_runtime.clock import paris
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import rpc_error
 from sqlalchemy import text
 
 from .conftest import Contrat, as_date, business_input, contract_input, d, line
 
-YEAR = datetime.now(ZoneInfo("Europe/Paris")).year
+# The year of the test clock (conftest.NOW), which numbers the contracts.
+YEAR = 2026
 
 
 async def test_activation_allocates_gapless_numbers_and_emits_the_event(contrat: Contrat) -> None:
@@ -41,6 +40,7 @@ async def test_activation_allocates_gapless_numbers_and_emits_the_event(contrat:
     assert event["customer_id"] == first.customer_id
     assert event["site_ids"] == list(first.site_ids)
     assert event["effective_date"] == "2026-01-01"
+    assert event["activation_date"] == "2026-07-15"
     assert event["plan_ids"] == []
 
 
@@ -318,3 +318,40 @@ async def test_a_failure_after_the_change_rolls_back_change_and_event(contrat: C
     )
     assert activated.number == f"CT-{YEAR}-00001"
     assert [e["type"] for e in await contrat.events(draft.id)] == ["contrat.contract.activated"]
+
+
+async def test_activation_day_and_number_follow_the_clock(contrat: Contrat) -> None:
+    office = await contrat.office()
+    fixed_term = await contrat.draft(end_date=d("2026-12-15"))
+    first = await contrat.active()
+    assert (first.number, as_date(first.activation_date).isoformat()) == (
+        "CT-2026-00001",
+        "2026-07-15",
+    )
+    # New Year's Eve, 23:30 in Paris: still 2026 there, and the fixed term is not over.
+    contrat.clock.set(paris(2026, 12, 31, 23, 30))
+    assert (await contrat.active()).number == "CT-2026-00002"
+    # One hour later it is 2027 in Paris (still 2026 in UTC): numbering starts again, and a
+    # fixed term that ended in December can no longer be activated.
+    contrat.clock.advance(hours=1)
+    new_year = await contrat.active()
+    assert (new_year.number, as_date(new_year.activation_date).isoformat()) == (
+        "CT-2027-00001",
+        "2027-01-01",
+    )
+    ended = await rpc_error(
+        contrat.stub.ActivateContract(pb.ActivateContractRequest(id=fixed_term.id), metadata=office)
+    )
+    assert ended.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert ended.details() == "the contract term has already ended"
+
+
+async def test_term_ends_are_processed_on_the_paris_day_of_the_clock(contrat: Contrat) -> None:
+    office = await contrat.office()
+    fixed = await contrat.active(end_date=d("2026-12-31"))
+    contrat.clock.set(paris(2026, 12, 31, 23, 30))
+    today = await contrat.stub.ProcessTermEnds(pb.ProcessTermEndsRequest(), metadata=office)
+    assert list(today.terminated_contract_ids) == []
+    contrat.clock.advance(hours=1)
+    tomorrow = await contrat.stub.ProcessTermEnds(pb.ProcessTermEndsRequest(), metadata=office)
+    assert list(tomorrow.terminated_contract_ids) == [fixed.id]

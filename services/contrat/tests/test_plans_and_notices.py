@@ -4,6 +4,7 @@ renewal-notice window."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from aquaerp.contrat.v1 import contrat_pb2 as pb
@@ -13,8 +14,8 @@ from aquaerp_runtime.testing.plugin import rpc_error
 from .conftest import Contrat, as_date, business_input, d, private_input
 
 
-def pool_plan(site_id: str, **changes: object) -> pb.MaintenancePlan:
-    values: dict[str, object] = {
+def pool_plan(site_id: str, **changes: Any) -> pb.MaintenancePlan:
+    values: dict[str, Any] = {
         "site_id": site_id,
         "label": "Entretien piscine",
         "description": "Ligne d'eau, skimmers, analyse",
@@ -26,14 +27,16 @@ def pool_plan(site_id: str, **changes: object) -> pb.MaintenancePlan:
                 end_month_day="09-30",
                 rrule="FREQ=WEEKLY;BYDAY=TU",
             ),
-            pb.Season(name="Hivernage", start_month_day="12-01", end_month_day="02-28", rrule=""),
+            # Spring and autumn follow the plan's own rule; no season covers the winter.
+            pb.Season(name="Printemps", start_month_day="03-01", end_month_day="05-31"),
+            pb.Season(name="Automne", start_month_day="10-01", end_month_day="11-30"),
         ],
         "time_window": pb.TimeWindow(start="08:00", end="10:00"),
         "duration_minutes": 60,
         "required_skill": "piscine",
     }
     values.update(changes)
-    return pb.MaintenancePlan(**values)  # type: ignore[arg-type]
+    return pb.MaintenancePlan(**values)
 
 
 async def occurrences(
@@ -65,7 +68,9 @@ async def test_weekly_in_summer_monthly_otherwise_none_in_winter(contrat: Contra
         "2026-09-01", "2026-09-08", "2026-09-15", "2026-09-22", "2026-09-29",
     ]  # fmt: skip
     assert days == ["2026-05-05", *tuesdays, "2026-10-05", "2026-11-05"]
-    assert [o.season for o in found[:2]] == ["", "Été"]
+    assert [o.season for o in found[:2]] == ["Printemps", "Été"]
+    assert found[-1].season == "Automne"
+    assert await occurrences(contrat, contract.id, "2026-12-01", "2027-02-28") == []
     first = found[0]
     assert (
         first.contract_number,
@@ -225,7 +230,7 @@ async def test_renewal_notice_window_between_three_and_one_month_before_the_dead
     )
     assert await notices("2026-12-15") == []
     [sent] = await notices("2026-12-15", include_sent=True)
-    assert sent.HasField("sent_time")
+    assert sent.sent_time.ToDatetime(tzinfo=UTC) == contrat.clock.now()
 
 
 async def test_daily_job_emits_the_renewal_notice_due_event_once_per_term(contrat: Contrat) -> None:

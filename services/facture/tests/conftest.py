@@ -6,16 +6,18 @@ Two ways to hold the data:
 - `committed_facture`: facture on real, concurrent connections (for numbering under load, two
   runs at once, crash and resume), on a facture schema recreated empty for the test; contrat
   stays on the rolled-back transaction (facture only reaches it through its API).
+
+Every service of a test runs on one `FixedClock`, set to a summer afternoon in Paris (`NOW`);
+the tests that need days to pass move it forward.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import grpc
 import pytest_asyncio
@@ -25,6 +27,7 @@ from aquaerp.contrat.v1 import contrat_pb2_grpc
 from aquaerp.facture.v1 import facture_pb2 as pb
 from aquaerp.facture.v1 import facture_pb2_grpc
 from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.service import RunningService, load_service
@@ -37,34 +40,19 @@ from aquaerp_runtime.testing.plugin import (
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from aquaerp_facture.app import SPEC, build_setup
+from aquaerp_facture.app import SPEC
 from aquaerp_facture.documents.fonts import DEFAULT_FONT_DIR
 from aquaerp_facture.rendering import acquire_render_pool, release_render_pool
 
 RENDER_PROCESSES = 2
-PARIS = ZoneInfo("Europe/Paris")
+# When the tests happen: a summer afternoon (UTC+2), far from midnight and from a DST change.
+NOW = paris(2026, 7, 15, 15, 0)
 # Valid identifiers (Luhn keys, VAT key) of fictitious customers.
 SIRENS = ["552100554", "732829320", "443061841", "542065479", "652014051", "775670417"]
 
 
-def today() -> date:
-    return datetime.now(PARIS).date()
-
-
-class Clock:
-    """The facture service's time: now, moved forward by the tests that need days to pass."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def today(self) -> date:
-        return self().astimezone(PARIS).date()
-
-    def advance(self, days: int) -> None:
-        self.offset += timedelta(days=days)
+def fixed_clock(instant: datetime = NOW) -> FixedClock:
+    return FixedClock(instant)
 
 
 def d(value: date | str) -> common_pb2.Date:
@@ -128,7 +116,7 @@ class Facture:
     contrat: contrat_pb2_grpc.ContratServiceStub
     auth: AuthFixture
     connection: AsyncConnection | None
-    clock: Clock
+    clock: FixedClock
     _tokens: dict[str, str] = field(default_factory=dict)
 
     async def token(self, role: str, customer_id: str = "") -> str:
@@ -248,15 +236,17 @@ async def _start(
     connection: AsyncConnection | None,
     **settings: Any,
 ) -> tuple[Facture, list[grpc.aio.Channel]]:
+    clock = fixed_clock()
     contrat = await services.start(
         load_service("contrat"),
         database=contrat_database,
+        clock=clock,
         targets={"auth": auth_service.target},
     )
-    clock = Clock()
     facture = await services.start(
-        replace(SPEC, setup=build_setup(clock)),
+        SPEC,
         database=facture_database,
+        clock=clock,
         targets={"auth": auth_service.target, "contrat": contrat.target},
         render_processes=RENDER_PROCESSES,
         **service_account_settings("facture"),
@@ -277,6 +267,10 @@ async def _start(
         ),
         channels,
     )
+
+
+# For a test that starts the services with its own settings.
+start_facture = _start
 
 
 @pytest_asyncio.fixture
@@ -324,6 +318,8 @@ async def committed_facture(
     await recreate_facture_schema(engine, database_url)
     contrat: RunningService | None = None
     channels: list[grpc.aio.Channel] = []
+    # One clock for contrat and every replica: they all live at the same instant.
+    clock = fixed_clock()
 
     async def start(**settings: Any) -> Facture:
         nonlocal contrat
@@ -331,11 +327,12 @@ async def committed_facture(
             contrat = await services.start(
                 load_service("contrat"),
                 database=rollback_database,
+                clock=clock,
                 targets={"auth": auth_service.target},
             )
-        clock = Clock()
         facture = await services.start(
-            replace(SPEC, setup=build_setup(clock)),
+            SPEC,
+            clock=clock,
             targets={"auth": auth_service.target, "contrat": contrat.target},
             render_processes=RENDER_PROCESSES,
             **service_account_settings("facture"),
@@ -371,7 +368,3 @@ def months_before(day: date, months: int) -> date:
         month += 12
         year -= 1
     return date(year, month, 1)
-
-
-def days_ago(days: int) -> date:
-    return today() - timedelta(days=days)

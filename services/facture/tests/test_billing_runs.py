@@ -5,29 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import calendar
-import json
-import os
-import signal
-import socket
-import sys
-import time
 from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as cpb
 from aquaerp.facture.v1 import facture_pb2 as pb
-from aquaerp.facture.v1 import facture_pb2_grpc
-from aquaerp_runtime.client import create_channel
-from aquaerp_runtime.testing.plugin import SERVICE_ACCOUNT_SECRET, bearer
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from aquaerp_runtime.testing.plugin import bearer
+from aquaerp_runtime.testing.polling import eventually
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import Facture, StartFacture, as_date, eur, first_of_month, months_before
+from .replica import replica_process
 
 
 def contract_line(
@@ -39,8 +31,16 @@ def contract_line(
 
 
 async def run(facture: Facture, **fields: object) -> pb.BillingRun:
+    """A run as accounting starts it: a real run confirms its preview (made first)."""
+    compta = await facture.as_role("compta")
+    if not fields.get("dry_run") and "confirmed_preview_id" not in fields:
+        same_run = {k: v for k, v in fields.items() if k != "idempotency_key"}
+        preview = await facture.stub.StartBillingRun(
+            pb.StartBillingRunRequest(wait=True, dry_run=True, **same_run), metadata=compta
+        )
+        fields = {**fields, "confirmed_preview_id": preview.id}
     return await facture.stub.StartBillingRun(
-        pb.StartBillingRunRequest(wait=True, **fields), metadata=await facture.as_role("compta")
+        pb.StartBillingRunRequest(wait=True, **fields), metadata=compta
     )
 
 
@@ -64,6 +64,8 @@ COUNTED = (
     "aquaerp_facture_issued_amount_cents_total",
     "aquaerp_facture_billing_runs_total",
 )
+# The serial part: the chain lock's time per invoice, one observation per invoice issued.
+CHAIN_LOCK = "aquaerp_facture_chain_lock_seconds_per_invoice"
 
 
 def sample(name: str) -> float:
@@ -116,7 +118,8 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
     assert preview.total_vat.amount_cents == expected_vat
     assert sum((await invoices_by_period(facture)).values()) == 0
 
-    before = {name: sample(name) for name in COUNTED}
+    lock_samples = (f"{CHAIN_LOCK}_count", f"{CHAIN_LOCK}_sum")
+    before = {name: sample(name) for name in (*COUNTED, *lock_samples)}
     billed = await run(facture, idempotency_key="run-1")
     assert (billed.issued, billed.skipped, billed.failed, billed.entries_done) == (6, 0, 1, 7)
     assert billed.total_including_vat.amount_cents == expected_ht + expected_vat
@@ -126,6 +129,8 @@ async def test_preview_then_run_then_run_again(facture: Facture) -> None:
         "aquaerp_facture_issued_amount_cents_total": expected_ht + expected_vat,
         "aquaerp_facture_billing_runs_total": 1,
     }
+    assert sample(f"{CHAIN_LOCK}_count") - before[f"{CHAIN_LOCK}_count"] == 6
+    assert sample(f"{CHAIN_LOCK}_sum") > before[f"{CHAIN_LOCK}_sum"]
     assert await invoices_by_period(facture) == {
         (late.id, months_before(today, 2)): 1,
         (late.id, months_before(today, 1)): 1,
@@ -197,78 +202,37 @@ async def test_two_runs_at_once_on_two_replicas_bill_each_period_once(
     assert report.intact and report.documents_checked == 8
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_a_run_killed_half_way_is_resumed_by_another_replica(
     committed_facture: StartFacture, database_url: str, engine: AsyncEngine
 ) -> None:
-    office = await committed_facture()
+    office = await committed_facture(billing_join_interval_seconds=0)
     today = office.clock.today()
     customer = await office.customer()
     contracts = [
         await office.contract(customer.id, start=months_before(today, 1)) for _ in range(10)
     ]
-    contrat_target = office.running.ctx.settings.target("contrat")
 
-    # A facture server in its own process group, killed with SIGKILL in the middle of the run.
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "aquaerp_facture",
-        "serve",
-        env={
-            **os.environ,
-            "FACTURE_DATABASE_URL": database_url,
-            "FACTURE_GRPC_HOST": "127.0.0.1",
-            "FACTURE_GRPC_PORT": str(port),
-            "FACTURE_TARGETS": json.dumps({"auth": office.auth.target, "contrat": contrat_target}),
-            "FACTURE_SERVICE_CLIENT_ID": "facture",
-            "FACTURE_SERVICE_CLIENT_SECRET": SERVICE_ACCOUNT_SECRET,
-            "FACTURE_PUBLISH_EVENTS": "false",
-            "FACTURE_RENDER_PROCESSES": "1",
-            "FACTURE_BILLING_BATCH_SIZE": "2",
-            "FACTURE_LOG_LEVEL": "WARNING",
-        },
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    channel = create_channel(f"ipv4:127.0.0.1:{port}", default_timeout=30)
-    try:
-        health = health_pb2_grpc.HealthStub(channel)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if answer.status == health_pb2.HealthCheckResponse.SERVING:
-                    break
-            except grpc.aio.AioRpcError:
-                pass
-            assert time.monotonic() < deadline, "the facture process did not start"
-            await asyncio.sleep(0.2)
-        doomed = facture_pb2_grpc.FactureServiceStub(channel)
+    # A facture replica in its own process, killed with SIGKILL in the middle of the run; the
+    # office's replica does not join runs here, it only takes over the silent one.
+    async with replica_process(office, database_url) as doomed:
         compta = bearer(await office.token("compta"))
-        started = await doomed.StartBillingRun(pb.StartBillingRunRequest(), metadata=compta)
-        while True:
-            progress = await doomed.GetBillingRun(
+        preview = await doomed.stub.StartBillingRun(
+            pb.StartBillingRunRequest(dry_run=True, wait=True), metadata=compta
+        )
+        started = await doomed.stub.StartBillingRun(
+            pb.StartBillingRunRequest(confirmed_preview_id=preview.id), metadata=compta
+        )
+
+        async def half_way() -> pb.BillingRun | None:
+            progress = await doomed.stub.GetBillingRun(
                 pb.GetBillingRunRequest(id=started.id), metadata=compta
             )
-            if progress.issued >= 3:
-                break
-            assert progress.status == pb.BILLING_RUN_STATUS_RUNNING
-            await asyncio.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
-    finally:
-        await channel.close()
-        if process.returncode is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
+            done = progress.issued >= 3 or progress.status != pb.BILLING_RUN_STATUS_RUNNING
+            return progress if done else None
+
+        progress = await eventually(half_way, timeout=60, what="three invoices issued")
+        assert progress.status == pb.BILLING_RUN_STATUS_RUNNING
+        await doomed.kill()
 
     async with engine.connect() as connection:
         status, pending = (
@@ -285,15 +249,14 @@ async def test_a_run_killed_half_way_is_resumed_by_another_replica(
 
     # Another replica notices the silent run and finishes it.
     await committed_facture(billing_stale_after_seconds=1.0)
-    deadline = time.monotonic() + 90
-    while True:
-        final = await office.stub.GetBillingRun(
+
+    async def finished() -> pb.BillingRun | None:
+        run = await office.stub.GetBillingRun(
             pb.GetBillingRunRequest(id=started.id), metadata=compta
         )
-        if final.status != pb.BILLING_RUN_STATUS_RUNNING:
-            break
-        assert time.monotonic() < deadline, "the run was not resumed"
-        await asyncio.sleep(0.2)
+        return run if run.status != pb.BILLING_RUN_STATUS_RUNNING else None
+
+    final = await eventually(finished, timeout=90, interval=0.2, what="the run resumed and done")
 
     assert final.status == pb.BILLING_RUN_STATUS_COMPLETED
     assert (final.issued, final.failed, final.entries_total) == (20, 0, 20)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -18,6 +17,7 @@ from aquaerp.facture.v1 import facture_pb2_grpc
 from aquaerp.intervention.v1 import intervention_pb2 as ipb
 from aquaerp.intervention.v1 import intervention_pb2_grpc
 from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import BUSINESS_TZ
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.service import load_service
@@ -32,9 +32,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aquaerp_facture.app import SPEC, build_setup
+from aquaerp_facture.app import SPEC
 
-from .conftest import PARIS, RENDER_PROCESSES, Clock, Facture, as_date, d, eur
+from .conftest import RENDER_PROCESSES, Facture, as_date, d, eur, fixed_clock, start_facture
 
 ITEMS = [
     pb.BillableItem(description="Pompe doseuse pH", quantity="1", unit="u", unit_price_cents=18990),
@@ -50,7 +50,9 @@ async def invoice(facture: Facture, **fields: object) -> pb.InvoiceInterventionR
     )
 
 
-async def test_items_sent_by_the_workflow_are_invoiced_once(facture: Facture) -> None:
+async def test_items_sent_by_the_workflow_wait_in_the_review_queue_then_are_issued_once(
+    facture: Facture,
+) -> None:
     customer = await facture.customer()
     intervention_id = str(uuid.uuid4())
     first = await invoice(
@@ -61,17 +63,29 @@ async def test_items_sent_by_the_workflow_are_invoiced_once(facture: Facture) ->
         service_date=d(facture.clock.today()),
         idempotency_key="run-1-step-0",
     )
-    issued = first.invoice
-    assert (
-        issued.source == pb.INVOICE_SOURCE_INTERVENTION
-        and issued.intervention_id == intervention_id
+    drafted = first.invoice
+    # A draft in the review queue: no number, nothing e-mailed (no issued event).
+    assert (drafted.status, drafted.number, drafted.source, drafted.intervention_id) == (
+        pb.INVOICE_STATUS_DRAFT,
+        "",
+        pb.INVOICE_SOURCE_INTERVENTION,
+        intervention_id,
     )
-    assert (
-        issued.number.startswith("FA-") and issued.operation_category == pb.OPERATION_CATEGORY_GOODS
-    )
+    assert drafted.operation_category == pb.OPERATION_CATEGORY_GOODS
     # 189.90 + 2 x 45.50 = 280.90 HT, VAT 56.18
-    assert (issued.total_excluding_vat.amount_cents, issued.total_vat.amount_cents) == (28090, 5618)
-    # A retried step (same key), and another call for the same intervention: the same invoice.
+    assert (drafted.total_excluding_vat.amount_cents, drafted.total_vat.amount_cents) == (
+        28090,
+        5618,
+    )
+    assert await facture.events("facture.invoice.issued") == []
+    queue = await facture.stub.ListInvoices(
+        pb.ListInvoicesRequest(
+            source=pb.INVOICE_SOURCE_INTERVENTION, statuses=[pb.INVOICE_STATUS_DRAFT]
+        ),
+        metadata=await facture.as_role("bureau"),
+    )
+    assert [i.id for i in queue.invoices] == [drafted.id]
+    # A retried step (same key), and another call for the same intervention: the same draft.
     retried = await invoice(
         facture,
         intervention_id=intervention_id,
@@ -86,7 +100,15 @@ async def test_items_sent_by_the_workflow_are_invoiced_once(facture: Facture) ->
         items=ITEMS[:1],
         idempotency_key="run-2-step-0",
     )
-    assert retried.invoice.id == other.invoice.id == issued.id
+    assert retried.invoice.id == other.invoice.id == drafted.id
+    assert other.invoice.total_excluding_vat.amount_cents == 28090
+
+    # Issued from the queue: numbered, and the issued event (the e-mail) only now.
+    issued = await facture.issue(drafted.id)
+    assert issued.number.startswith("FA-") and issued.status == pb.INVOICE_STATUS_ISSUED
+    assert [e["number"] for e in await facture.events("facture.invoice.issued")] == [issued.number]
+    again = await invoice(facture, intervention_id=intervention_id, idempotency_key="run-3")
+    assert (again.invoice.id, again.invoice.number) == (issued.id, issued.number)
     listed = await facture.stub.ListInvoices(
         pb.ListInvoicesRequest(source=pb.INVOICE_SOURCE_INTERVENTION),
         metadata=await facture.as_role("compta"),
@@ -109,6 +131,40 @@ async def test_items_sent_by_the_workflow_are_invoiced_once(facture: Facture) ->
     assert "items[0].vat_rate" in field_violations(bad.trailing_metadata())
 
 
+async def test_the_company_setting_issues_intervention_invoices_without_review(
+    services: ServiceHarness,
+    auth_service: AuthFixture,
+    rollback_database: Database,
+    db_connection: AsyncConnection,
+    render_pool: object,
+) -> None:
+    trusted, channels = await start_facture(
+        services,
+        auth_service,
+        rollback_database,
+        rollback_database,
+        db_connection,
+        auto_issue_intervention_invoices=True,
+    )
+    try:
+        customer = await trusted.customer()
+        response = await invoice(
+            trusted,
+            intervention_id=str(uuid.uuid4()),
+            customer_id=customer.id,
+            items=ITEMS,
+            service_date=d(trusted.clock.today()),
+        )
+        issued = response.invoice
+        assert issued.status == pb.INVOICE_STATUS_ISSUED and issued.number.startswith("FA-")
+        assert [e["number"] for e in await trusted.events("facture.invoice.issued")] == [
+            issued.number
+        ]
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
 def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (40, 12), 255).save(buffer, format="PNG")
@@ -129,20 +185,25 @@ async def with_interventions(
     db_connection: AsyncConnection,
     render_pool: object,
 ) -> AsyncIterator[tuple[Facture, intervention_pb2_grpc.InterventionServiceStub]]:
-    """contrat, intervention and facture on the test's rolled-back transaction."""
+    """contrat, intervention and facture on the test's rolled-back transaction, at one instant."""
+    clock = fixed_clock()
     contrat = await services.start(
-        load_service("contrat"), database=rollback_database, targets={"auth": auth_service.target}
+        load_service("contrat"),
+        database=rollback_database,
+        clock=clock,
+        targets={"auth": auth_service.target},
     )
     intervention = await services.start(
         load_service("intervention"),
         database=rollback_database,
+        clock=clock,
         targets={"auth": auth_service.target, "contrat": contrat.target},
         **service_account_settings("intervention"),
     )
-    clock = Clock()
     running = await services.start(
-        replace(SPEC, setup=build_setup(clock)),
+        SPEC,
         database=rollback_database,
+        clock=clock,
         targets={
             "auth": auth_service.target,
             "contrat": contrat.target,
@@ -202,7 +263,9 @@ async def test_items_are_read_from_the_completed_intervention(
         ),
         metadata=office,
     )
-    start = datetime.now(UTC) - timedelta(hours=2)
+    # Booked for two hours ago (inside the breakdown window), started on time, done an hour later.
+    start = facture.clock.now() - timedelta(hours=2)
+    finished = start + timedelta(hours=1)
     await field.AssignIntervention(
         ipb.AssignInterventionRequest(
             id=breakdown.id, technician_id=technician.id, scheduled_start=timestamp(start)
@@ -210,7 +273,9 @@ async def test_items_are_read_from_the_completed_intervention(
         metadata=office,
     )
     me = bearer(token)
-    await field.StartIntervention(ipb.StartInterventionRequest(id=breakdown.id), metadata=me)
+    await field.StartIntervention(
+        ipb.StartInterventionRequest(id=breakdown.id, started_at=timestamp(start)), metadata=me
+    )
     await field.SaveReport(
         ipb.SaveReportRequest(
             id=breakdown.id,
@@ -242,12 +307,13 @@ async def test_items_are_read_from_the_completed_intervention(
         ),
         metadata=me,
     )
-    signature = ipb.Signature(
-        signer_name="Julien Martin", signed_at=timestamp(datetime.now(UTC)), png=png()
-    )
+    signature = ipb.Signature(signer_name="Julien Martin", signed_at=timestamp(finished), png=png())
     done = await field.CompleteIntervention(
         ipb.CompleteInterventionRequest(
-            id=breakdown.id, customer_signature=signature, technician_signature=signature
+            id=breakdown.id,
+            customer_signature=signature,
+            technician_signature=signature,
+            completed_at=timestamp(finished),
         ),
         metadata=me,
     )
@@ -255,10 +321,11 @@ async def test_items_are_read_from_the_completed_intervention(
 
     # What the shipped workflow sends: the intervention id and the step's idempotency key.
     response = await invoice(facture, intervention_id=breakdown.id, idempotency_key="wf-step")
-    issued = response.invoice
+    assert response.invoice.status == pb.INVOICE_STATUS_DRAFT
+    issued = await facture.issue(response.invoice.id)
     assert issued.customer_id == customer.id and issued.contract_reference == contract.number
-    completed_on = done.completed_at.ToDatetime(tzinfo=UTC).astimezone(PARIS).date()
-    assert as_date(issued.delivery_date) == completed_on
+    completed_on = done.completed_at.ToDatetime(tzinfo=UTC).astimezone(BUSINESS_TZ).date()
+    assert as_date(issued.delivery_date) == completed_on == facture.clock.today()
     lines = [
         (item.description, item.quantity, item.unit_code, item.net_amount.amount_cents)
         for item in issued.lines

@@ -17,7 +17,7 @@ from aquaerp_runtime.testing.plugin import rpc_error
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from lxml import etree
 
-from .conftest import Facture, as_date, eur, line, today
+from .conftest import Facture, as_date, eur, line
 
 EXEMPTION = "Exonération de TVA, article 261-4 du CGI"
 
@@ -93,10 +93,10 @@ async def test_issue_numbers_freezes_the_customer_and_stores_a_factur_x_pdf(
     customer = await facture.customer()
     first = await facture.issued_invoice(customer.id)
     second = await facture.issued_invoice(customer.id, purchase_order="BC-778")
-    year = today().year
+    year = facture.clock.today().year
     assert (first.number, second.number) == (f"FA-{year}-000001", f"FA-{year}-000002")
-    assert as_date(second.issue_date) == today()
-    assert (as_date(second.due_date) - today()).days == 30
+    assert as_date(second.issue_date) == facture.clock.today()
+    assert (as_date(second.due_date) - facture.clock.today()).days == 30
     assert second.status == pb.INVOICE_STATUS_ISSUED and second.chain_position == 2
     assert second.previous_hash == first.hash and len(second.hash) == 64
     assert second.buyer.siren == customer.siren and second.buyer.name == customer.name
@@ -144,7 +144,7 @@ async def test_issue_numbers_freezes_the_customer_and_stores_a_factur_x_pdf(
         "customer_email": customer.billing_email,
         "total_cents": 12000,
         "currency": "EUR",
-        "issue_date": today().isoformat(),
+        "issue_date": facture.clock.today().isoformat(),
         "due_date": as_date(second.due_date).isoformat(),
     }
 
@@ -250,7 +250,7 @@ async def test_credit_notes_reference_the_invoice_in_full_or_in_part(facture: Fa
         partial.type == pb.DOCUMENT_TYPE_CREDIT_NOTE and partial.corrected_invoice_id == invoice.id
     )
     partial = await facture.issue(partial.id)
-    year = today().year
+    year = facture.clock.today().year
     assert partial.number == f"AV-{year}-000001"
     assert partial.corrected_invoice_number == invoice.number
     assert partial.total_including_vat.amount_cents == 2638  # 25.00 + 1.375 -> 1.38
@@ -343,3 +343,56 @@ async def test_roles_and_customers_see_only_what_they_may(facture: Facture) -> N
         )
     )
     assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_draft_refuses_the_contract_of_another_customer(facture: Facture) -> None:
+    mine = await facture.customer()
+    theirs = await facture.customer()
+    their_contract = await facture.contract(theirs.id, start=facture.clock.today())
+    office = await facture.as_role("bureau")
+    for changes in ({}, {"contract_reference": "CT-MINE"}):
+        refused = await rpc_error(facture.draft(mine.id, contract_id=their_contract.id, **changes))
+        assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field_violations(refused.trailing_metadata()) == {
+            "contract_id": "not a contract of this customer"
+        }
+    draft = await facture.draft(mine.id)
+    refused = await rpc_error(
+        facture.stub.UpdateInvoice(
+            pb.UpdateInvoiceRequest(
+                id=draft.id,
+                invoice=pb.InvoiceInput(
+                    customer_id=mine.id, lines=[line()], contract_id=their_contract.id
+                ),
+            ),
+            metadata=office,
+        )
+    )
+    assert field_violations(refused.trailing_metadata()) == {
+        "contract_id": "not a contract of this customer"
+    }
+    unchanged = await facture.stub.GetInvoice(pb.GetInvoiceRequest(id=draft.id), metadata=office)
+    assert unchanged.contract_id == "" and their_contract.number not in unchanged.contract_reference
+    own = await facture.draft(theirs.id, contract_id=their_contract.id)
+    assert own.contract_reference == their_contract.number
+
+
+async def test_absurd_quantities_prices_and_totals_are_refused(facture: Facture) -> None:
+    customer = await facture.customer()
+    office = await facture.as_role("bureau")
+    for lines, field in (
+        ([line(quantity="1e20")], "lines[0].quantity"),
+        ([line(discount_percent="250")], "lines[0].discount_percent"),
+        ([line(unit_price_cents=10**15)], "lines[0].unit_price.amount_cents"),
+        ([line(quantity="1000000", unit_price_cents=10**11)] * 200, "lines"),
+    ):
+        refused = await rpc_error(
+            facture.stub.CreateInvoice(
+                pb.CreateInvoiceRequest(
+                    invoice=pb.InvoiceInput(customer_id=customer.id, lines=lines)
+                ),
+                metadata=office,
+            )
+        )
+        assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT, field
+        assert field in field_violations(refused.trailing_metadata()), (field, refused.details())

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 
 import grpc
+from aquaerp.common.v1 import common_pb2
 from aquaerp.facture.v1 import facture_pb2 as pb
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import rpc_error
@@ -130,7 +132,7 @@ async def test_balance_and_aging_buckets(facture: Facture) -> None:
     start = facture.clock.today()
     # Issued on days 0, 40, 70, 100: due 30 days later each.
     for offset in (0, 40, 30, 30):
-        facture.clock.advance(offset)
+        facture.clock.advance(days=offset)
         await facture.issued_invoice(customer.id, lines=[line(unit_price_cents=10000)])
     as_of = start + timedelta(days=135)
     # Due on days 30, 70, 100, 130 -> 105, 65, 35, 5 days past due on day 135.
@@ -152,6 +154,32 @@ async def test_balance_and_aging_buckets(facture: Facture) -> None:
         (customer.id, 48000)
     ]
     assert report.totals.days_over_90.amount_cents == 12000
+
+    # Page by page, the largest amount due first; a token not made by the service is refused.
+    smaller = await facture.customer()
+    await facture.issued_invoice(smaller.id, lines=[line(unit_price_cents=1000)])
+    compta = await facture.as_role("compta")
+    pages, token = [], ""
+    while True:
+        page = await facture.stub.GetAgingReport(
+            pb.GetAgingReportRequest(
+                as_of=d(as_of), page=common_pb2.PageRequest(page_size=1, page_token=token)
+            ),
+            metadata=compta,
+        )
+        pages.append([(c.customer_id, c.aging.total.amount_cents) for c in page.customers])
+        token = page.page.next_page_token
+        if not token:
+            break
+    assert pages == [[(customer.id, 48000)], [(smaller.id, 1200)]]
+    forged = await rpc_error(
+        facture.stub.GetAgingReport(
+            pb.GetAgingReportRequest(page=common_pb2.PageRequest(page_token="MTA")),
+            metadata=compta,
+        )
+    )
+    assert forged.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(forged.trailing_metadata()) == {"page.page_token": "invalid page token"}
 
     client = await facture.as_role("client", customer_id=customer.id)
     own = await facture.stub.GetCustomerBalance(
@@ -179,15 +207,15 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
     business = await facture.customer()
     private = await facture.customer(business=False)
     first = await facture.issued_invoice(business.id)  # due day 30
-    facture.clock.advance(10)
+    facture.clock.advance(days=10)
     second = await facture.issued_invoice(business.id)  # due day 40
     own = await facture.issued_invoice(private.id)  # due day 40
     await pay(facture, business.id, 2000, invoice_id=first.id)  # 100.00 left on the first
 
-    facture.clock.advance(26)  # day 36: the first is 6 days late, nothing yet
+    facture.clock.advance(days=26)  # day 36: the first is 6 days late, nothing yet
     assert list((await dunning(facture)).letters) == []
 
-    facture.clock.advance(1)  # day 37: first 7 days late -> reminder
+    facture.clock.advance(days=1)  # day 37: first 7 days late -> reminder
     result = await dunning(facture, "dun-37")
     (letter,) = result.letters
     assert (letter.customer_id, letter.level) == (business.id, pb.DUNNING_LEVEL_REMINDER)
@@ -199,7 +227,7 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
     assert [item.id for item in (await dunning(facture, "dun-37")).letters] == [letter.id]
     assert list((await dunning(facture, "dun-37-bis")).letters) == []
 
-    facture.clock.advance(23)  # day 60: first 30 days late (formal notice), second 20 days
+    facture.clock.advance(days=23)  # day 60: first 30 days late (formal notice), second 20 days
     (notice,) = [x for x in (await dunning(facture)).letters if x.customer_id == business.id]
     assert notice.level == pb.DUNNING_LEVEL_FORMAL_NOTICE
     by_number = {i.invoice_number: i for i in notice.items}
@@ -249,7 +277,7 @@ async def test_dunning_levels_one_letter_per_customer_indemnity_interest_and_pau
         pb.SetDunningPauseRequest(customer_id=business.id, paused=True, reason="litige en cours"),
         metadata=await facture.as_role("compta"),
     )
-    facture.clock.advance(10)
+    facture.clock.advance(days=10)
     result = await dunning(facture)
     assert business.id in result.paused_customer_ids
     assert [item.customer_id for item in result.letters] == [private.id]
@@ -347,3 +375,77 @@ async def test_exports_for_the_accountant(facture: Facture) -> None:
     )
     assert field_violations(invalid.trailing_metadata()) == {"to_date": "is required"}
     assert as_date(span.to_date) == today
+
+
+async def test_a_reversed_payment_reopens_its_invoices_and_stays_listed(facture: Facture) -> None:
+    customer = await facture.customer()
+    invoice = await facture.issued_invoice(customer.id)  # 120.00 incl. VAT
+    payment = await pay(facture, customer.id, 12000, invoice_id=invoice.id, reference="CHQ 12")
+    assert (await get(facture, invoice.id)).status == pb.INVOICE_STATUS_PAID
+
+    office = await facture.as_role("bureau")
+    refused = await rpc_error(
+        facture.stub.ReversePayment(
+            pb.ReversePaymentRequest(id=payment.id, reason="chèque impayé"), metadata=office
+        )
+    )
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+    compta = await facture.as_role("compta")
+    no_reason = await rpc_error(
+        facture.stub.ReversePayment(pb.ReversePaymentRequest(id=payment.id), metadata=compta)
+    )
+    assert field_violations(no_reason.trailing_metadata()) == {
+        "reason": "is required (3 characters or more)"
+    }
+    assert (await get(facture, invoice.id)).status == pb.INVOICE_STATUS_PAID
+
+    reversed_payment = await facture.stub.ReversePayment(
+        pb.ReversePaymentRequest(id=payment.id, reason="chèque impayé"), metadata=compta
+    )
+    assert reversed_payment.reversal_reason == "chèque impayé"
+    assert reversed_payment.HasField("reverse_time") and not reversed_payment.allocations
+    reopened = await get(facture, invoice.id)
+    assert reopened.status == pb.INVOICE_STATUS_ISSUED
+    assert reopened.amount_due.amount_cents == 12000
+    state = await balance(facture, customer.id)
+    assert (state.paid.amount_cents, state.balance.amount_cents) == (0, 12000)
+    listed = await facture.stub.ListPayments(
+        pb.ListPaymentsRequest(customer_id=customer.id), metadata=compta
+    )
+    assert [(p.id, p.reversal_reason) for p in listed.payments] == [(payment.id, "chèque impayé")]
+    [event] = await facture.events("facture.payment.reversed")
+    assert event["reason"] == "chèque impayé" and event["allocations_undone"] == [
+        {"invoice_id": invoice.id, "number": invoice.number, "amount_cents": 12000}
+    ]
+    again = await rpc_error(
+        facture.stub.ReversePayment(
+            pb.ReversePaymentRequest(id=payment.id, reason="deux fois"), metadata=compta
+        )
+    )
+    assert again.code() == grpc.StatusCode.FAILED_PRECONDITION
+    unknown = await rpc_error(
+        facture.stub.ReversePayment(
+            pb.ReversePaymentRequest(id=str(uuid.uuid4()), reason="inconnu"), metadata=compta
+        )
+    )
+    assert unknown.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_absurd_or_ancient_payments_are_refused(facture: Facture) -> None:
+    customer = await facture.customer()
+    for field, values in {
+        "amount.amount_cents": {"amount": eur(10**18)},
+        "received_on": {"amount": eur(100), "received_on": d("0001-01-01")},
+    }.items():
+        error = await rpc_error(
+            facture.stub.RecordPayment(
+                pb.RecordPaymentRequest(
+                    customer_id=customer.id, method=pb.PAYMENT_METHOD_CARD, **values
+                ),  # type: ignore[arg-type]
+                metadata=await facture.as_role("compta"),
+            )
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, field
+        assert field in field_violations(error.trailing_metadata()), field
+    state = await balance(facture, customer.id)
+    assert state.paid.amount_cents == 0

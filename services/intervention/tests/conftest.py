@@ -7,7 +7,7 @@ import struct
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest_asyncio
@@ -18,6 +18,7 @@ from aquaerp.intervention.v1 import intervention_pb2 as pb
 from aquaerp.intervention.v1 import intervention_pb2_grpc
 from aquaerp_intervention.app import SPEC
 from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import RunningService, load_service
 from aquaerp_runtime.testing.plugin import (
@@ -31,6 +32,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Metadata = tuple[tuple[str, str], ...]
+
+# The services' clock in every test: a summer Wednesday afternoon in Paris, whatever the hour
+# of the machine running the suite. Tests move it with `field.clock.advance(...)`.
+FIELD_NOW = paris(2026, 7, 15, 15, 0)
 
 LATTES = (43.5675, 3.9009)
 MONTPELLIER = (43.6108, 3.8767)
@@ -101,6 +106,7 @@ class Field:
     connection: AsyncConnection | None
     running: RunningService
     contrat_running: RunningService
+    clock: FixedClock
     _tokens: dict[str, str] = field(default_factory=dict)
 
     async def token(self, role: str, customer_id: str = "") -> str:
@@ -258,15 +264,18 @@ async def start_field(
     database: Database | None,
     connection: AsyncConnection | None,
 ) -> AsyncIterator[Field]:
+    clock = FixedClock(FIELD_NOW)
     contrat_running = await services.start(
         load_service("contrat"),
         database=database,
+        clock=clock,
         targets={"auth": auth_service.target},
         **service_account_settings("contrat"),
     )
     running = await services.start(
         SPEC,
         database=database,
+        clock=clock,
         targets={"auth": auth_service.target, "contrat": contrat_running.target},
         **service_account_settings("intervention"),
     )
@@ -279,6 +288,7 @@ async def start_field(
         connection,
         running,
         contrat_running,
+        clock,
     )
     await channel.close()
     await contrat_channel.close()
@@ -294,7 +304,3 @@ async def field_services(
     """intervention + contrat sharing the test's rolled-back transaction."""
     async for fixture in start_field(services, auth_service, rollback_database, db_connection):
         yield fixture
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -13,6 +13,7 @@ from aquaerp.intervention.v1 import intervention_pb2 as pb
 from aquaerp_intervention.local_time import local_datetime
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import AuthFixture, ServiceHarness, rpc_error, truncate_schema
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import Field, d, start_field, ts, weekdays
 
@@ -28,7 +29,7 @@ def at(day: date, hhmm: str) -> datetime:
 async def assign(
     field: Field, visit_id: str, technician_id: str, start: datetime
 ) -> pb.Intervention:
-    return await field.stub.AssignIntervention(  # type: ignore[no-any-return]
+    return await field.stub.AssignIntervention(
         pb.AssignInterventionRequest(
             id=visit_id, technician_id=technician_id, scheduled_start=ts(start)
         ),
@@ -154,8 +155,8 @@ async def test_stale_version_is_refused(field_services: Field) -> None:
 
 @pytest_asyncio.fixture
 async def committed_field(
-    services: ServiceHarness, auth_service: AuthFixture, engine
-) -> AsyncIterator[Field]:  # type: ignore[no-untyped-def]
+    services: ServiceHarness, auth_service: AuthFixture, engine: AsyncEngine
+) -> AsyncIterator[Field]:
     """Services on the real, pooled database: concurrent calls run in concurrent transactions."""
     async for fixture in start_field(services, auth_service, None, None):
         yield fixture
@@ -289,3 +290,25 @@ async def test_corrective_intervention_with_sla_from_the_contract(field_services
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "site_id" in field_violations(error.trailing_metadata())
+
+
+async def test_sla_is_breached_once_the_clock_passes_the_deadline(field_services: Field) -> None:
+    f = field_services
+    office = await f.office()
+    contract, site = await f.contract(sla_hours=24)
+    created = await f.stub.CreateIntervention(
+        pb.CreateInterventionRequest(
+            contract_id=contract.id,
+            site_id=site.id,
+            priority=pb.PRIORITY_HIGH,
+            problem_description="Eau verte depuis hier",
+        ),
+        metadata=office,
+    )
+    assert created.sla_deadline.ToDatetime(tzinfo=UTC) == f.clock.now() + timedelta(hours=24)
+    assert not created.sla_breached
+    get = pb.GetInterventionRequest(id=created.id)
+    f.clock.advance(hours=24)
+    assert not (await f.stub.GetIntervention(get, metadata=office)).sla_breached
+    f.clock.advance(minutes=1)
+    assert (await f.stub.GetIntervention(get, metadata=office)).sla_breached

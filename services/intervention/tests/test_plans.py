@@ -8,17 +8,20 @@ from datetime import date
 import grpc
 from aquaerp.contrat.v1 import contrat_pb2 as cpb
 from aquaerp.intervention.v1 import intervention_pb2 as pb
+from aquaerp_runtime.clock import paris
 from aquaerp_runtime.testing.plugin import rpc_error
 
-from .conftest import Field, as_date, d
+from .conftest import Field, as_date, d, ts
 
 SUMMER = cpb.Season(
     name="Été", start_month_day="06-01", end_month_day="09-30", rrule="FREQ=WEEKLY;BYDAY=TU"
 )
+# The rest of the year (across the new year) on the plan's own rule.
+OFF_SEASON = cpb.Season(name="Hors saison", start_month_day="10-01", end_month_day="05-31")
 
 
 async def test_generation_follows_the_plan_and_its_seasons(field_services: Field) -> None:
-    contract, site = await field_services.contract(plans=[{"seasons": [SUMMER]}])
+    contract, site = await field_services.contract(plans=[{"seasons": [SUMMER, OFF_SEASON]}])
     response = await field_services.stub.GeneratePlan(
         pb.GeneratePlanRequest(contract_id=contract.id, from_date=d("2027-01-01")),
         metadata=await field_services.office(),
@@ -81,22 +84,42 @@ async def test_a_changed_plan_cancels_the_visits_it_no_longer_calls_for(
         contract_id=contract.id, from_date=d("2027-01-01"), horizon_months=3
     )
     await field_services.stub.GeneratePlan(request, metadata=office)
+    # February's visit already has its technician: the new rhythm does not take it away.
+    tech, _ = await field_services.technician()
+    february = next(
+        v for v in await field_services.visits(contract.id) if as_date(v.planned_date).month == 2
+    )
+    await field_services.stub.AssignIntervention(
+        pb.AssignInterventionRequest(
+            id=february.id,
+            technician_id=tech.id,
+            scheduled_start=ts(paris(2027, 2, 5, 9, 0)),
+        ),
+        metadata=office,
+    )
     plans = list(contract.plans)
     plans[0].rrule = "FREQ=MONTHLY;BYMONTHDAY=20"
     await field_services.contrat.SetMaintenancePlans(
         cpb.SetMaintenancePlansRequest(id=contract.id, plans=plans), metadata=office
     )
     response = await field_services.stub.GeneratePlan(request, metadata=office)
-    assert response.created == 3
+    assert (response.created, response.cancelled) == (3, 2)
+    assert [(k.id, k.technician_id) for k in response.kept] == [(february.id, tech.id)]
     visits = await field_services.visits(contract.id)
     cancelled = sorted(
-        as_date(v.planned_date).day for v in visits if v.status == pb.INTERVENTION_STATUS_CANCELLED
+        as_date(v.planned_date).isoformat()
+        for v in visits
+        if v.status == pb.INTERVENTION_STATUS_CANCELLED
     )
     scheduled = sorted(
-        as_date(v.planned_date).day for v in visits if v.status == pb.INTERVENTION_STATUS_SCHEDULED
+        as_date(v.planned_date).isoformat()
+        for v in visits
+        if v.status == pb.INTERVENTION_STATUS_SCHEDULED
     )
-    assert cancelled == [5, 5, 5]
-    assert scheduled == [20, 20, 20]
+    assert cancelled == ["2027-01-05", "2027-03-05"]
+    assert scheduled == ["2027-01-20", "2027-02-05", "2027-02-20", "2027-03-20"]
+    again = await field_services.stub.GeneratePlan(request, metadata=office)
+    assert (again.created, again.cancelled, len(again.kept)) == (0, 0, 1)
 
 
 async def test_termination_cancels_future_visits_only(field_services: Field) -> None:
@@ -176,3 +199,28 @@ async def test_generation_needs_the_office_and_a_valid_contract(field_services: 
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert await field_services.visits(contract.id) == []
+
+
+async def test_overdue_is_decided_by_the_services_clock(field_services: Field) -> None:
+    f = field_services
+    office = await f.office()
+    contract, _ = await f.contract()
+    await f.stub.GeneratePlan(
+        pb.GeneratePlanRequest(
+            contract_id=contract.id, from_date=d("2027-01-01"), horizon_months=3
+        ),
+        metadata=office,
+    )
+    f.clock.set(paris(2027, 2, 5, 23, 59))  # the February visit (the 5th) is still due today
+    await f.stub.MarkOverdueVisits(pb.MarkOverdueVisitsRequest(), metadata=office)
+    by_month = {as_date(v.planned_date).month: v.status for v in await f.visits(contract.id)}
+    assert by_month == {
+        1: pb.INTERVENTION_STATUS_OVERDUE,
+        2: pb.INTERVENTION_STATUS_SCHEDULED,
+        3: pb.INTERVENTION_STATUS_SCHEDULED,
+    }
+    f.clock.advance(minutes=1)  # midnight in Paris: the 6th
+    await f.stub.MarkOverdueVisits(pb.MarkOverdueVisitsRequest(), metadata=office)
+    by_month = {as_date(v.planned_date).month: v.status for v in await f.visits(contract.id)}
+    assert by_month[2] == pb.INTERVENTION_STATUS_OVERDUE
+    assert by_month[3] == pb.INTERVENTION_STATUS_SCHEDULED

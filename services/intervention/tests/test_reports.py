@@ -4,34 +4,30 @@ the next visit from the completion date; who may see and report what."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.intervention.v1 import intervention_pb2 as pb
-from aquaerp_intervention.local_time import PARIS, local_datetime
+from aquaerp_intervention.local_time import local_datetime
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import rpc_error
 from pypdf import PdfReader
 
-from .conftest import Field, Metadata, as_date, d, png, ts, weekdays
+from .conftest import FIELD_NOW, Field, Metadata, as_date, d, png, ts, weekdays
 
 EVERY_DAY = weekdays("07:00", "19:00", range(1, 8))
 
 
-def today() -> date:
-    return datetime.now(PARIS).date()
-
-
 def signature(name: str, data: bytes | None = None) -> pb.Signature:
-    return pb.Signature(signer_name=name, signed_at=ts(datetime.now(UTC)), png=data or png())
+    return pb.Signature(signer_name=name, signed_at=ts(FIELD_NOW), png=data or png())
 
 
 async def started_visit(
     f: Field, day: date | None = None, **plan_changes: object
 ) -> tuple[pb.Intervention, Metadata]:
     """A visit assigned to a new technician who started it; returns it and their credentials."""
-    day = day or today() - timedelta(days=3)
+    day = day or f.clock.today() - timedelta(days=3)
     tech, credentials = await f.technician(hours=EVERY_DAY)
     visit = await f.generated_visit(day, **plan_changes)
     await f.stub.AssignIntervention(
@@ -277,11 +273,13 @@ async def test_next_visit_is_computed_from_the_completion_date(field_services: F
     tech, me = await f.technician(hours=EVERY_DAY)
     contract, _ = await f.contract(
         plans=[{"rrule": "FREQ=WEEKLY;INTERVAL=2", "next_from_completion": True}],
-        start=(today() - timedelta(days=120)).isoformat(),
+        start=(f.clock.today() - timedelta(days=120)).isoformat(),
     )
     await f.stub.GeneratePlan(
         pb.GeneratePlanRequest(
-            contract_id=contract.id, from_date=d(today() - timedelta(days=60)), horizon_months=2
+            contract_id=contract.id,
+            from_date=d(f.clock.today() - timedelta(days=60)),
+            horizon_months=2,
         ),
         metadata=office,
     )
@@ -321,7 +319,7 @@ async def test_next_visit_is_computed_from_the_completion_date(field_services: F
 async def test_report_needs_a_started_intervention(field_services: Field) -> None:
     f = field_services
     tech, me = await f.technician(hours=EVERY_DAY)
-    visit = await f.generated_visit(today() - timedelta(days=2))
+    visit = await f.generated_visit(f.clock.today() - timedelta(days=2))
     error = await rpc_error(
         f.stub.StartIntervention(
             pb.StartInterventionRequest(id=visit.id), metadata=await f.office()
@@ -343,7 +341,7 @@ async def test_report_needs_a_started_intervention(field_services: Field) -> Non
     error = await rpc_error(
         f.stub.StartIntervention(
             pb.StartInterventionRequest(
-                id=visit.id, started_at=ts(datetime.now(UTC) + timedelta(hours=2))
+                id=visit.id, started_at=ts(f.clock.now() + timedelta(hours=2))
             ),
             metadata=me,
         )

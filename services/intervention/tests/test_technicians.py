@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.intervention.v1 import intervention_pb2 as pb
-from aquaerp_intervention.local_time import PARIS, local_datetime
+from aquaerp_intervention.local_time import local_datetime
+from aquaerp_runtime.clock import paris
 from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.testing.plugin import rpc_error
 from icalendar import Calendar
@@ -150,7 +151,7 @@ async def test_absences(field_services: Field) -> None:
     f = field_services
     office = await f.office()
     tech, me = await f.technician()
-    start = datetime(2031, 7, 1, 0, 0, tzinfo=PARIS)
+    start = paris(2031, 7, 1)
     absence = await f.stub.AddAbsence(
         pb.AddAbsenceRequest(
             technician_id=tech.id,
@@ -188,7 +189,7 @@ async def test_calendar_feed_parses_and_revoked_tokens_are_gone(field_services: 
     f = field_services
     office = await f.office()
     tech, me = await f.technician()
-    soon = datetime.now(PARIS).date() + timedelta(days=7)
+    soon = f.clock.today() + timedelta(days=7)
     soon += timedelta(days=(7 - soon.weekday()) % 7)  # a Monday
     visit = await f.generated_visit(soon)
     await f.stub.AssignIntervention(

@@ -5,7 +5,6 @@ peer answering the document-PDF methods of facture and intervention."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,11 +17,13 @@ import grpc
 import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
+from aquaerp.common.v1 import common_pb2
 from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
 from aquaerp.intervention.v1 import intervention_pb2, intervention_pb2_grpc
 from aquaerp.mailer.v1 import mailer_pb2_grpc
 from aquaerp_mailer.app import SPEC
 from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
 from aquaerp_runtime.service import RunningService
 from aquaerp_runtime.testing.plugin import (
     AuthFixture,
@@ -30,14 +31,9 @@ from aquaerp_runtime.testing.plugin import (
     service_account_settings,
     truncate_schema,
 )
+from aquaerp_runtime.testing.ports import free_port
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -169,6 +165,9 @@ class InvoicePdfPeer(facture_pb2_grpc.FactureServiceServicer):
     async def GetInvoicePdf(self, request, context):  # type: ignore[no-untyped-def]
         return await self.documents.get_invoice_pdf(request, context)
 
+    async def GetInvoice(self, request, context):  # type: ignore[no-untyped-def]
+        return await self.documents.get_invoice(request, context)
+
 
 class DocumentPeer(intervention_pb2_grpc.InterventionServiceServicer):
     """Answers facture's GetInvoicePdf and intervention's GetReportPdf with documents the test
@@ -176,9 +175,30 @@ class DocumentPeer(intervention_pb2_grpc.InterventionServiceServicer):
 
     def __init__(self) -> None:
         self.invoices: dict[str, tuple[bytes, str, str]] = {}
+        self.unknown: set[str] = set()  # ids facture does not know at all
         self.reports: dict[str, tuple[bytes, str]] = {}
         self.unavailable = False
         self.calls = 0
+
+    async def get_invoice(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        """The issued invoice as facture answers it: the sample's customer, dates and amount;
+        its number is the registered PDF's, else derived from the id (its PDF may be missing,
+        or facture unavailable, only when the e-mail is sent)."""
+        if request.id in self.unknown:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "invoice not found")
+        number = self.invoices[request.id][2] if request.id in self.invoices else f"F-{request.id}"
+        return facture_pb2.Invoice(
+            id=request.id,
+            type=facture_pb2.DOCUMENT_TYPE_INVOICE,
+            status=facture_pb2.INVOICE_STATUS_ISSUED,
+            number=number,
+            buyer=facture_pb2.BuyerSnapshot(
+                name="Mme Claire Dupont", email="claire.dupont@example.fr"
+            ),
+            issue_date=common_pb2.Date(year=2027, month=1, day=5),
+            due_date=common_pb2.Date(year=2027, month=2, day=4),
+            amount_due=common_pb2.Money(amount_cents=23880, currency="EUR"),
+        )
 
     async def get_invoice_pdf(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         self.calls += 1
@@ -261,14 +281,26 @@ async def start_mailer(
     await services.migrate(SPEC)
     await truncate_schema(engine, "mailer")
 
-    async def start(sink: SmtpSink, *, targets_facture: str = "", **overrides: Any) -> Mailer:
-        """`targets_facture`: a real facture service instead of the document peer."""
+    async def start(
+        sink: SmtpSink,
+        *,
+        targets_facture: str = "",
+        targets_contrat: str = "",
+        clock: Clock = SYSTEM_CLOCK,
+        **overrides: Any,
+    ) -> Mailer:
+        """`targets_facture`: a real facture service instead of the document peer;
+        `targets_contrat`: a contrat service (marketing consents). `clock`: a fixed clock for
+        what depends on the date; delivery and retry tests keep the machine's clock, as their
+        backoff delays have to pass for real."""
         running = await services.start(
             SPEC,
+            clock=clock,
             targets={
                 "auth": auth_service.target,
                 "facture": targets_facture or document_peer[1],
                 "intervention": document_peer[1],
+                **({"contrat": targets_contrat} if targets_contrat else {}),
             },
             smtp_host="127.0.0.1",
             smtp_port=sink.port,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from .conftest import SmtpSink
 
 pytestmark = pytest.mark.slow
 MESSAGES = 1000
+DUE_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 async def enqueue(engine: AsyncEngine, count: int, prefix: str) -> None:
@@ -44,6 +46,8 @@ async def enqueue(engine: AsyncEngine, count: int, prefix: str) -> None:
             "subject": f"Rappel : facture F-{n}",
             "html_body": f"<p>Facture F-{n}</p>",
             "text_body": f"Facture F-{n}\n",
+            # Due long ago on any clock: the sender processes decide with their own.
+            "due_at": DUE_LONG_AGO,
         }
         for n in range(count)
     ]

@@ -20,6 +20,7 @@ from aquaerp_mailer.config import CompanyBranding
 from aquaerp_mailer.repository import MailerRepository
 from aquaerp_mailer.service import message_id_for
 from aquaerp_mailer.templates import TemplateCatalog
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.testing.plugin import SERVICE_ACCOUNT_SECRET, AuthFixture, bearer, rpc_error
 from cryptography import x509
@@ -239,7 +240,9 @@ async def test_connection_refused_is_retried_until_the_server_is_back(
         and email.next_attempt_time.seconds > 0
     )
     async with Database(mailer.engine).unit_of_work() as session:
-        counts, overdue = await MailerRepository(session).pending_by_status()
+        counts, overdue = await MailerRepository(session).pending_by_status(
+            mailer.running.ctx.clock.now()
+        )
     # The one email is waiting for its next attempt (or in it), not lost from the queue.
     assert sum(counts.values()) == 1 and set(counts) <= {"failed_retrying", "sending"}
     assert 0.0 <= overdue < 5.0
@@ -400,9 +403,13 @@ async def test_report_email_attaches_the_report_pdf(
 async def test_renewal_notice_window(
     start_mailer: MailerFactory, smtp_sink: SmtpSink, auth_service: AuthFixture
 ) -> None:
-    mailer = await start_mailer(smtp_sink)
+    # Just after midnight on New Year's Day in Paris, still 31 December in UTC: the window is
+    # counted in Paris days, so a deadline on the 31st is already past.
+    clock = FixedClock(paris(2027, 1, 1, 0, 30))
+    mailer = await start_mailer(smtp_sink, clock=clock)
     token = await auth_service.token("bureau")
-    today = datetime.now(UTC).date()
+    today = clock.today()
+    assert today == date(2027, 1, 1) and clock.now().date() == date(2026, 12, 31)
     variables = {
         k: v
         for k, v in SAMPLES["contract_renewal_notice"].items()
@@ -515,7 +522,7 @@ async def test_roles(
     templates = await mailer.stub.ListTemplates(
         mailer_pb2.ListTemplatesRequest(), metadata=bearer(bureau)
     )
-    assert len(templates.templates) == 9
+    assert len(templates.templates) == 10
     user_email = mailer_pb2.SendUserEmailRequest(
         user_id="u-1",
         kind=mailer_pb2.USER_EMAIL_KIND_PASSWORD_RESET,
@@ -610,15 +617,15 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1, and its key, as PEM files."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "smtp.test")])
-    now = datetime.now(UTC)
+    # Checked by the TLS stack against the machine's time: valid at any date a test may run.
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
+        .not_valid_before(datetime(2000, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2100, 1, 1, tzinfo=UTC))
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,

@@ -34,6 +34,7 @@ EXPECTED = {
     "contract_renewal_notice",
     "password_reset",
     "mfa_enrolment",
+    "season_opening",
 }
 # Variables a template uses only when given (`is defined`).
 OPTIONAL = {
@@ -44,6 +45,12 @@ OPTIONAL = {
 
 def test_the_catalog_ships_every_message_type() -> None:
     assert {t.name for t in CATALOG.templates()} == EXPECTED
+
+
+def test_only_offers_are_marketing() -> None:
+    marketing = {t.name for t in CATALOG.templates() if t.category == "marketing"}
+    assert marketing == {"season_opening"}
+    assert {t.category for t in CATALOG.templates()} == {"marketing", "service"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

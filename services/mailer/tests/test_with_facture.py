@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as cpb
 from aquaerp.contrat.v1 import contrat_pb2_grpc
@@ -14,11 +15,13 @@ from aquaerp.facture.v1 import facture_pb2_grpc
 from aquaerp.mailer.v1 import mailer_pb2
 from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.db import Database
+from aquaerp_runtime.errors import field_violations
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.plugin import (
     AuthFixture,
     ServiceHarness,
     bearer,
+    rpc_error,
     service_account_settings,
 )
 from pypdf import PdfReader
@@ -97,16 +100,31 @@ async def test_the_issued_invoice_pdf_is_attached(
         await contrat_channel.close()
         await facture_channel.close()
 
+    # The caller names the invoice only: what it would print otherwise is ignored.
+    forged = {**SAMPLES["invoice_issued"], "invoice_number": "FAUX-1", "amount_due_cents": 1}
     queued = await mailer.stub.SendInvoiceEmail(
         mailer_pb2.SendInvoiceEmailRequest(
             invoice_id=draft.id,
-            recipient=mailer_pb2.Recipient(email="claire.dupont@example.fr", name="Claire Dupont"),
-            variables=struct({**SAMPLES["invoice_issued"], "invoice_number": issued.number}),
+            variables=struct(forged),
+            message="Merci pour votre confiance.",
             idempotency_key=f"invoice-issued:{draft.id}",
         ),
         metadata=accounting,
     )
     [received] = await smtp_sink.wait_for(1, timeout=30)
+    assert received.message["To"] == "Claire Dupont <claire.dupont@example.fr>"
+    text = received.message.get_body(preferencelist=("plain",)).get_content()
+    assert issued.number in text and "238,80" in text and "Merci pour votre confiance." in text
+    assert "FAUX-1" not in text and "0,01" not in text
+    for invoice_id, field in (("00000000-0000-4000-8000-000000000000", "invoice_id"),):
+        unknown = await rpc_error(
+            mailer.stub.SendInvoiceEmail(
+                mailer_pb2.SendInvoiceEmailRequest(invoice_id=invoice_id, idempotency_key="k"),
+                metadata=accounting,
+            )
+        )
+        assert unknown.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field_violations(unknown.trailing_metadata()) == {field: "unknown invoice"}
     [pdf] = list(received.message.iter_attachments())
     assert pdf.get_content_type() == "application/pdf"
     assert pdf.get_filename() == f"{issued.number}.pdf" == stored.file_name

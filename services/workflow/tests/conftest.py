@@ -14,6 +14,7 @@ from aquaerp.auth.v1 import auth_pb2
 from aquaerp.common.v1 import common_pb2
 from aquaerp.workflow.v1 import workflow_pb2, workflow_pb2_grpc
 from aquaerp_runtime.client import create_channel
+from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
 from aquaerp_runtime.service import RunningService, ServiceSpec
 from aquaerp_runtime.testing.plugin import (
     SERVICE_ACCOUNT_SECRET,
@@ -113,7 +114,11 @@ class WorkflowStack:
             )
         return self.downstream
 
-    async def start_workflow(self, **overrides: Any) -> WorkflowClient:
+    async def start_workflow(
+        self, *, clock: Clock = SYSTEM_CLOCK, **overrides: Any
+    ) -> WorkflowClient:
+        """A workflow replica; `clock` fixed for what depends on the date (cron, backlog),
+        the machine's for runs whose retries and leases have to pass for real."""
         downstream = await self.start_downstream()
         settings: dict[str, Any] = {
             "targets": {"auth": self.auth.target, "mailer": downstream.target},
@@ -123,7 +128,7 @@ class WorkflowStack:
             **service_account_settings("workflow"),
             **overrides,
         }
-        running = await self.services.start(SPEC, **settings)
+        running = await self.services.start(SPEC, clock=clock, **settings)
         client = WorkflowClient(
             running, await self.auth.admin_token(), await service_token(self.auth, "workflow")
         )

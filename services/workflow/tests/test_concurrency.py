@@ -6,7 +6,9 @@ import asyncio
 from typing import Any
 
 from aquaerp.workflow.v1 import workflow_pb2
+from aquaerp_runtime.clock import FixedClock, paris
 from aquaerp_runtime.db import Database
+from aquaerp_runtime.testing.polling import eventually
 from aquaerp_workflow.catalog import Method
 from aquaerp_workflow.worker import Worker, WorkerPolicy
 from google.protobuf.message import Message
@@ -85,7 +87,8 @@ async def test_concurrent_claims_are_disjoint(
 async def test_a_lost_lease_is_taken_over_and_the_late_result_discarded(
     stack: WorkflowStack, database_url: str
 ) -> None:
-    workflow = await stack.start_workflow(worker_enabled=False)
+    clock = FixedClock(paris(2026, 7, 15, 15, 0))
+    workflow = await stack.start_workflow(worker_enabled=False, clock=clock)
     step = {**INVOICE_EMAIL_SPEC["steps"][0], "timeout_seconds": 1}
     await workflow.upsert("invoice-issued", {**INVOICE_EMAIL_SPEC, "steps": [step]})
     await workflow.publish(event())
@@ -98,11 +101,11 @@ async def test_a_lost_lease_is_taken_over_and_the_late_result_discarded(
 
     try:
         policy = WorkerPolicy(lease_margin=0.0)
-        stalled = Worker(database, record, policy=policy, name="stalled")
-        healthy = Worker(database, record, policy=policy, name="healthy")
+        stalled = Worker(database, record, policy=policy, name="stalled", clock=clock)
+        healthy = Worker(database, record, policy=policy, name="healthy", clock=clock)
         [claim] = await stalled.claim(1)
         assert await healthy.claim(1) == []  # leased
-        await asyncio.sleep(1.2)  # the stalled worker overruns its lease
+        clock.advance(seconds=1.2)  # the stalled worker overruns its lease
         [takeover] = await healthy.claim(1)
         assert takeover.attempt == 2
         await healthy.execute(takeover)
@@ -129,10 +132,11 @@ async def test_a_stopping_replica_gives_its_runs_back(stack: WorkflowStack) -> N
     first = await stack.start_workflow()
     await first.upsert("invoice-issued", INVOICE_EMAIL_SPEC)
     await first.publish(event())
-    for _ in range(100):
-        if stack.behaviour.calls:
-            break
-        await asyncio.sleep(0.05)
+
+    async def calls() -> int:
+        return len(stack.behaviour.calls)
+
+    await eventually(calls, timeout=5, what="the downstream call")
     assert len(stack.behaviour.calls) == 1
     await first.running.stop(drain_delay=0, grace=0)
 

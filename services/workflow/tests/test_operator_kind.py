@@ -69,11 +69,12 @@ async def wait_for_status(namespace: str, name: str, **expected: Any) -> dict[st
     raise AssertionError(f"status of {namespace}/{name} never matched {expected}: {status}")
 
 
-@pytest.mark.skipif(not _cluster_reachable(), reason="no Kubernetes cluster reachable with kubectl")
 async def test_operator_syncs_workflow_resources(
     stack: WorkflowStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kopf.testing import KopfRunner
+
+    assert _cluster_reachable(), "no Kubernetes cluster reachable with kubectl (the kind workflow)"
 
     workflow = await stack.start_workflow()
     namespace = f"wf-test-{secrets.token_hex(3)}"

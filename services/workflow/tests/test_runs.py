@@ -201,3 +201,51 @@ async def test_invalid_events_are_refused_whole(stack: WorkflowStack) -> None:
     assert "events[1].id" in (error.details() or "")
     # Nothing was stored: the good event is new on redelivery.
     assert await workflow.publish(good) == 1
+
+
+async def test_only_the_roles_of_its_steps_may_retry_a_run(stack: WorkflowStack) -> None:
+    """A retried run calls its steps as the workflow service: bureau may not have the service
+    run an accounting step (dunning is reserved to admin and compta) on its behalf."""
+    downstream = await stack.start_downstream()
+    workflow = await stack.start_workflow(
+        targets={
+            "auth": stack.auth.target,
+            "mailer": downstream.target,
+            "facture": downstream.target,  # no such method there: the run fails
+        }
+    )
+    spec = {
+        "description": "Dunning on demand.",
+        "trigger": {"event": "facture.invoice.issued"},
+        "steps": [
+            {
+                "name": "run-dunning",
+                "call": "facture.RunDunning",
+                "args": {},
+                "retry": {"attempts": 1, "backoff_seconds": 0},
+            }
+        ],
+    }
+    await workflow.upsert("dunning-on-demand", spec)
+    await workflow.publish(event())
+    [failed] = await wait_for_runs(workflow, 1, state=workflow_pb2.RUN_STATE_FAILED)
+
+    office = await stack.auth.token("bureau")
+    refused = await rpc_error(
+        workflow.stub.RetryRun(
+            workflow_pb2.RetryRunRequest(id=failed.id),
+            metadata=(("authorization", f"Bearer {office}"),),
+        )
+    )
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "facture.RunDunning" in (refused.details() or "")
+    unchanged = await workflow.stub.GetRun(
+        workflow_pb2.GetRunRequest(id=failed.id), metadata=workflow.admin
+    )
+    assert unchanged.state == workflow_pb2.RUN_STATE_FAILED
+    assert len(unchanged.attempts) == 1
+
+    retried = await workflow.stub.RetryRun(
+        workflow_pb2.RetryRunRequest(id=failed.id), metadata=workflow.admin
+    )
+    assert retried.state == workflow_pb2.RUN_STATE_PENDING

@@ -1,35 +1,20 @@
 // Invoicing calls shared by several screens.
-import { api } from './client'
-import type { CustomerBalance, Invoice, InvoiceList } from './types'
+import { api, unwrap, type AnswerOf, type Schemas } from './client'
 
-export const UNPAID: Invoice['status'][] = ['issued', 'partially_paid']
+type Invoice = Schemas['Invoice']
 
-export interface UnpaidInvoice {
-  id: string
-  number: string
-  customer_name: string
-  due_date: string | null
-  balance_cents: number
-  overdue: boolean
-}
+export const UNPAID: NonNullable<Invoice['status']>[] = ['issued', 'partially_paid']
 
 /** Issued invoices not fully paid, most overdue first. */
-export async function fetchUnpaidInvoices(): Promise<UnpaidInvoice[]> {
-  const page = await api.get<InvoiceList>('/invoices', { status: UNPAID, type: 'invoice', page_size: 100 })
-  return page.items
-    .map((invoice) => ({
-      id: invoice.id,
-      number: invoice.number,
-      customer_name: invoice.buyer?.name ?? '',
-      due_date: invoice.due_date,
-      balance_cents: invoice.amount_due_cents,
-      overdue: invoice.overdue,
-    }))
-    .sort((a, b) => (a.due_date ?? '').localeCompare(b.due_date ?? ''))
+export async function fetchUnpaidInvoices(): Promise<Invoice[]> {
+  const page = await unwrap(
+    api.GET('/api/v1/invoices', { params: { query: { status: UNPAID, type: 'invoice', page_size: 100 } } }),
+  )
+  return page.items.sort((a, b) => (a.due_date ?? '').localeCompare(b.due_date ?? ''))
 }
 
-export function fetchBalance(customerId: string): Promise<CustomerBalance> {
-  return api.get<CustomerBalance>(`/customers/${customerId}/balance`)
+export function fetchBalance(customerId: string): Promise<AnswerOf<'/api/v1/customers/{customer_id}/balance', 'get'>> {
+  return unwrap(api.GET('/api/v1/customers/{customer_id}/balance', { params: { path: { customer_id: customerId } } }))
 }
 
 export const PAYMENT_METHOD_LABELS: Record<string, string> = {

@@ -1,5 +1,5 @@
-// HTTP to the gateway: JSON in and out, problem+json errors as ApiError, bearer token with one
-// silent refresh and retry on 401, Idempotency-Key on request.
+// The transport under the typed client (client.ts): problem+json errors as ApiError, network
+// failures as NetworkError, bearer token with one silent refresh and retry on 401.
 
 export interface Problem {
   type?: string
@@ -8,6 +8,10 @@ export interface Problem {
   detail?: string
   errors?: Record<string, string>
   request_id?: string
+  /** Stable error code from the service (e.g. `assignment.missing_skill`), worded by errors-fr. */
+  code?: string
+  /** The code's parameters, e.g. `{ skill: 'spa' }`. */
+  params?: Record<string, string>
 }
 
 /** The gateway answered with an error (application/problem+json). */
@@ -44,31 +48,19 @@ export interface TokenSource {
   refreshAfterRejection(rejected: string): Promise<boolean>
 }
 
-export type Query = Record<string, string | number | boolean | string[] | null | undefined>
-
-export interface RequestOptions {
-  query?: Query
-  body?: unknown
-  idempotencyKey?: string
-  /** Send the access token (default true). */
-  auth?: boolean
-  /** How to read a successful response (default json). */
-  as?: 'json' | 'blob' | 'none'
-  signal?: AbortSignal
-}
-
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
-export function queryString(query: Query | undefined): string {
-  if (!query) return ''
+export type QueryValue = string | number | boolean | readonly (string | number)[] | null | undefined
+
+/** Query string without its `?`: empty, null and undefined values are left out (no filter). */
+export function queryString(query: Record<string, QueryValue> | undefined): string {
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) {
+  for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null || value === '') continue
-    if (Array.isArray(value)) value.forEach((item) => params.append(key, item))
+    if (Array.isArray(value)) value.forEach((item) => params.append(key, String(item)))
     else params.append(key, String(value))
   }
-  const text = params.toString()
-  return text ? `?${text}` : ''
+  return params.toString()
 }
 
 async function readProblem(response: Response): Promise<Problem> {
@@ -85,77 +77,46 @@ async function readProblem(response: Response): Promise<Problem> {
   return { status: response.status, title: response.statusText }
 }
 
-export class HttpClient {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly tokens: TokenSource | null,
-    private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
-  ) {}
-
-  get<T>(path: string, query?: Query, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('GET', path, { ...options, query })
-  }
-
-  post<T>(path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('POST', path, { ...options, body })
-  }
-
-  put<T>(path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('PUT', path, { ...options, body })
-  }
-
-  patch<T>(path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('PATCH', path, { ...options, body })
-  }
-
-  delete<T = void>(path: string, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('DELETE', path, { ...options, as: options.as ?? 'none' })
-  }
-
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const useAuth = options.auth !== false && this.tokens !== null
-    let token = useAuth ? await this.tokens!.accessToken() : null
-    let response = await this.send(method, path, options, token)
-    if (response.status === 401 && useAuth && token) {
+/**
+ * A `fetch` for openapi-fetch: sends its Request through `transport` with the access token
+ * (when `tokens` is given), refreshes once and retries once on 401, and throws ApiError for an
+ * error answer and NetworkError when the gateway is unreachable, so callers only see successes.
+ */
+export function gatewayFetch(
+  transport: () => FetchLike,
+  tokens: TokenSource | null,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    // Read once: the retry after a refresh sends the same body.
+    const body = request.body === null ? undefined : await request.text()
+    const send = async (token: string | null): Promise<Response> => {
+      const headers: Record<string, string> = { Accept: 'application/json' }
+      request.headers.forEach((value, key) => (headers[key] = value))
+      if (token) headers.Authorization = `Bearer ${token}`
+      try {
+        return await transport()(request.url, {
+          method: request.method,
+          headers,
+          body,
+          signal: request.signal,
+          credentials: 'omit',
+          cache: 'no-store',
+        })
+      } catch (error) {
+        if (error instanceof DOMException && error.name === 'AbortError') throw error
+        throw new NetworkError(error)
+      }
+    }
+    let token = tokens ? await tokens.accessToken() : null
+    let response = await send(token)
+    if (response.status === 401 && tokens && token) {
       // The access token expired or was revoked: refresh once, then retry once.
-      if (await this.tokens!.refreshAfterRejection(token)) {
-        token = await this.tokens!.accessToken()
-        response = await this.send(method, path, options, token)
+      if (await tokens.refreshAfterRejection(token)) {
+        token = await tokens.accessToken()
+        response = await send(token)
       }
     }
     if (!response.ok) throw new ApiError(await readProblem(response))
-    const as = options.as ?? 'json'
-    if (as === 'none' || response.status === 204) return undefined as T
-    if (as === 'blob') return (await response.blob()) as T
-    return (await response.json()) as T
-  }
-
-  private async send(
-    method: string,
-    path: string,
-    options: RequestOptions,
-    token: string | null,
-  ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' }
-    if (token) headers.Authorization = `Bearer ${token}`
-    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey
-    let body: string | undefined
-    if (options.body !== undefined) {
-      headers['Content-Type'] = 'application/json'
-      body = JSON.stringify(options.body)
-    }
-    try {
-      return await this.fetchImpl(this.baseUrl + path + queryString(options.query), {
-        method,
-        headers,
-        body,
-        signal: options.signal,
-        credentials: 'omit',
-        cache: 'no-store',
-      })
-    } catch (error) {
-      if (error instanceof DOMException && error.name === 'AbortError') throw error
-      throw new NetworkError(error)
-    }
+    return response
   }
 }

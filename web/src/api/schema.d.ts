@@ -4,6 +4,2600 @@
  */
 
 export interface paths {
+    "/api/v1/auth/totp/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts TOTP enrolment for the caller: returns a new secret, not active until confirmed
+         * @description Starts TOTP enrolment for the caller: returns a new secret, not active until confirmed.
+         */
+        post: operations["enroll_totp_api_v1_auth_totp_enroll_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms TOTP enrolment with a first valid code; the second factor is then required
+         * @description Confirms TOTP enrolment with a first valid code; the second factor is then required.
+         */
+        post: operations["confirm_totp_api_v1_auth_totp_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/certificates/expiring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Certificates expired or expiring within the warning period (60 days by default), soonest first: the office's reminder list
+         * @description Certificates expired or expiring within the warning period (60 days by default), soonest first: the office's reminder list.
+         */
+        get: operations["list_expiring_certificates_api_v1_stock_certificates_expiring_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/reports/consumption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consumption of visits from the ledger over a period, per item and per technician, customer or month, with its cost
+         * @description Consumption of visits from the ledger over a period, per item and per technician, customer or month, with its cost.
+         */
+        get: operations["report_consumption_api_v1_stock_reports_consumption_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/reports/margins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per visit over a period: the parts and products billed at the catalogue or contract price of the visit's day, against their cost in the ledger
+         * @description Per visit over a period: the parts and products billed at the catalogue or contract price of the visit's day, against their cost in the ledger.
+         */
+        get: operations["report_margins_api_v1_stock_reports_margins_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/definitions/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks a spec without storing it; returns every problem found
+         * @description Checks a spec without storing it; returns every problem found.
+         */
+        post: operations["validate_definition_api_v1_workflows_definitions_validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/products/{product_id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adds a dated price to a price list (standard, or specific to one contract)
+         * @description Adds a dated price to a price list (standard, or specific to one contract).
+         */
+        post: operations["add_price_api_v1_stock_products__product_id__prices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/locations/{location_id}/inventory-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validates an inventory count of a location: each counted quantity against the expected one, the differences written as adjustment movements (reason "Inventaire ...")
+         * @description Validates an inventory count of a location: each counted quantity against the expected one, the differences written as adjustment movements (reason "Inventaire ...").
+         */
+        post: operations["record_inventory_count_api_v1_stock_locations__location_id__inventory_counts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/locations/{location_id}/replenishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What to load into a van from the warehouse to bring it back to its minimum levels
+         * @description What to load into a van from the warehouse to bring it back to its minimum levels.
+         */
+        get: operations["propose_replenishment_api_v1_stock_locations__location_id__replenishment_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/runs/{run_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restarts a failed run at the step that failed, with a fresh retry budget
+         * @description Restarts a failed run at the step that failed, with a fresh retry budget.
+         */
+        post: operations["retry_run_api_v1_workflows_runs__run_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one catalogue item with its current standard price
+         * @description Returns one catalogue item with its current standard price.
+         */
+        get: operations["get_product_api_v1_stock_products__product_id__get"];
+        /**
+         * Replaces a catalogue item's editable fields (the code stays)
+         * @description Replaces a catalogue item's editable fields (the code stays).
+         */
+        put: operations["update_product_api_v1_stock_products__product_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/certificates/{technician_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Records a technician's Certibiocide certificate (number and expiry)
+         * @description Records a technician's Certibiocide certificate (number and expiry).
+         */
+        put: operations["set_certificate_api_v1_stock_certificates__technician_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one run with every step attempt
+         * @description Returns one run with every step attempt.
+         */
+        get: operations["get_run_api_v1_workflows_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/definitions/{name}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns run counts and the latest run of a definition (for the operator's status)
+         * @description Returns run counts and the latest run of a definition (for the operator's status).
+         */
+        get: operations["get_definition_stats_api_v1_workflows_definitions__name__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/definitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one definition (its current version)
+         * @description Returns one definition (its current version).
+         */
+        get: operations["get_definition_api_v1_workflows_definitions__name__get"];
+        /**
+         * Creates or replaces a definition after validating it
+         * @description Creates or replaces a definition after validating it. An unchanged spec keeps its version; a changed one gets the next version (runs already started keep the version they started with).
+         */
+        put: operations["upsert_definition_api_v1_workflows_definitions__name__put"];
+        post?: never;
+        /**
+         * Deletes a definition: it starts no new runs; runs in progress finish with their version
+         * @description Deletes a definition: it starts no new runs; runs in progress finish with their version.
+         */
+        delete: operations["delete_definition_api_v1_workflows_definitions__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns the user the access token belongs to
+         * @description Returns the user the access token belongs to.
+         */
+        get: operations["get_me_api_v1_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changes the caller's password (needs the current one) and ends the caller's other sessions
+         * @description Changes the caller's password (needs the current one) and ends the caller's other sessions.
+         */
+        post: operations["change_password_api_v1_auth_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The filtered, sorted list of customers as CSV (paging ignored; at most 10,000 rows)
+         * @description The filtered, sorted list of customers as CSV (paging ignored; at most 10,000 rows).
+         */
+        get: operations["export_customer_list_api_v1_customers_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Season dates per region and the one-off visit templates (winterising, spring restart) the contract form offers; defaults until an administrator changes them
+         * @description Season dates per region and the one-off visit templates (winterising, spring restart) the contract form offers; defaults until an administrator changes them.
+         */
+        get: operations["get_plan_settings_api_v1_settings_plans_get"];
+        /**
+         * Replaces the season regions and visit templates (admin)
+         * @description Replaces the season regions and visit templates (admin).
+         */
+        put: operations["update_plan_settings_api_v1_settings_plans_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The filtered, sorted list of invoices as CSV (paging ignored; at most 10,000 rows)
+         * @description The filtered, sorted list of invoices as CSV (paging ignored; at most 10,000 rows).
+         */
+        get: operations["export_invoice_list_api_v1_invoices_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoice-chain/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recomputes the hash chain of every issued document and reports the first broken link
+         * @description Recomputes the hash chain of every issued document and reports the first broken link.
+         */
+        get: operations["verify_chain_api_v1_invoice_chain_verification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receivables/aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outstanding amounts per customer by days past due (0-30, 31-60, 61-90, > 90)
+         * @description Outstanding amounts per customer by days past due (0-30, 31-60, 61-90, > 90).
+         */
+        get: operations["get_aging_report_api_v1_receivables_aging_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dunning/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Daily dunning: for every customer with overdue invoices whose dunning is not paused, one letter covering all its overdue invoices when one of them reaches a new level (reminder at D+7, formal notice at D+30 with the 40 EUR indemnity and late interest)
+         * @description Daily dunning: for every customer with overdue invoices whose dunning is not paused, one letter covering all its overdue invoices when one of them reaches a new level (reminder at D+7, formal notice at D+30 with the 40 EUR indemnity and late interest). Emits `facture.dunning.level_reached` per letter.
+         */
+        post: operations["run_dunning_api_v1_dunning_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dunning/letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists dunning letters, newest first
+         * @description Lists dunning letters, newest first.
+         */
+        get: operations["list_dunning_letters_api_v1_dunning_letters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one technician (bureau, admin; a technician may read their own)
+         * @description Returns one technician (bureau, admin; a technician may read their own).
+         */
+        get: operations["get_technician_api_v1_technicians_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New URL for my calendar feed */
+        post: operations["rotate_my_calendar_token_api_v1_me_calendar_feed_post"];
+        /**
+         * Disables a technician's calendar feed; its URL then answers NOT_FOUND (bureau, admin; the technician for themselves)
+         * @description Disables a technician's calendar feed; its URL then answers NOT_FOUND (bureau, admin; the technician for themselves).
+         */
+        delete: operations["revoke_calendar_token_api_v1_me_calendar_feed_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/mark-overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Marks as overdue the visits whose date has passed without being done (daily job; bureau, admin, service)
+         * @description Marks as overdue the visits whose date has passed without being done (daily job; bureau, admin, service).
+         */
+        post: operations["mark_overdue_visits_api_v1_visits_mark_overdue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/planning/auto-assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assigns the unassigned visits of a date range to technicians (skills, working hours, time windows, absences, balanced load, short routes)
+         * @description Assigns the unassigned visits of a date range to technicians (skills, working hours, time windows, absences, balanced load, short routes). With dry_run nothing is saved (bureau, admin).
+         */
+        post: operations["auto_assign_api_v1_planning_auto_assign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/planning/shift-day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rain or closed day: moves the pending visits of a day (optionally of some technicians or in a postal-code zone) to each technician's next working day in the same order, visits without a technician to the next weekday; customers get the rescheduled appointment e-mail
+         * @description Rain or closed day: moves the pending visits of a day (optionally of some technicians or in a postal-code zone) to each technician's next working day in the same order, visits without a technician to the next weekday; customers get the rescheduled appointment e-mail. `dry_run` previews (bureau, admin).
+         */
+        post: operations["shift_day_api_v1_planning_shift_day_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A technician's ordered schedule for a period, with addresses, access notes and what to do (the technician; bureau, admin)
+         * @description A technician's ordered schedule for a period, with addresses, access notes and what to do (the technician; bureau, admin).
+         */
+        get: operations["get_technician_schedule_api_v1_me_schedule_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues the "invoice issued" email; the invoice PDF (Factur-X) is fetched from facture at send time
+         * @description Queues the "invoice issued" email; the invoice PDF (Factur-X) is fetched from facture at send time.
+         */
+        post: operations["send_invoice_email_api_v1_emails_invoice_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/dunning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues a payment reminder or a formal notice for an unpaid invoice
+         * @description Queues a payment reminder or a formal notice for an unpaid invoice.
+         */
+        post: operations["send_dunning_email_api_v1_emails_dunning_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the catalogue, searched by code, label or EAN, ordered by code
+         * @description Lists the catalogue, searched by code, label or EAN, ordered by code.
+         */
+        get: operations["list_products_api_v1_stock_products_get"];
+        put?: never;
+        /**
+         * Adds a product or service to the catalogue
+         * @description Adds a product or service to the catalogue.
+         */
+        post: operations["create_product_api_v1_stock_products_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prices of catalogue items on a day for a contract (its contract price, else the standard one), per unit of sale: what a visit's report and its invoice use
+         * @description Prices of catalogue items on a day for a contract (its contract price, else the standard one), per unit of sale: what a visit's report and its invoice use.
+         */
+        post: operations["quote_prices_api_v1_stock_quotes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the locations (a technician sees its own van and the warehouses)
+         * @description Lists the locations (a technician sees its own van and the warehouses).
+         */
+        get: operations["list_locations_api_v1_stock_locations_get"];
+        put?: never;
+        /**
+         * Adds a warehouse or a technician's van
+         * @description Adds a warehouse or a technician's van.
+         */
+        post: operations["create_location_api_v1_stock_locations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists ledger movements, newest first
+         * @description Lists ledger movements, newest first.
+         */
+        get: operations["list_movements_api_v1_stock_movements_get"];
+        put?: never;
+        /**
+         * Records one movement in the ledger and updates the balances in the same transaction
+         * @description Records one movement in the ledger and updates the balances in the same transaction.
+         */
+        post: operations["record_movement_api_v1_stock_movements_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/on-hand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock on hand per product and location, in the unit of stock
+         * @description Stock on hand per product and location, in the unit of stock.
+         */
+        get: operations["list_stock_api_v1_stock_on_hand_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/valuation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock value at weighted average cost, per item (of one location, or of all)
+         * @description Stock value at weighted average cost, per item (of one location, or of all).
+         */
+        get: operations["get_valuation_api_v1_stock_valuation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/loading": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What each van should load for the visits planned on a day (default: tomorrow), from the usual consumption of each visit's contract in the ledger, on top of the van's minimums
+         * @description What each van should load for the visits planned on a day (default: tomorrow), from the usual consumption of each visit's contract in the ledger, on top of the van's minimums.
+         */
+        get: operations["propose_loading_api_v1_stock_loading_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/purchase-proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What to buy for the warehouses below their minimum, grouped by supplier
+         * @description What to buy for the warehouses below their minimum, grouped by supplier.
+         */
+        get: operations["propose_purchases_api_v1_stock_purchase_proposal_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the definitions, by name
+         * @description Lists the definitions, by name.
+         */
+        get: operations["list_definitions_api_v1_workflows_definitions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists runs, newest first, filtered by definition, business object and state
+         * @description Lists runs, newest first, filtered by definition, business object and state.
+         */
+        get: operations["list_runs_api_v1_workflows_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/totp/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Removes a user's second factor so they can enrol again (admin)
+         * @description Removes a user's second factor so they can enrol again (admin).
+         */
+        post: operations["reset_totp_api_v1_users__user_id__totp_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/visits/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates the preventive visits of a contract's maintenance plans for the rolling horizon
+         * @description Creates the preventive visits of a contract's maintenance plans for the rolling horizon. Idempotent: one visit per site, plan and occurrence date, whatever the number of calls (bureau, admin, service).
+         */
+        post: operations["generate_plan_api_v1_contracts__contract_id__visits_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/visits/cancel-future": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a contract's visits planned on or after a date that are not started (contract terminated or suspended) (bureau, admin, service)
+         * @description Cancels a contract's visits planned on or after a date that are not started (contract terminated or suspended) (bureau, admin, service).
+         */
+        post: operations["cancel_future_visits_api_v1_contracts__contract_id__visits_cancel_future_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/water-tests/{installation_id}/doses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records the doses the technician applied (accepted or changed advice) and adds them to the report's parts as catalogue items, so the completion debits the van (the assigned technician; bureau, admin)
+         * @description Records the doses the technician applied (accepted or changed advice) and adds them to the report's parts as catalogue items, so the completion debits the van (the assigned technician; bureau, admin).
+         */
+        post: operations["apply_doses_api_v1_interventions__intervention_id__water_tests__installation_id__doses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/{technician_id}/absences/{absence_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Deletes an absence (bureau, admin)
+         * @description Deletes an absence (bureau, admin).
+         */
+        delete: operations["remove_absence_api_v1_technicians__technician_id__absences__absence_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/water-tests/{installation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns the water test of a visit for one installation
+         * @description Returns the water test of a visit for one installation.
+         */
+        get: operations["get_water_test_api_v1_interventions__intervention_id__water_tests__installation_id__get"];
+        /**
+         * Records the water readings of one installation of the visit's site (replacing earlier ones of this visit and installation) and answers the water test: flags, balance and dose advice (the assigned technician; bureau, admin)
+         * @description Records the water readings of one installation of the visit's site (replacing earlier ones of this visit and installation) and answers the water test: flags, balance and dose advice (the assigned technician; bureau, admin).
+         */
+        put: operations["record_water_readings_api_v1_interventions__intervention_id__water_tests__installation_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disables a user and ends all their sessions (admin)
+         * @description Disables a user and ends all their sessions (admin).
+         */
+        post: operations["disable_user_api_v1_users__user_id__disable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enables a disabled user (admin)
+         * @description Enables a disabled user (admin).
+         */
+        post: operations["enable_user_api_v1_users__user_id__enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{api_key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revokes an API key: refused everywhere within seconds, like an ended session (admin)
+         * @description Revokes an API key: refused everywhere within seconds, like an ended session (admin).
+         */
+        post: operations["revoke_api_key_api_v1_api_keys__api_key_id__revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hides a customer from lists and new contracts; refused while it has a live contract
+         * @description Hides a customer from lists and new contracts; refused while it has a live contract.
+         */
+        post: operations["archive_customer_api_v1_customers__customer_id__archive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes an archived customer usable again
+         * @description Makes an archived customer usable again.
+         */
+        post: operations["restore_customer_api_v1_customers__customer_id__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adds a site (an address where the company works) to a customer
+         * @description Adds a site (an address where the company works) to a customer.
+         */
+        post: operations["create_site_api_v1_customers__customer_id__sites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archives a site; refused while a live contract covers it
+         * @description Archives a site; refused while a live contract covers it.
+         */
+        post: operations["archive_site_api_v1_sites__site_id__archive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site_id}/installations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the installations of a site
+         * @description Lists the installations of a site.
+         */
+        get: operations["list_installations_api_v1_sites__site_id__installations_get"];
+        put?: never;
+        /**
+         * Adds an installation (pool, spa, treatment unit) to a site
+         * @description Adds an installation (pool, spa, treatment unit) to a site.
+         */
+        post: operations["create_installation_api_v1_sites__site_id__installations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * DRAFT -> ACTIVE
+         * @description DRAFT -> ACTIVE. Needs lines, sites, and a customer billing contact (name, email, address); allocates the gapless number (CT-<year>-<00001>) from a locked counter row. Emits `contrat.contract.activated`.
+         */
+        post: operations["activate_contract_api_v1_contracts__contract_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ACTIVE -> SUSPENDED from an effective date, with a reason
+         * @description ACTIVE -> SUSPENDED from an effective date, with a reason. Neither billing nor visits run while suspended. Emits `contrat.contract.suspended`.
+         */
+        post: operations["suspend_contract_api_v1_contracts__contract_id__suspend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SUSPENDED -> ACTIVE from an effective date
+         * @description SUSPENDED -> ACTIVE from an effective date. Emits `contrat.contract.resumed`.
+         */
+        post: operations["resume_contract_api_v1_contracts__contract_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ACTIVE or SUSPENDED -> TERMINATED; the effective date is the last day covered
+         * @description ACTIVE or SUSPENDED -> TERMINATED; the effective date is the last day covered. Emits `contrat.contract.terminated`.
+         */
+        post: operations["terminate_contract_api_v1_contracts__contract_id__terminate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extends the term of an ACTIVE or SUSPENDED contract that has an end date: explicitly to a new end date, or by its renewal term
+         * @description Extends the term of an ACTIVE or SUSPENDED contract that has an end date: explicitly to a new end date, or by its renewal term. Emits `contrat.contract.renewed`.
+         */
+        post: operations["renew_contract_api_v1_contracts__contract_id__renew_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changes unit prices of lines from an effective date (kept in the price history)
+         * @description Changes unit prices of lines from an effective date (kept in the price history). Emits `contrat.contract.price_changed`.
+         */
+        post: operations["change_prices_api_v1_contracts__contract_id__prices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/indexations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Applies the yearly indexation of one contract on one anniversary
+         * @description Applies the yearly indexation of one contract on one anniversary. Emits `contrat.contract.price_changed`.
+         */
+        post: operations["apply_indexation_api_v1_contracts__contract_id__indexations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replaces the maintenance plans of a DRAFT, ACTIVE or SUSPENDED contract
+         * @description Replaces the maintenance plans of a DRAFT, ACTIVE or SUSPENDED contract.
+         */
+        put: operations["set_maintenance_plans_api_v1_contracts__contract_id__plans_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/plan-occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preventive visits the maintenance plans call for in a date range
+         * @description Preventive visits the maintenance plans call for in a date range. For intervention.
+         */
+        get: operations["list_plan_occurrences_api_v1_contracts__contract_id__plan_occurrences_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/personal-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held on a customer in every service (right of access, GDPR art
+         * @description Everything held on a customer in every service (right of access, GDPR art. 15): the records as JSON per service and the invoice and report PDFs. Audited.
+         */
+        get: operations["export_customer_personal_data_api_v1_customers__customer_id__personal_data_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erases a customer (right to erasure, GDPR art
+         * @description Erases a customer (right to erasure, GDPR art. 17): name, contact, e-mail, phone and addresses are replaced by "Client effacé #<code>" in every service; issued invoices, payments and the FEC keep their legal content (10-year retention). Irreversible, idempotent, audited; refused while a contract is live.
+         */
+        post: operations["erase_customer_api_v1_customers__customer_id__erase_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft -> issued: allocates the number, freezes the customer snapshot, renders and stores the Factur-X PDF, chains the hash
+         * @description Draft -> issued: allocates the number, freezes the customer snapshot, renders and stores the Factur-X PDF, chains the hash. Emits `facture.invoice.issued` (or `facture.credit_note.issued`).
+         */
+        post: operations["issue_invoice_api_v1_invoices__invoice_id__issue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates a draft credit note correcting an issued invoice: in full when no lines are given, else the given lines (the credited total may not exceed what is left to credit)
+         * @description Creates a draft credit note correcting an issued invoice: in full when no lines are given, else the given lines (the credited total may not exceed what is left to credit).
+         */
+        post: operations["create_credit_note_api_v1_invoices__invoice_id__credit_notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invoices and issues what a completed intervention made billable, once per intervention
+         * @description Invoices and issues what a completed intervention made billable, once per intervention. With no items in the request, the items are read from the intervention service (billable parts, and labour at the configured hourly rate for billable work).
+         */
+        post: operations["invoice_intervention_api_v1_interventions__intervention_id__invoice_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs/{run_id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The per-contract report of a run: issued, skipped with reason, failed with reason
+         * @description The per-contract report of a run: issued, skipped with reason, failed with reason.
+         */
+        get: operations["list_billing_run_entries_api_v1_billing_runs__run_id__entries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Continues a run that stopped (crash, restart, failure) where it was
+         * @description Continues a run that stopped (crash, restart, failure) where it was.
+         */
+        post: operations["resume_billing_run_api_v1_billing_runs__run_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverses a payment recorded by mistake or returned by the bank (a cheque bounced): its allocations are undone, the invoices it settled are open again, the payment stays listed with the reason, who and when
+         * @description Reverses a payment recorded by mistake or returned by the bank (a cheque bounced): its allocations are undone, the invoices it settled are open again, the payment stays listed with the reason, who and when. A reversed payment cannot be reversed again (409).
+         */
+        post: operations["reverse_payment_api_v1_payments__payment_id__reverse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a customer owes (or is owed), with its open documents and aging
+         * @description What a customer owes (or is owed), with its open documents and aging.
+         */
+        get: operations["get_customer_balance_api_v1_customers__customer_id__balance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/dunning-pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pauses (or resumes) dunning for one customer
+         * @description Pauses (or resumes) dunning for one customer.
+         */
+        put: operations["set_dunning_pause_api_v1_customers__customer_id__dunning_pause_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/{technician_id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists a technician's absences overlapping a period (bureau, admin; the technician)
+         * @description Lists a technician's absences overlapping a period (bureau, admin; the technician).
+         */
+        get: operations["list_absences_api_v1_technicians__technician_id__absences_get"];
+        put?: never;
+        /**
+         * Records an absence (leave, training, sick day); assignments then avoid it (bureau, admin)
+         * @description Records an absence (leave, training, sick day); assignments then avoid it (bureau, admin).
+         */
+        post: operations["add_absence_api_v1_technicians__technician_id__absences_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/{technician_id}/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New calendar feed URL (the previous one stops working) */
+        post: operations["rotate_calendar_token_api_v1_technicians__technician_id__calendar_feed_post"];
+        /**
+         * Disables a technician's calendar feed; its URL then answers NOT_FOUND (bureau, admin; the technician for themselves)
+         * @description Disables a technician's calendar feed; its URL then answers NOT_FOUND (bureau, admin; the technician for themselves).
+         */
+        delete: operations["revoke_calendar_token_api_v1_technicians__technician_id__calendar_feed_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves a visit to another date or time window; the assignment is kept only when a new start is given that passes the technician's checks (bureau, admin)
+         * @description Moves a visit to another date or time window; the assignment is kept only when a new start is given that passes the technician's checks (bureau, admin).
+         */
+        post: operations["reschedule_intervention_api_v1_interventions__intervention_id__reschedule_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a visit or intervention that is not started (bureau, admin)
+         * @description Cancels a visit or intervention that is not started (bureau, admin).
+         */
+        post: operations["cancel_intervention_api_v1_interventions__intervention_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assigns a technician at a start time
+         * @description Assigns a technician at a start time. Refused with FAILED_PRECONDITION and a reason code (OVERLAP, OUTSIDE_WORKING_HOURS, MISSING_SKILL, ABSENCE, OUTSIDE_TIME_WINDOW, TECHNICIAN_INACTIVE) when the slot does not fit (bureau, admin).
+         */
+        post: operations["assign_intervention_api_v1_interventions__intervention_id__assign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/unassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Removes the technician of a visit that is not started (bureau, admin)
+         * @description Removes the technician of a visit that is not started (bureau, admin).
+         */
+        post: operations["unassign_intervention_api_v1_interventions__intervention_id__unassign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/proposed-start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The start proposed for a visit in a technician's day: after the previous stop's end plus the drive from it (from home for the first stop), with the distance model of the automatic assignment, within the visit's window (bureau, admin)
+         * @description The start proposed for a visit in a technician's day: after the previous stop's end plus the drive from it (from home for the first stop), with the distance model of the automatic assignment, within the visit's window (bureau, admin).
+         */
+        get: operations["propose_start_api_v1_interventions__intervention_id__proposed_start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/{technician_id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A technician's ordered schedule for a period, with addresses, access notes and what to do (the technician; bureau, admin)
+         * @description A technician's ordered schedule for a period, with addresses, access notes and what to do (the technician; bureau, admin).
+         */
+        get: operations["get_technician_schedule_api_v1_technicians__technician_id__schedule_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts a visit or intervention: records the arrival time (the assigned technician; bureau, admin)
+         * @description Starts a visit or intervention: records the arrival time (the assigned technician; bureau, admin).
+         */
+        post: operations["start_intervention_api_v1_interventions__intervention_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Saves the report of a started intervention (measurements, actions, parts, time); may be called several times before completion
+         * @description Saves the report of a started intervention (measurements, actions, parts, time); may be called several times before completion. Out-of-range measurements are INVALID_ARGUMENT (the assigned technician; bureau, admin).
+         */
+        put: operations["save_report_api_v1_interventions__intervention_id__report_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Completes a started intervention with the signatures, renders and stores the report PDF and emits `intervention.intervention.completed` (the assigned technician; bureau, admin)
+         * @description Completes a started intervention with the signatures, renders and stores the report PDF and emits `intervention.intervention.completed` (the assigned technician; bureau, admin).
+         */
+        post: operations["complete_intervention_api_v1_interventions__intervention_id__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/installations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The installations (pools, spas) of a visit's site, for the water tests (the assigned technician; bureau, admin)
+         * @description The installations (pools, spas) of a visit's site, for the water tests (the assigned technician; bureau, admin).
+         */
+        get: operations["list_visit_installations_api_v1_interventions__intervention_id__installations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/installations/{installation_id}/water-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns an installation's water profile with its effective targets (defaults when no profile was set)
+         * @description Returns an installation's water profile with its effective targets (defaults when no profile was set).
+         */
+        get: operations["get_water_profile_api_v1_installations__installation_id__water_profile_get"];
+        /**
+         * Sets the water profile of an installation (a contrat installation: pool or spa); the volume is the one given, else computed from the shape and dimensions, else the installation's (bureau, admin, technicien)
+         * @description Sets the water profile of an installation (a contrat installation: pool or spa); the volume is the one given, else computed from the shape and dimensions, else the installation's (bureau, admin, technicien).
+         */
+        put: operations["set_water_profile_api_v1_installations__installation_id__water_profile_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/installations/{installation_id}/water-trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readings of one parameter over the installation's last visits (12 by default), oldest first
+         * @description Readings of one parameter over the installation's last visits (12 by default), oldest first.
+         */
+        get: operations["get_water_trend_api_v1_installations__installation_id__water_trend_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns a visit's checklist: the template's items with what was checked
+         * @description Returns a visit's checklist: the template's items with what was checked.
+         */
+        get: operations["get_checklist_api_v1_interventions__intervention_id__checklist_get"];
+        /**
+         * Saves a visit's checklist (the assigned technician; bureau, admin)
+         * @description Saves a visit's checklist (the assigned technician; bureau, admin). Completion is refused while a required item of the visit type's template is neither checked nor explained.
+         */
+        put: operations["save_checklist_api_v1_interventions__intervention_id__checklist_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/{email_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues a failed email again (failed-permanent or failed-retrying), with a fresh attempt budget
+         * @description Queues a failed email again (failed-permanent or failed-retrying), with a fresh attempt budget.
+         */
+        post: operations["retry_email_api_v1_emails__email_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email-templates/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renders a template with its shipped sample data and the configured company branding
+         * @description Renders a template with its shipped sample data and the configured company branding.
+         */
+        get: operations["preview_template_api_v1_email_templates__name__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one user (admin)
+         * @description Returns one user (admin).
+         */
+        get: operations["get_user_api_v1_users__user_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a user's name and roles (admin)
+         * @description Changes a user's name and roles (admin).
+         */
+        patch: operations["update_user_api_v1_users__user_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one customer with everything an invoice needs (billing snapshot)
+         * @description Returns one customer with everything an invoice needs (billing snapshot).
+         */
+        get: operations["get_customer_api_v1_customers__customer_id__get"];
+        /**
+         * Replaces a customer's editable fields (the code and type stay)
+         * @description Replaces a customer's editable fields (the code and type stay).
+         */
+        put: operations["update_customer_api_v1_customers__customer_id__put"];
+        post?: never;
+        /**
+         * Deletes a customer that nothing references; otherwise FAILED_PRECONDITION (archive it)
+         * @description Deletes a customer that nothing references; otherwise FAILED_PRECONDITION (archive it).
+         */
+        delete: operations["delete_customer_api_v1_customers__customer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one site; the gate code is included only for roles allowed to see it
+         * @description Returns one site; the gate code is included only for roles allowed to see it.
+         */
+        get: operations["get_site_api_v1_sites__site_id__get"];
+        /**
+         * Replaces a site's editable fields
+         * @description Replaces a site's editable fields.
+         */
+        put: operations["update_site_api_v1_sites__site_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/installations/{installation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one installation
+         * @description Returns one installation.
+         */
+        get: operations["get_installation_api_v1_installations__installation_id__get"];
+        /**
+         * Replaces an installation's editable fields
+         * @description Replaces an installation's editable fields.
+         */
+        put: operations["update_installation_api_v1_installations__installation_id__put"];
+        post?: never;
+        /**
+         * Removes an installation (equipment records are not referenced elsewhere)
+         * @description Removes an installation (equipment records are not referenced elsewhere).
+         */
+        delete: operations["delete_installation_api_v1_installations__installation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one contract with its lines, price history, plans and indexation history
+         * @description Returns one contract with its lines, price history, plans and indexation history.
+         */
+        get: operations["get_contract_api_v1_contracts__contract_id__get"];
+        /**
+         * Replaces the terms of a DRAFT contract; FAILED_PRECONDITION once activated
+         * @description Replaces the terms of a DRAFT contract; FAILED_PRECONDITION once activated.
+         */
+        put: operations["update_contract_api_v1_contracts__contract_id__put"];
+        post?: never;
+        /**
+         * Deletes a DRAFT contract (it has no number, so the series keeps no gap)
+         * @description Deletes a DRAFT contract (it has no number, so the series keeps no gap).
+         */
+        delete: operations["delete_contract_api_v1_contracts__contract_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one invoice or credit note
+         * @description Returns one invoice or credit note.
+         */
+        get: operations["get_invoice_api_v1_invoices__invoice_id__get"];
+        /**
+         * Replaces the content of a draft; FAILED_PRECONDITION once issued
+         * @description Replaces the content of a draft; FAILED_PRECONDITION once issued.
+         */
+        put: operations["update_invoice_api_v1_invoices__invoice_id__put"];
+        post?: never;
+        /**
+         * Deletes a draft (it has no number, so the series keeps no gap); FAILED_PRECONDITION once issued: an issued document is corrected by a credit note
+         * @description Deletes a draft (it has no number, so the series keeps no gap); FAILED_PRECONDITION once issued: an issued document is corrected by a credit note.
+         */
+        delete: operations["delete_invoice_api_v1_invoices__invoice_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one billing run with its progress and counts
+         * @description Returns one billing run with its progress and counts.
+         */
+        get: operations["get_billing_run_api_v1_billing_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/{technician_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one technician (bureau, admin; a technician may read their own)
+         * @description Returns one technician (bureau, admin; a technician may read their own).
+         */
+        get: operations["get_technician_api_v1_technicians__technician_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a technician's name, skills, working hours, home base or active flag (bureau, admin)
+         * @description Changes a technician's name, skills, working hours, home base or active flag (bureau, admin).
+         */
+        patch: operations["update_technician_api_v1_technicians__technician_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one visit or intervention with its report (bureau, admin, compta; a technician their own; a client their own customer's)
+         * @description Returns one visit or intervention with its report (bureau, admin, compta; a technician their own; a client their own customer's).
+         */
+        get: operations["get_intervention_api_v1_interventions__intervention_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/photometers/{serial}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Registers a photometer or records its new calibration (by serial number) (bureau, admin)
+         * @description Registers a photometer or records its new calibration (by serial number) (bureau, admin).
+         */
+        put: operations["set_photometer_api_v1_photometers__serial__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checklist-templates/{visit_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replaces the checklist template of a visit type (bureau, admin)
+         * @description Replaces the checklist template of a visit type (bureau, admin).
+         */
+        put: operations["set_checklist_template_api_v1_checklist_templates__visit_type__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/{email_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one email and its delivery status
+         * @description Returns one email and its delivery status.
+         */
+        get: operations["get_email_api_v1_emails__email_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists users, optionally filtered by role or text (admin)
+         * @description Lists users, optionally filtered by role or text (admin).
+         */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
+        /**
+         * Creates a user (admin)
+         * @description Creates a user (admin).
+         */
+        post: operations["create_user_api_v1_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail, newest first, filtered by actor, action and day (admin)
+         * @description The audit trail, newest first, filtered by actor, action and day (admin).
+         */
+        get: operations["list_audit_events_api_v1_audit_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists API keys, newest first, revoked and expired ones included (admin)
+         * @description Lists API keys, newest first, revoked and expired ones included (admin).
+         */
+        get: operations["list_api_keys_api_v1_api_keys_get"];
+        put?: never;
+        /**
+         * Creates an API key for an integration (accounting tool, a customer's script), scoped to roles and, for role `client`, to a customer; the secret is in this answer only (admin)
+         * @description Creates an API key for an integration (accounting tool, a customer's script), scoped to roles and, for role `client`, to a customer; the secret is in this answer only (admin).
+         */
+        post: operations["create_api_key_api_v1_api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists customers, searched by name, code, email or city; archived ones only on request
+         * @description Lists customers, searched by name, code, email or city; archived ones only on request. Sorted as requested, with the total count of the filtered list.
+         */
+        get: operations["list_customers_api_v1_customers_get"];
+        put?: never;
+        /**
+         * Creates a customer (company or private person)
+         * @description Creates a customer (company or private person). Validates SIREN (Luhn), SIRET and the French intra-EU VAT number (format and key).
+         */
+        post: operations["create_customer_api_v1_customers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists sites; gate codes are never included in lists
+         * @description Lists sites; gate codes are never included in lists.
+         */
+        get: operations["list_sites_api_v1_sites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists contracts, filtered by customer, site, status or number/customer text
+         * @description Lists contracts, filtered by customer, site, status or number/customer text.
+         */
+        get: operations["list_contracts_api_v1_contracts_get"];
+        put?: never;
+        /**
+         * Creates a contract in DRAFT (no number yet)
+         * @description Creates a contract in DRAFT (no number yet).
+         */
+        post: operations["create_contract_api_v1_contracts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plan-previews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The visits maintenance plans would produce over twelve months, per month, without saving them: for the contract form before activation and when editing plans
+         * @description The visits maintenance plans would produce over twelve months, per month, without saving them: for the contract form before activation and when editing plans.
+         */
+        post: operations["preview_plan_visits_api_v1_plan_previews_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/renewal-notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Private customers' tacit-renewal contracts whose L215-1 notice window contains `on_date`
+         * @description Private customers' tacit-renewal contracts whose L215-1 notice window contains `on_date`.
+         */
+        get: operations["list_renewal_notices_api_v1_renewal_notices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists invoices and credit notes, newest first or in the requested order, with filters and the total count of the filtered list
+         * @description Lists invoices and credit notes, newest first or in the requested order, with filters and the total count of the filtered list.
+         */
+        get: operations["list_invoices_api_v1_invoices_get"];
+        put?: never;
+        /**
+         * Creates a draft invoice (editable, no number yet)
+         * @description Creates a draft invoice (editable, no number yet).
+         */
+        post: operations["create_invoice_api_v1_invoices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists billing runs, newest first
+         * @description Lists billing runs, newest first.
+         */
+        get: operations["list_billing_runs_api_v1_billing_runs_get"];
+        put?: never;
+        /**
+         * Bills every contract's periods due by a date (catch-up of missed periods included): one invoice per contract and billing period, never two, even when runs repeat, overlap or crash
+         * @description Bills every contract's periods due by a date (catch-up of missed periods included): one invoice per contract and billing period, never two, even when runs repeat, overlap or crash. A dry run previews the invoices and totals without issuing anything.
+         */
+        post: operations["start_billing_run_api_v1_billing_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists payments, newest first
+         * @description Lists payments, newest first.
+         */
+        get: operations["list_payments_api_v1_payments_get"];
+        put?: never;
+        /**
+         * Records a payment received from a customer and settles open invoices with it (the given invoice first, then the oldest due); what is left stays as credit on the customer
+         * @description Records a payment received from a customer and settles open invoices with it (the given invoice first, then the oldest due); what is left stays as credit on the customer. Emits `facture.payment.recorded`.
+         */
+        post: operations["record_payment_api_v1_payments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists technicians, optionally only those with a skill (bureau, admin)
+         * @description Lists technicians, optionally only those with a skill (bureau, admin).
+         */
+        get: operations["list_technicians_api_v1_technicians_get"];
+        put?: never;
+        /**
+         * Creates a technician linked to an auth user (bureau, admin)
+         * @description Creates a technician linked to an auth user (bureau, admin).
+         */
+        post: operations["create_technician_api_v1_technicians_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists visits and interventions by filters, by planned date then creation (same visibility as GetIntervention)
+         * @description Lists visits and interventions by filters, by planned date then creation (same visibility as GetIntervention).
+         */
+        get: operations["list_interventions_api_v1_interventions_get"];
+        put?: never;
+        /**
+         * Records a breakdown call: a corrective intervention with its SLA deadline from the contract (bureau, admin)
+         * @description Records a breakdown call: a corrective intervention with its SLA deadline from the contract (bureau, admin).
+         */
+        post: operations["create_intervention_api_v1_interventions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/planning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The office planning of a period: each technician's assignments and the unassigned visits (bureau, admin)
+         * @description The office planning of a period: each technician's assignments and the unassigned visits (bureau, admin).
+         */
+        get: operations["get_planning_api_v1_planning_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/water-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replaces the target ranges of a scope: the company (no site nor installation), a site or an installation; a parameter left out falls back to the wider scope (bureau, admin)
+         * @description Replaces the target ranges of a scope: the company (no site nor installation), a site or an installation; a parameter left out falls back to the wider scope (bureau, admin).
+         */
+        put: operations["set_water_targets_api_v1_water_targets_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/photometers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the photometers; those calibrated more than a year ago are flagged
+         * @description Lists the photometers; those calibrated more than a year ago are flagged.
+         */
+        get: operations["list_photometers_api_v1_photometers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checklist-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the checklist templates
+         * @description Lists the checklist templates.
+         */
+        get: operations["list_checklist_templates_api_v1_checklist_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists emails, newest first, optionally of one business document (e.g
+         * @description Lists emails, newest first, optionally of one business document (e.g. all emails of an invoice).
+         */
+        get: operations["list_emails_api_v1_emails_get"];
+        put?: never;
+        /**
+         * Queues an email rendered from any template with the caller's variables and attachments
+         * @description Queues an email rendered from any template with the caller's variables and attachments.
+         */
+        post: operations["send_email_api_v1_emails_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the shipped templates
+         * @description Lists the shipped templates.
+         */
+        get: operations["list_templates_api_v1_email_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -72,632 +2666,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The logged-in user */
-        get: operations["me_api_v1_auth_me_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Change my password (ends my other sessions) */
-        post: operations["change_password_api_v1_auth_password_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/totp/enroll": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start TOTP enrolment */
-        post: operations["enroll_totp_api_v1_auth_totp_enroll_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/totp/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Confirm TOTP enrolment with a first code */
-        post: operations["confirm_totp_api_v1_auth_totp_confirm_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List users */
-        get: operations["list_users_api_v1_users_get"];
-        put?: never;
-        /** Create a user */
-        post: operations["create_user_api_v1_users_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/{user_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a user */
-        get: operations["get_user_api_v1_users__user_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change a user's name or roles */
-        patch: operations["update_user_api_v1_users__user_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/users/{user_id}/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Disable a user and end their sessions */
-        post: operations["disable_user_api_v1_users__user_id__disable_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/{user_id}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Enable a user */
-        post: operations["enable_user_api_v1_users__user_id__enable_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/{user_id}/totp/reset": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Remove a user's second factor */
-        post: operations["reset_totp_api_v1_users__user_id__totp_reset_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/definitions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List workflow definitions */
-        get: operations["list_definitions_api_v1_workflows_definitions_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/definitions/validate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check a definition without storing it */
-        post: operations["validate_definition_api_v1_workflows_definitions_validate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/definitions/{name}/stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Run counts and latest run of a definition */
-        get: operations["definition_stats_api_v1_workflows_definitions__name__stats_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/definitions/{name}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a workflow definition */
-        get: operations["get_definition_api_v1_workflows_definitions__name__get"];
-        /** Create or replace a workflow definition (a changed spec gets a new version) */
-        put: operations["upsert_definition_api_v1_workflows_definitions__name__put"];
-        post?: never;
-        /** Delete a workflow definition (runs in progress finish) */
-        delete: operations["delete_definition_api_v1_workflows_definitions__name__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/runs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List runs, newest first, by definition, business object or state */
-        get: operations["list_runs_api_v1_workflows_runs_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/runs/{run_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a run with its step attempts */
-        get: operations["get_run_api_v1_workflows_runs__run_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/runs/{run_id}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Retry a failed run from the step that failed */
-        post: operations["retry_run_api_v1_workflows_runs__run_id__retry_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Search customers */
-        get: operations["list_customers_api_v1_customers_get"];
-        put?: never;
-        /** Create a customer */
-        post: operations["create_customer_api_v1_customers_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{customer_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a customer */
-        get: operations["get_customer_api_v1_customers__customer_id__get"];
-        /** Update a customer */
-        put: operations["update_customer_api_v1_customers__customer_id__put"];
-        post?: never;
-        /** Delete an unreferenced customer (409: archive it instead) */
-        delete: operations["delete_customer_api_v1_customers__customer_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{customer_id}/archive": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Archive */
-        post: operations["archive_customer_api_v1_customers__customer_id__archive_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{customer_id}/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Restore */
-        post: operations["restore_customer_api_v1_customers__customer_id__restore_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{customer_id}/sites": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a site to a customer */
-        post: operations["create_site_api_v1_customers__customer_id__sites_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List sites (no gate codes) */
-        get: operations["list_sites_api_v1_sites_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites/{site_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a site */
-        get: operations["get_site_api_v1_sites__site_id__get"];
-        /** Update a site */
-        put: operations["update_site_api_v1_sites__site_id__put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites/{site_id}/archive": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Archive a site */
-        post: operations["archive_site_api_v1_sites__site_id__archive_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites/{site_id}/installations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Installations of a site */
-        get: operations["list_installations_api_v1_sites__site_id__installations_get"];
-        put?: never;
-        /** Add a pool, spa or treatment unit */
-        post: operations["create_installation_api_v1_sites__site_id__installations_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/installations/{installation_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get Installation */
-        get: operations["get_installation_api_v1_installations__installation_id__get"];
-        /** Update Installation */
-        put: operations["update_installation_api_v1_installations__installation_id__put"];
-        post?: never;
-        /** Delete Installation */
-        delete: operations["delete_installation_api_v1_installations__installation_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List contracts */
-        get: operations["list_contracts_api_v1_contracts_get"];
-        put?: never;
-        /** Create a draft */
-        post: operations["create_contract_api_v1_contracts_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a contract */
-        get: operations["get_contract_api_v1_contracts__contract_id__get"];
-        /** Edit a draft */
-        put: operations["update_contract_api_v1_contracts__contract_id__put"];
-        post?: never;
-        /** Delete a draft */
-        delete: operations["delete_contract_api_v1_contracts__contract_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/activate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Activate Contract */
-        post: operations["activate_contract_api_v1_contracts__contract_id__activate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/suspend": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Suspend Contract */
-        post: operations["suspend_contract_api_v1_contracts__contract_id__suspend_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/resume": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Resume Contract */
-        post: operations["resume_contract_api_v1_contracts__contract_id__resume_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/terminate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Terminate Contract */
-        post: operations["terminate_contract_api_v1_contracts__contract_id__terminate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/renew": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Renew Contract */
-        post: operations["renew_contract_api_v1_contracts__contract_id__renew_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/prices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Change Prices */
-        post: operations["change_prices_api_v1_contracts__contract_id__prices_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/indexations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Apply Indexation */
-        post: operations["apply_indexation_api_v1_contracts__contract_id__indexations_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/plans": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Set Plans */
-        put: operations["set_plans_api_v1_contracts__contract_id__plans_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/contracts/{contract_id}/billable-periods": {
         parameters: {
             query?: never;
@@ -715,318 +2683,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/contracts/{contract_id}/plan-occurrences": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Preventive visits the plans call for */
-        get: operations["plan_occurrences_api_v1_contracts__contract_id__plan_occurrences_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/renewal-notices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Consumer contracts in their L215-1 renewal-notice window */
-        get: operations["renewal_notices_api_v1_renewal_notices_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/emails": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List emails, e.g. all emails of an invoice */
-        get: operations["list_emails_api_v1_emails_get"];
-        put?: never;
-        /** Queue an email from a template */
-        post: operations["send_email_api_v1_emails_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/emails/invoice": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Send an issued invoice with its PDF */
-        post: operations["send_invoice_email_api_v1_emails_invoice_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/emails/dunning": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Send a payment reminder or formal notice */
-        post: operations["send_dunning_email_api_v1_emails_dunning_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/emails/{email_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** An email and its delivery status */
-        get: operations["get_email_api_v1_emails__email_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/emails/{email_id}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Queue a failed email again */
-        post: operations["retry_email_api_v1_emails__email_id__retry_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/email-templates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The email templates */
-        get: operations["list_templates_api_v1_email_templates_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/email-templates/{name}/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A template rendered with sample data */
-        get: operations["preview_template_api_v1_email_templates__name__preview_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/technicians": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List technicians */
-        get: operations["list_technicians_api_v1_technicians_get"];
-        put?: never;
-        /** Create a technician */
-        post: operations["create_technician_api_v1_technicians_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/technicians/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My technician profile */
-        get: operations["my_technician_api_v1_technicians_me_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/technicians/{technician_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a technician */
-        get: operations["get_technician_api_v1_technicians__technician_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change a technician */
-        patch: operations["update_technician_api_v1_technicians__technician_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/technicians/{technician_id}/absences": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A technician's absences */
-        get: operations["list_absences_api_v1_technicians__technician_id__absences_get"];
-        put?: never;
-        /** Record an absence */
-        post: operations["add_absence_api_v1_technicians__technician_id__absences_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/technicians/{technician_id}/absences/{absence_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Delete an absence */
-        delete: operations["remove_absence_api_v1_technicians__technician_id__absences__absence_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/technicians/{technician_id}/schedule": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A technician's ordered schedule */
-        get: operations["technician_schedule_api_v1_technicians__technician_id__schedule_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/me/schedule": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My schedule (today by default) */
-        get: operations["my_schedule_api_v1_me_schedule_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/technicians/{technician_id}/calendar-feed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** New calendar feed URL (the previous one stops working) */
-        post: operations["rotate_calendar_token_api_v1_technicians__technician_id__calendar_feed_post"];
-        /** Disable the calendar feed */
-        delete: operations["revoke_calendar_token_api_v1_technicians__technician_id__calendar_feed_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/me/calendar-feed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** New URL for my calendar feed */
-        post: operations["rotate_my_calendar_token_api_v1_me_calendar_feed_post"];
-        /** Disable my calendar feed */
-        delete: operations["revoke_my_calendar_token_api_v1_me_calendar_feed_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/calendar/{token}.ics": {
         parameters: {
             query?: never;
@@ -1038,211 +2694,6 @@ export interface paths {
         get: operations["calendar_feed_api_v1_calendar__token__ics_get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/visits/generate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create the preventive visits of a contract's plans (idempotent) */
-        post: operations["generate_plan_api_v1_contracts__contract_id__visits_generate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contracts/{contract_id}/visits/cancel-future": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel a contract's visits from a date */
-        post: operations["cancel_future_visits_api_v1_contracts__contract_id__visits_cancel_future_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/visits/mark-overdue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mark visits whose date passed undone as overdue */
-        post: operations["mark_overdue_api_v1_visits_mark_overdue_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List visits and interventions */
-        get: operations["list_interventions_api_v1_interventions_get"];
-        put?: never;
-        /** Record a breakdown call (corrective intervention) */
-        post: operations["create_intervention_api_v1_interventions_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A visit or intervention with its report */
-        get: operations["get_intervention_api_v1_interventions__intervention_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/reschedule": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Move to another date or window */
-        post: operations["reschedule_api_v1_interventions__intervention_id__reschedule_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel */
-        post: operations["cancel_api_v1_interventions__intervention_id__cancel_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/assign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Assign a technician at a start time (409 with `errors.reason` on a conflict) */
-        post: operations["assign_api_v1_interventions__intervention_id__assign_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/unassign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Remove the technician */
-        post: operations["unassign_api_v1_interventions__intervention_id__unassign_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/start": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start on site */
-        post: operations["start_api_v1_interventions__intervention_id__start_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/report": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Save the report (measurements, actions, parts, time) */
-        put: operations["save_report_api_v1_interventions__intervention_id__report_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Complete with signatures; stores the report PDF */
-        post: operations["complete_api_v1_interventions__intervention_id__complete_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1266,94 +2717,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/planning": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Technicians' lanes and unassigned work for a period */
-        get: operations["planning_api_v1_planning_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/planning/auto-assign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Assign the unassigned visits of a period (dry run by default) */
-        post: operations["auto_assign_api_v1_planning_auto_assign_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/invoices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List invoices */
-        get: operations["list_invoices_api_v1_invoices_get"];
-        put?: never;
-        /** Create a draft invoice */
-        post: operations["create_invoice_api_v1_invoices_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/invoices/{invoice_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get an invoice */
-        get: operations["get_invoice_api_v1_invoices__invoice_id__get"];
-        /** Replace a draft's content (409 once issued) */
-        put: operations["update_invoice_api_v1_invoices__invoice_id__put"];
-        post?: never;
-        /** Delete a draft (409 once issued) */
-        delete: operations["delete_invoice_api_v1_invoices__invoice_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/invoices/{invoice_id}/issue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Issue a draft: number, Factur-X PDF, hash chain */
-        post: operations["issue_invoice_api_v1_invoices__invoice_id__issue_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/invoices/{invoice_id}/pdf": {
         parameters: {
             query?: never;
@@ -1361,232 +2724,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download the Factur-X PDF */
+        /** The invoice's Factur-X PDF as issued */
         get: operations["invoice_pdf_api_v1_invoices__invoice_id__pdf_get"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/invoices/{invoice_id}/credit-notes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create a draft credit note correcting an issued invoice (all of it by default) */
-        post: operations["create_credit_note_api_v1_invoices__invoice_id__credit_notes_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/invoice-chain/verification": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Verify the hash chain of every issued document */
-        get: operations["verify_chain_api_v1_invoice_chain_verification_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/interventions/{intervention_id}/invoice": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Invoice a completed intervention's billable items (once) */
-        post: operations["invoice_intervention_api_v1_interventions__intervention_id__invoice_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/billing-runs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List billing runs */
-        get: operations["list_billing_runs_api_v1_billing_runs_get"];
-        put?: never;
-        /** Start a billing run (or a dry run previewing it) */
-        post: operations["start_billing_run_api_v1_billing_runs_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/billing-runs/{run_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A billing run's progress and totals */
-        get: operations["get_billing_run_api_v1_billing_runs__run_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/billing-runs/{run_id}/entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A billing run's report: issued, skipped and failed entries with reasons */
-        get: operations["list_billing_run_entries_api_v1_billing_runs__run_id__entries_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/billing-runs/{run_id}/resume": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Continue a stopped or failed billing run where it was */
-        post: operations["resume_billing_run_api_v1_billing_runs__run_id__resume_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List payments */
-        get: operations["list_payments_api_v1_payments_get"];
-        put?: never;
-        /** Record a payment */
-        post: operations["record_payment_api_v1_payments_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{customer_id}/balance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** What a customer owes, with its open invoices and aging */
-        get: operations["customer_balance_api_v1_customers__customer_id__balance_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/receivables/aging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Outstanding amounts per customer by days past due */
-        get: operations["aging_report_api_v1_receivables_aging_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/dunning/runs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Run dunning now: one letter per customer reaching a new level */
-        post: operations["run_dunning_api_v1_dunning_runs_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/dunning/letters": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List dunning letters */
-        get: operations["list_dunning_letters_api_v1_dunning_letters_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{customer_id}/dunning-pause": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Pause or resume dunning for a customer */
-        put: operations["set_dunning_pause_api_v1_customers__customer_id__dunning_pause_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1645,83 +2785,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/dev/mail": {
+    "/api/v1/search": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Messages in the development mailbox, newest first */
-        get: operations["list_messages_api_v1_dev_mail_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/dev/mail/{message_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One message: headers, text and HTML */
-        get: operations["get_message_api_v1_dev_mail__message_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/dev/mail/{message_id}/html": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The HTML part, for viewing in a browser */
-        get: operations["view_html_api_v1_dev_mail__message_id__html_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/dev/mail/{message_id}/raw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The message as received (.eml) */
-        get: operations["raw_message_api_v1_dev_mail__message_id__raw_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/dev/mail/{message_id}/attachments/{index}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Download an attachment */
-        get: operations["download_attachment_api_v1_dev_mail__message_id__attachments__index__get"];
+        /** Search customers, sites, contracts and invoices at once */
+        get: operations["search_api_v1_search_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1785,204 +2857,585 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Absence */
+        /**
+         * Absence
+         * @description A period when a technician is not available.
+         */
         Absence: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Technician Id */
+            /**
+             * Technician Id
+             * @description The technician.
+             */
             technician_id: string;
             /**
              * Start Time
-             * Format: date-time
+             * @description Start of the absence.
              */
-            start_time: string;
+            start_time: string | null;
             /**
              * End Time
-             * Format: date-time
+             * @description End of the absence, after start.
              */
-            end_time: string;
-            /** Reason */
+            end_time: string | null;
+            /**
+             * Reason
+             * @description Free text, e.g. "congés".
+             */
             reason: string;
         };
-        /** AbsenceBody */
-        AbsenceBody: {
+        /**
+         * AddAbsenceBody
+         * @description Request of AddAbsence.
+         */
+        AddAbsenceBody: {
             /**
              * Start Time
              * Format: date-time
+             * @description Start of the absence.
              */
             start_time: string;
             /**
              * End Time
              * Format: date-time
+             * @description End of the absence, after start.
              */
             end_time: string;
             /**
              * Reason
+             * @description Free text.
              * @default
              */
-            reason: string;
+            reason?: string;
+        };
+        /**
+         * AddPriceBody
+         * @description AddPrice input.
+         */
+        AddPriceBody: {
+            /**
+             * Contract Id
+             * @description Empty for the standard list; else the contract this price is for.
+             * @default
+             */
+            contract_id?: string;
+            /**
+             * Valid From
+             * Format: date
+             * @description First day it applies.
+             */
+            valid_from: string;
+            /**
+             * Unit Price Cents
+             * @description Price of one unit of sale excluding VAT.
+             */
+            unit_price_cents: number;
         };
         /** Address */
-        "Address-Input": {
+        Address: {
+            /** Lines */
+            lines: string[];
+            /** Postal Code */
+            postal_code: string;
+            /** City */
+            city: string;
+            /** Country */
+            country: string;
+        };
+        /** AddressInput */
+        AddressInput: {
             /** Lines */
             lines?: string[];
             /**
              * Postal Code
              * @default
              */
-            postal_code: string;
+            postal_code?: string;
             /**
              * City
              * @default
              */
-            city: string;
+            city?: string;
             /**
              * Country
              * @default FR
              */
-            country: string;
+            country?: string;
         };
-        /** Aging */
-        Aging: {
-            /** Not Due Cents */
+        /**
+         * AgingBuckets
+         * @description Outstanding amounts by days past due.
+         */
+        AgingBuckets: {
+            /**
+             * Not Due Cents
+             * @description Not yet due.
+             */
             not_due_cents: number;
-            /** Days 0 30 Cents */
+            /**
+             * Days 0 30 Cents
+             * @description 0 to 30 days past due.
+             */
             days_0_30_cents: number;
-            /** Days 31 60 Cents */
+            /**
+             * Days 31 60 Cents
+             * @description 31 to 60 days past due.
+             */
             days_31_60_cents: number;
-            /** Days 61 90 Cents */
+            /**
+             * Days 61 90 Cents
+             * @description 61 to 90 days past due.
+             */
             days_61_90_cents: number;
-            /** Days Over 90 Cents */
+            /**
+             * Days Over 90 Cents
+             * @description More than 90 days past due.
+             */
             days_over_90_cents: number;
-            /** Total Cents */
+            /**
+             * Total Cents
+             * @description Sum of the buckets.
+             */
             total_cents: number;
         };
-        /** AgingReport */
+        /**
+         * AgingReport
+         * @description Aging report.
+         */
         AgingReport: {
-            /** As Of */
+            /**
+             * As Of
+             * @description Day computed for.
+             */
             as_of: string | null;
-            /** Customers */
+            /**
+             * Customers
+             * @description Customers with something outstanding, largest total first.
+             */
             customers: components["schemas"]["CustomerAging"][];
-            totals: components["schemas"]["Aging"];
-            page: components["schemas"]["Page"];
+            /** @description Totals over all customers (not only this page). */
+            totals: components["schemas"]["AgingBuckets"] | null;
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
         };
-        /** Allocation */
+        /**
+         * Allocation
+         * @description Part of a payment or credit note applied to one invoice.
+         */
         Allocation: {
-            /** Invoice Id */
+            /**
+             * Invoice Id
+             * @description Invoice settled.
+             */
             invoice_id: string;
-            /** Invoice Number */
+            /**
+             * Invoice Number
+             * @description Its number.
+             */
             invoice_number: string;
-            /** Amount Cents */
+            /**
+             * Amount Cents
+             * @description Amount applied.
+             */
             amount_cents: number;
         };
-        /** AssignBody */
-        AssignBody: {
-            /** Technician Id */
+        /**
+         * ApiKey
+         * @description A key an integration authenticates with (`Authorization: Bearer aqk_...`). Never carries the secret, which only its creation answer shows.
+         */
+        ApiKey: {
+            /**
+             * Id
+             * @description Stable identifier (UUID); the `sub` of its access tokens is `apikey:<id>`.
+             */
+            id: string;
+            /**
+             * Name
+             * @description What it is for, e.g. "Export comptable".
+             */
+            name: string;
+            /**
+             * Roles
+             * @description Roles granted to its holder.
+             */
+            roles: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
+            /**
+             * Customer Id
+             * @description For role `client`: the only customer it may see.
+             */
+            customer_id: string | null;
+            /**
+             * Prefix
+             * @description The first characters of the key, to recognise it (not enough to use it).
+             */
+            prefix: string;
+            /**
+             * Expires On
+             * @description Last day of validity (Paris time); refused from the next day.
+             */
+            expires_on: string | null;
+            /**
+             * Created At
+             * @description Creation time.
+             */
+            created_at: string | null;
+            /**
+             * Created By
+             * @description The administrator who created it.
+             */
+            created_by: string;
+            /**
+             * Last Used At
+             * @description Last time it was exchanged for an access token (to within a minute).
+             */
+            last_used_at: string | null;
+            /**
+             * Revoked At
+             * @description When it was revoked; empty while it is not.
+             */
+            revoked_at: string | null;
+        };
+        /**
+         * AppliedDose
+         * @description A dose applied.
+         */
+        AppliedDose: {
+            /**
+             * Product Id
+             * @description Catalogue product.
+             */
+            product_id: string;
+            /**
+             * Quantity
+             * @description Quantity applied in the product's unit (decimal text).
+             * @example 1.26
+             */
+            quantity: string;
+            /**
+             * Parameter
+             * @description Parameter it corrected.
+             */
+            parameter: ("ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds") | null;
+            /**
+             * Advised Quantity
+             * @description Quantity advised (decimal text), when it followed an advice.
+             */
+            advised_quantity: string;
+        };
+        /**
+         * AppliedDoseInput
+         * @description A dose applied.
+         */
+        AppliedDoseInput: {
+            /**
+             * Product Id
+             * @description Catalogue product.
+             */
+            product_id: string;
+            /**
+             * Quantity
+             * @description Quantity applied in the product's unit (decimal text).
+             * @example 1.26
+             */
+            quantity: string;
+            /**
+             * Parameter
+             * @description Parameter it corrected.
+             */
+            parameter?: ("ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds") | null;
+            /**
+             * Advised Quantity
+             * @description Quantity advised (decimal text), when it followed an advice.
+             * @default
+             */
+            advised_quantity?: string;
+        };
+        /**
+         * ApplyDosesBody
+         * @description ApplyDoses input.
+         */
+        ApplyDosesBody: {
+            /**
+             * Doses
+             * @description Doses applied (replace those recorded for this visit and installation).
+             */
+            doses?: components["schemas"]["AppliedDoseInput"][];
+        };
+        /**
+         * ApplyDosesResponse
+         * @description ApplyDoses response.
+         */
+        ApplyDosesResponse: {
+            /** @description The water test with the applied doses. */
+            water_test: components["schemas"]["WaterTest"] | null;
+            /** @description The intervention with its report's parts. */
+            intervention: components["schemas"]["Intervention"] | null;
+        };
+        /**
+         * ApplyIndexationBody
+         * @description ApplyIndexation request.
+         */
+        ApplyIndexationBody: {
+            /**
+             * Anniversary
+             * Format: date
+             * @description Anniversary of the start date the new prices apply from.
+             */
+            anniversary: string;
+            /**
+             * Index Value
+             * @description INDEX method: the new index value (decimal string). Ignored for PERCENTAGE.
+             * @default
+             */
+            index_value?: string;
+        };
+        /**
+         * AssignInterventionBody
+         * @description Request of AssignIntervention.
+         */
+        AssignInterventionBody: {
+            /**
+             * Technician Id
+             * @description Technician id.
+             */
             technician_id: string;
             /**
              * Scheduled Start
              * Format: date-time
+             * @description Start on site; the end is start + estimated minutes.
              */
             scheduled_start: string;
             /**
              * Expected Version
+             * @description Refuse (ABORTED) if the intervention changed since this version; 0 to skip the check.
              * @default 0
              */
-            expected_version: number;
+            expected_version?: number;
         };
         /**
-         * AttachmentBody
-         * @description Inline content (base64) or a reference to a document fetched at send time.
+         * AttachmentInfo
+         * @description An attachment as stored with a queued email.
          */
-        AttachmentBody: {
+        AttachmentInfo: {
             /**
              * File Name
-             * @default
+             * @description File name shown to the recipient (empty until fetched for references without a name).
              */
             file_name: string;
             /**
              * Content Type
-             * @default
+             * @description MIME type.
              */
             content_type: string;
-            /** Content Base64 */
-            content_base64?: string | null;
-            reference?: components["schemas"]["AttachmentReferenceBody"] | null;
-        };
-        /** AttachmentInfo */
-        AttachmentInfo: {
-            /** File Name */
-            file_name: string;
-            /** Content Type */
-            content_type: string;
-            /** Size */
+            /**
+             * Size
+             * @description Size in bytes of inline content; 0 for references.
+             */
             size: number;
-            reference?: components["schemas"]["AttachmentReferenceBody"] | null;
+            /** @description Set for attachments fetched at send time. */
+            reference: components["schemas"]["AttachmentReference"] | null;
         };
-        /** AttachmentReferenceBody */
-        AttachmentReferenceBody: {
+        /**
+         * AttachmentInput
+         * @description An attachment given with a send request: inline bytes, or a reference fetched at send time.
+         */
+        AttachmentInput: {
+            /**
+             * File Name
+             * @description File name shown to the recipient; for references, empty means the owning service's name.
+             * @default
+             */
+            file_name?: string;
+            /**
+             * Content Type
+             * @description MIME type, e.g. "application/pdf"; required for inline content.
+             * @default
+             */
+            content_type?: string;
+            /**
+             * Content Base64
+             * @description Inline content; all inline attachments of a message together are limited (10 MB by default).
+             */
+            content_base64?: string | null;
+            /** @description Fetched from the owning service when the email is sent. */
+            reference?: components["schemas"]["AttachmentReferenceInput"] | null;
+        };
+        /**
+         * AttachmentReference
+         * @description Where to fetch an attachment at send time.
+         */
+        AttachmentReference: {
             /**
              * Kind
+             * @description What to fetch.
+             */
+            kind: ("invoice_pdf" | "report_pdf") | null;
+            /**
+             * Id
+             * @description Id of the document in its owning service (invoice id, intervention id).
+             */
+            id: string;
+        };
+        /**
+         * AttachmentReferenceInput
+         * @description Where to fetch an attachment at send time.
+         */
+        AttachmentReferenceInput: {
+            /**
+             * Kind
+             * @description What to fetch.
              * @enum {string}
              */
             kind: "invoice_pdf" | "report_pdf";
-            /** Id */
+            /**
+             * Id
+             * @description Id of the document in its owning service (invoice id, intervention id).
+             */
             id: string;
         };
-        /** AutoAssignBody */
+        /**
+         * AuditEvent
+         * @description One entry of the audit trail: who did what to what, when, from where.
+         */
+        AuditEvent: {
+            /**
+             * Id
+             * @description Identifier, increasing with time.
+             */
+            id: string;
+            /**
+             * Occurred At
+             * @description When it happened.
+             */
+            occurred_at: string | null;
+            /**
+             * Actor
+             * @description Who: a user id, `service:<name>`, or the e-mail typed in a failed login.
+             */
+            actor: string;
+            /**
+             * Action
+             * @description What, e.g. `auth.user.login_succeeded`, `auth.user.roles_changed`, `contrat.customer.erased`.
+             */
+            action: string;
+            /**
+             * Target
+             * @description On what: the user, customer, invoice... concerned.
+             */
+            target: string;
+            /**
+             * Client Ip
+             * @description The end user's address, when known.
+             */
+            client_ip: string | null;
+            /**
+             * Details
+             * @description Details as a JSON object (never a secret or a password).
+             */
+            details: string;
+            /**
+             * Source
+             * @description The service that recorded it.
+             */
+            source: string;
+        };
+        /**
+         * AutoAssignBody
+         * @description Request of AutoAssign.
+         */
         AutoAssignBody: {
             /**
              * From Date
              * Format: date
+             * @description First planned date to consider.
              */
             from_date: string;
             /**
              * To Date
              * Format: date
+             * @description Last planned date to consider, inclusive (at most 62 days after from_date).
              */
             to_date: string;
             /**
              * Dry Run
+             * @description Compute and return the plan without saving it.
              * @default true
              */
-            dry_run: boolean;
-            /** Technician Ids */
+            dry_run?: boolean;
+            /**
+             * Technician Ids
+             * @description Only these technicians (default: all active).
+             */
             technician_ids?: string[];
         };
-        /** AutoAssignResult */
-        AutoAssignResult: {
-            /** Dry Run */
-            dry_run: boolean;
-            /** Assignments */
+        /**
+         * AutoAssignResponse
+         * @description Answer to AutoAssignRequest.
+         */
+        AutoAssignResponse: {
+            /**
+             * Assignments
+             * @description Assignments made (or proposed in a dry run), by technician, day and sequence.
+             */
             assignments: components["schemas"]["ProposedAssignment"][];
-            /** Unplaced */
-            unplaced: components["schemas"]["Unplaced"][];
-            /** Loads */
-            loads: components["schemas"]["DayLoad"][];
-            /** Total Travel Metres */
+            /**
+             * Unplaced
+             * @description Visits left unassigned, with why.
+             */
+            unplaced: components["schemas"]["UnplacedIntervention"][];
+            /**
+             * Loads
+             * @description Load per technician and day.
+             */
+            loads: components["schemas"]["TechnicianDayLoad"][];
+            /**
+             * Total Travel Metres
+             * @description Total travel of the plan, metres.
+             */
             total_travel_metres: number;
+            /**
+             * Dry Run
+             * @description True when nothing was saved.
+             */
+            dry_run: boolean;
         };
-        /** BillableItemBody */
-        BillableItemBody: {
-            /** Description */
+        /**
+         * BillableItemInput
+         * @description One billable item of an intervention.
+         */
+        BillableItemInput: {
+            /**
+             * Description
+             * @description Description, e.g. "Pompe doseuse pH" or "Main d'œuvre dépannage".
+             */
             description: string;
             /**
              * Quantity
+             * @description Quantity as a decimal string > 0.
              * @default 1
              */
-            quantity: string;
+            quantity?: string;
             /**
              * Unit
+             * @description UN/ECE Rec. 20 unit code, or a French unit word (u, pièce, h, kg, L, m); C62 when empty.
              * @default C62
              */
-            unit: string;
-            /** Unit Price Cents */
+            unit?: string;
+            /**
+             * Unit Price Cents
+             * @description Unit price excluding VAT, in cents.
+             */
             unit_price_cents: number;
             /**
              * Vat Rate
+             * @description VAT rate in percent as a decimal string; the configured default (20) when empty.
              * @default
              */
-            vat_rate: string;
+            vat_rate?: string;
         };
         /** BillablePeriod */
         BillablePeriod: {
@@ -2008,157 +3461,305 @@ export interface components {
             period_days: number;
             /** Quantity */
             quantity: string;
-            unit_price: components["schemas"]["Money"];
+            /** Unit Code */
+            unit_code: string;
+            unit_price: components["schemas"]["Money"] | null;
             /** Vat Rate */
             vat_rate: string;
-            amount: components["schemas"]["Money"];
+            amount: components["schemas"]["Money"] | null;
             /** Prorated */
             prorated: boolean;
             /** Due Date */
             due_date: string | null;
+            /** Site Id */
+            site_id: string;
         };
         /** BillablePeriodList */
         BillablePeriodList: {
             /** Items */
             items: components["schemas"]["BillablePeriod"][];
         };
-        /** BillingRun */
+        /**
+         * BillingRun
+         * @description A billing run: what it bills, its progress, and its outcome.
+         */
         BillingRun: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
             /**
              * Status
-             * @enum {string}
+             * @description Running, completed or failed.
              */
-            status: "running" | "completed" | "failed";
-            /** Up To */
-            up_to: string | null;
-            /** From Date */
-            from_date: string | null;
-            /** Contract Id */
-            contract_id: string;
-            /** Dry Run */
-            dry_run: boolean;
-            /** Entries Total */
-            entries_total: number;
-            /** Entries Done */
-            entries_done: number;
-            /** Issued */
-            issued: number;
-            /** Skipped */
-            skipped: number;
-            /** Failed */
-            failed: number;
-            /** Previewed */
-            previewed: number;
-            /** Total Excluding Vat Cents */
-            total_excluding_vat_cents: number;
-            /** Total Vat Cents */
-            total_vat_cents: number;
-            /** Total Including Vat Cents */
-            total_including_vat_cents: number;
-            /** Error */
-            error: string;
-            /** Created At */
-            created_at: string | null;
-            /** Finished At */
-            finished_at: string | null;
-        };
-        /** BillingRunBody */
-        BillingRunBody: {
+            status: ("running" | "completed" | "failed") | null;
             /**
-             * Period Start
-             * @description bill what is due by this day
+             * Up To
+             * @description Periods due by this day are billed.
              */
-            period_start?: string | null;
+            up_to: string | null;
             /**
              * From Date
-             * @description leave out periods before this day
+             * @description Periods starting before this day are left out; absent for a full catch-up.
              */
-            from_date?: string | null;
+            from_date: string | null;
             /**
              * Contract Id
-             * @default
+             * @description Only this contract, when set.
              */
             contract_id: string;
             /**
              * Dry Run
-             * @default false
+             * @description True for a preview that issues nothing.
              */
             dry_run: boolean;
             /**
-             * Wait
-             * @default false
+             * Entries Total
+             * @description Entries (contract and period) in the run.
              */
-            wait: boolean;
+            entries_total: number;
+            /**
+             * Entries Done
+             * @description Entries handled so far.
+             */
+            entries_done: number;
+            /**
+             * Issued
+             * @description Invoices issued.
+             */
+            issued: number;
+            /**
+             * Skipped
+             * @description Entries skipped (with reason).
+             */
+            skipped: number;
+            /**
+             * Failed
+             * @description Entries failed (with reason).
+             */
+            failed: number;
+            /**
+             * Previewed
+             * @description Dry run: entries that would be invoiced.
+             */
+            previewed: number;
+            /**
+             * Total Excluding Vat Cents
+             * @description Total excluding VAT of the invoices issued (or previewed).
+             */
+            total_excluding_vat_cents: number;
+            /**
+             * Total Vat Cents
+             * @description Total VAT of those invoices.
+             */
+            total_vat_cents: number;
+            /**
+             * Total Including Vat Cents
+             * @description Total including VAT of those invoices.
+             */
+            total_including_vat_cents: number;
+            /**
+             * Error
+             * @description Why the run stopped, when FAILED.
+             */
+            error: string;
+            /**
+             * Created At
+             * @description When it was requested.
+             */
+            created_at: string | null;
+            /**
+             * Finished At
+             * @description When it finished, once COMPLETED or FAILED.
+             */
+            finished_at: string | null;
         };
-        /** BillingRunEntry */
+        /**
+         * BillingRunEntry
+         * @description One entry of a billing run report: a contract and one of its billing periods.
+         */
         BillingRunEntry: {
-            /** Contract Id */
+            /**
+             * Contract Id
+             * @description Contract id.
+             */
             contract_id: string;
-            /** Contract Number */
+            /**
+             * Contract Number
+             * @description Contract number.
+             */
             contract_number: string;
-            /** Customer Id */
+            /**
+             * Customer Id
+             * @description Customer id.
+             */
             customer_id: string;
-            /** Customer Name */
+            /**
+             * Customer Name
+             * @description Customer name.
+             */
             customer_name: string;
-            /** Period Start */
+            /**
+             * Period Start
+             * @description First day of the billing period.
+             */
             period_start: string | null;
-            /** Period End */
+            /**
+             * Period End
+             * @description Last day of the billing period.
+             */
             period_end: string | null;
             /**
              * Outcome
-             * @enum {string}
+             * @description What happened.
              */
-            outcome: "pending" | "issued" | "skipped" | "failed" | "previewed";
-            /** Reason */
+            outcome: ("pending" | "issued" | "skipped" | "failed" | "previewed") | null;
+            /**
+             * Reason
+             * @description Why, for SKIPPED and FAILED.
+             */
             reason: string;
-            /** Invoice Id */
+            /**
+             * Invoice Id
+             * @description The invoice issued (or that already billed the period, when skipped).
+             */
             invoice_id: string;
-            /** Invoice Number */
+            /**
+             * Invoice Number
+             * @description Its number.
+             */
             invoice_number: string;
-            /** Total Excluding Vat Cents */
+            /**
+             * Total Excluding Vat Cents
+             * @description Total excluding VAT (issued or previewed).
+             */
             total_excluding_vat_cents: number;
-            /** Total Including Vat Cents */
+            /**
+             * Total Including Vat Cents
+             * @description Total including VAT (issued or previewed).
+             */
             total_including_vat_cents: number;
         };
-        /** BillingRunEntryList */
-        BillingRunEntryList: {
-            /** Items */
-            items: components["schemas"]["BillingRunEntry"][];
-            page: components["schemas"]["Page"];
+        /**
+         * Biocide
+         * @description Biocide data of a product authorised under the EU biocidal products regulation.
+         */
+        Biocide: {
+            /**
+             * Product Type
+             * @description Product type, e.g. "TP2" (disinfectants for pool water).
+             * @example TP2
+             */
+            product_type: string;
+            /**
+             * Authorisation Number
+             * @description Marketing authorisation number (ANSES), e.g. "FR-2019-0042".
+             */
+            authorisation_number: string;
+            /**
+             * Safety Data Sheet Url
+             * @description Link to the safety data sheet.
+             */
+            safety_data_sheet_url: string;
+            /**
+             * Pictograms
+             * @description CLP hazard pictograms, e.g. "GHS03", "GHS05", "GHS09".
+             */
+            pictograms: string[];
         };
-        /** BillingRunList */
-        BillingRunList: {
-            /** Items */
-            items: components["schemas"]["BillingRun"][];
-            page: components["schemas"]["Page"];
+        /**
+         * BiocideInput
+         * @description Biocide data of a product authorised under the EU biocidal products regulation.
+         */
+        BiocideInput: {
+            /**
+             * Product Type
+             * @description Product type, e.g. "TP2" (disinfectants for pool water).
+             * @default
+             * @example TP2
+             */
+            product_type?: string;
+            /**
+             * Authorisation Number
+             * @description Marketing authorisation number (ANSES), e.g. "FR-2019-0042".
+             * @default
+             */
+            authorisation_number?: string;
+            /**
+             * Safety Data Sheet Url
+             * @description Link to the safety data sheet.
+             * @default
+             */
+            safety_data_sheet_url?: string;
+            /**
+             * Pictograms
+             * @description CLP hazard pictograms, e.g. "GHS03", "GHS05", "GHS09".
+             */
+            pictograms?: string[];
         };
-        /** BrokenLink */
+        /**
+         * BrokenLink
+         * @description One link of the hash chain that does not verify.
+         */
         BrokenLink: {
-            /** Chain Position */
+            /**
+             * Chain Position
+             * @description Position in the chain (from 1).
+             */
             chain_position: number;
-            /** Invoice Id */
+            /**
+             * Invoice Id
+             * @description Id of the document at that position.
+             */
             invoice_id: string;
-            /** Invoice Number */
+            /**
+             * Invoice Number
+             * @description Its number.
+             */
             invoice_number: string;
-            /** Reason */
+            /**
+             * Reason
+             * @description What is wrong, e.g. "content does not match its hash".
+             */
             reason: string;
         };
-        /** Buyer */
-        Buyer: {
-            /** Name */
+        /**
+         * BuyerSnapshot
+         * @description The customer as billed: frozen in the document at issue; on a draft, the customer's current data in the contrat service.
+         */
+        BuyerSnapshot: {
+            /**
+             * Name
+             * @description Name on the invoice.
+             */
             name: string;
-            address: components["schemas"]["aquaerp_gateway__schemas__common__Address"];
-            /** Is Business */
+            /** @description Billing address. */
+            address: components["schemas"]["Address"] | null;
+            /**
+             * Is Business
+             * @description True for a business customer (the 40 EUR recovery indemnity applies).
+             */
             is_business: boolean;
-            /** Siren */
+            /**
+             * Siren
+             * @description SIREN of a business customer.
+             */
             siren: string;
-            /** Vat Number */
+            /**
+             * Vat Number
+             * @description Intra-EU VAT number, may be empty.
+             */
             vat_number: string;
-            /** Customer Code */
+            /**
+             * Customer Code
+             * @description Customer code.
+             */
             customer_code: string;
-            /** Email */
+            /**
+             * Email
+             * @description Email invoices are sent to.
+             */
             email: string;
         };
         /** CalendarFeed */
@@ -2171,1133 +3772,3134 @@ export interface components {
              */
             url: string;
         };
-        /** CancelBody */
-        CancelBody: {
-            /** Reason */
-            reason: string;
-        };
-        /** CancelFutureBody */
-        CancelFutureBody: {
-            /** From Date */
+        /**
+         * CancelFutureVisitsBody
+         * @description Request of CancelFutureVisits.
+         */
+        CancelFutureVisitsBody: {
+            /**
+             * From Date
+             * @description Visits planned on or after this date are cancelled (default: today).
+             */
             from_date?: string | null;
             /**
              * Reason
+             * @description Why, e.g. "contrat résilié".
              * @default
+             */
+            reason?: string;
+        };
+        /**
+         * CancelFutureVisitsResponse
+         * @description Answer to CancelFutureVisitsRequest.
+         */
+        CancelFutureVisitsResponse: {
+            /**
+             * Cancelled
+             * @description Visits cancelled by this call.
+             */
+            cancelled: number;
+        };
+        /**
+         * CancelInterventionBody
+         * @description Request of CancelIntervention.
+         */
+        CancelInterventionBody: {
+            /**
+             * Reason
+             * @description Why.
              */
             reason: string;
         };
-        /** CancelledCount */
-        CancelledCount: {
-            /** Cancelled */
-            cancelled: number;
-        };
-        /** ChainVerification */
-        ChainVerification: {
-            /** Intact */
-            intact: boolean;
-            /** Documents Checked */
-            documents_checked: number;
-            /** Head Hash */
-            head_hash: string;
-            first_broken_link: components["schemas"]["BrokenLink"] | null;
-        };
-        /** CompleteBody */
-        CompleteBody: {
-            customer_signature?: components["schemas"]["Signature"] | null;
-            technician_signature: components["schemas"]["Signature"];
+        /**
+         * Certificate
+         * @description A technician's Certibiocide certificate.
+         */
+        Certificate: {
             /**
-             * Customer Absent
-             * @default false
+             * Technician Id
+             * @description The technician (intervention's technician id).
              */
-            customer_absent: boolean;
+            technician_id: string;
             /**
-             * Customer Absence Reason
+             * Number
+             * @description Certificate number.
+             */
+            number: string;
+            /**
+             * Expires On
+             * @description Last day it is valid.
+             */
+            expires_on: string | null;
+            /**
+             * Days Left
+             * @description Days left until expiry (negative: expired), from today in Paris.
+             */
+            days_left: number;
+        };
+        /**
+         * ChangePasswordBody
+         * @description ChangePassword request.
+         */
+        ChangePasswordBody: {
+            /**
+             * Current Password
+             * @description The current password.
+             */
+            current_password: string;
+            /**
+             * New Password
+             * @description The new password (12-128 characters, not a common password).
+             */
+            new_password: string;
+        };
+        /**
+         * ChangePricesBody
+         * @description ChangePrices request.
+         */
+        ChangePricesBody: {
+            /**
+             * Effective Date
+             * Format: date
+             * @description First day the new prices apply (>= start date).
+             */
+            effective_date: string;
+            /**
+             * Prices
+             * @description New prices of some lines.
+             */
+            prices: components["schemas"]["LinePriceInput"][];
+            /**
+             * Reason
+             * @description Why, shown in the event.
              * @default
              */
-            customer_absence_reason: string;
-            /** Completed At */
+            reason?: string;
+        };
+        /**
+         * ChecklistItemState
+         * @description What the technician did about one item.
+         */
+        ChecklistItemState: {
+            /**
+             * Key
+             * @description Template item key.
+             */
+            key: string;
+            /**
+             * Checked
+             * @description Done.
+             */
+            checked: boolean;
+            /**
+             * Reason
+             * @description Why not done (needed for a required item left unchecked).
+             */
+            reason: string;
+        };
+        /**
+         * ChecklistItemStateInput
+         * @description What the technician did about one item.
+         */
+        ChecklistItemStateInput: {
+            /**
+             * Key
+             * @description Template item key.
+             */
+            key: string;
+            /**
+             * Checked
+             * @description Done.
+             * @default false
+             */
+            checked?: boolean;
+            /**
+             * Reason
+             * @description Why not done (needed for a required item left unchecked).
+             * @default
+             */
+            reason?: string;
+        };
+        /**
+         * ChecklistItemTemplate
+         * @description An item of a checklist template.
+         */
+        ChecklistItemTemplate: {
+            /**
+             * Key
+             * @description Stable key, e.g. "skimmer_baskets".
+             */
+            key: string;
+            /**
+             * Label
+             * @description Label in French, e.g. "Paniers de skimmer vidés".
+             */
+            label: string;
+            /**
+             * Required
+             * @description Completion needs it checked or a reason.
+             */
+            required: boolean;
+        };
+        /**
+         * ChecklistItemTemplateInput
+         * @description An item of a checklist template.
+         */
+        ChecklistItemTemplateInput: {
+            /**
+             * Key
+             * @description Stable key, e.g. "skimmer_baskets".
+             */
+            key: string;
+            /**
+             * Label
+             * @description Label in French, e.g. "Paniers de skimmer vidés".
+             */
+            label: string;
+            /**
+             * Required
+             * @description Completion needs it checked or a reason.
+             * @default false
+             */
+            required?: boolean;
+        };
+        /**
+         * ChecklistTemplate
+         * @description The checklist of a visit type.
+         */
+        ChecklistTemplate: {
+            /**
+             * Visit Type
+             * @description Visit type.
+             */
+            visit_type: ("weekly" | "winterising" | "spring_restart" | "breakdown") | null;
+            /**
+             * Items
+             * @description Items in order.
+             */
+            items: components["schemas"]["ChecklistItemTemplate"][];
+        };
+        /**
+         * CompleteInterventionBody
+         * @description Request of CompleteIntervention.
+         */
+        CompleteInterventionBody: {
+            /** @description Customer's signature; required unless customer_absent. */
+            customer_signature?: components["schemas"]["SignatureInput"] | null;
+            /** @description Technician's signature; required. */
+            technician_signature: components["schemas"]["SignatureInput"];
+            /**
+             * Customer Absent
+             * @description The customer was not there to sign.
+             * @default false
+             */
+            customer_absent?: boolean;
+            /**
+             * Customer Absence Reason
+             * @description Why the customer did not sign; required when customer_absent.
+             * @default
+             */
+            customer_absence_reason?: string;
+            /**
+             * Completed At
+             * @description Completion time (default: now).
+             */
             completed_at?: string | null;
         };
-        /** Contract */
+        /**
+         * ConfirmTotpBody
+         * @description ConfirmTotp request.
+         */
+        ConfirmTotpBody: {
+            /**
+             * Code
+             * @description A current code from the authenticator app.
+             */
+            code: string;
+        };
+        /**
+         * ConsumptionRow
+         * @description One row of consumption.
+         */
+        ConsumptionRow: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * Group
+             * @description Technician id, customer id or "YYYY-MM" as grouped; empty per item only.
+             */
+            group: string;
+            /**
+             * Quantity
+             * @description Quantity used, in the unit of stock.
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description The unit of stock.
+             */
+            unit: string;
+            /**
+             * Sale Quantity
+             * @description Quantity in the unit of sale.
+             */
+            sale_quantity: string;
+            /**
+             * Sale Unit
+             * @description The unit of sale.
+             */
+            sale_unit: string;
+            /**
+             * Cost Cents
+             * @description Cost at the movements' unit cost.
+             */
+            cost_cents: number;
+            /**
+             * Visits
+             * @description Visits it was used on.
+             */
+            visits: number;
+        };
+        /**
+         * Contract
+         * @description A service contract.
+         */
         Contract: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Number */
+            /**
+             * Number
+             * @description Human number, e.g. "CT-2026-00042"; empty while DRAFT.
+             */
             number: string;
             /**
              * Status
-             * @enum {string}
+             * @description Lifecycle state.
              */
-            status: "draft" | "active" | "suspended" | "terminated";
-            /** Customer Id */
+            status: ("draft" | "active" | "suspended" | "terminated") | null;
+            /**
+             * Customer Id
+             * @description Customer billed.
+             */
             customer_id: string;
-            /** Customer Name */
+            /**
+             * Customer Name
+             * @description Customer name (for lists).
+             */
             customer_name: string;
             /**
-             * Customer Type
-             * @enum {string}
+             * Site Ids
+             * @description Sites covered.
              */
-            customer_type: "private" | "business";
-            /** Site Ids */
             site_ids: string[];
-            /** Lines */
+            /**
+             * Lines
+             * @description Billed lines, by position.
+             */
             lines: components["schemas"]["ContractLine"][];
             /**
              * Billing Frequency
-             * @enum {string}
+             * @description Billing frequency.
              */
-            billing_frequency: "monthly" | "quarterly" | "half_yearly" | "yearly";
+            billing_frequency: ("monthly" | "quarterly" | "half_yearly" | "yearly") | null;
             /**
              * Billing Timing
-             * @enum {string}
+             * @description In advance or in arrears.
              */
-            billing_timing: "in_advance" | "in_arrears";
-            payment_terms: components["schemas"]["aquaerp_gateway__schemas__contrat__PaymentTerms"];
-            /** Start Date */
-            start_date: string | null;
-            /** End Date */
-            end_date: string | null;
-            /** Tacit Renewal */
-            tacit_renewal: boolean;
-            /** Renewal Term Months */
-            renewal_term_months: number;
-            /** Notice Period Days */
-            notice_period_days: number;
-            /** Renewal Deadline */
-            renewal_deadline: string | null;
-            indexation: components["schemas"]["Indexation"];
-            /** Indexation History */
-            indexation_history: components["schemas"]["IndexationRecord"][];
-            /** Sla Hours */
-            sla_hours: number;
-            /** Plans */
-            plans: components["schemas"]["Plan"][];
-            /** Notes */
-            notes: string;
-            /** Activation Date */
-            activation_date: string | null;
-            /** Suspended From */
-            suspended_from: string | null;
-            /** Suspension Reason */
-            suspension_reason: string;
-            /** Termination Date */
-            termination_date: string | null;
-            /** Termination Reason */
-            termination_reason: string;
-        };
-        /** ContractBody */
-        ContractBody: {
-            /** Customer Id */
-            customer_id: string;
-            /** Site Ids */
-            site_ids?: string[];
-            /** Lines */
-            lines?: components["schemas"]["LineBody"][];
-            /**
-             * Billing Frequency
-             * @enum {string}
-             */
-            billing_frequency: "monthly" | "quarterly" | "half_yearly" | "yearly";
-            /**
-             * Billing Timing
-             * @enum {string}
-             */
-            billing_timing: "in_advance" | "in_arrears";
-            payment_terms?: components["schemas"]["aquaerp_gateway__schemas__contrat__PaymentTerms"];
+            billing_timing: ("in_advance" | "in_arrears") | null;
+            /** @description Payment terms. */
+            payment_terms: components["schemas"]["aquaerp_gateway__codec__PaymentTerms__1"] | null;
             /**
              * Start Date
-             * Format: date
+             * @description First day covered.
              */
-            start_date: string;
-            /** End Date */
-            end_date?: string | null;
+            start_date: string | null;
+            /**
+             * End Date
+             * @description Last day of the current term; absent when open-ended.
+             */
+            end_date: string | null;
             /**
              * Tacit Renewal
-             * @default false
+             * @description Tacit renewal.
              */
             tacit_renewal: boolean;
             /**
              * Renewal Term Months
-             * @default 12
+             * @description Length of each renewal term in months.
              */
             renewal_term_months: number;
             /**
              * Notice Period Days
-             * @default 0
+             * @description Notice period in days.
              */
             notice_period_days: number;
-            indexation?: components["schemas"]["Indexation"];
+            /**
+             * Renewal Deadline
+             * @description Last day to refuse renewal of the current term (end date - notice period); absent when open-ended.
+             */
+            renewal_deadline: string | null;
+            /** @description Yearly indexation rule. */
+            indexation: components["schemas"]["Indexation"] | null;
+            /**
+             * Indexation History
+             * @description Indexations applied, oldest first.
+             */
+            indexation_history: components["schemas"]["IndexationRecord"][];
             /**
              * Sla Hours
-             * @default 0
+             * @description Breakdown SLA in hours (0 = none).
              */
             sla_hours: number;
-            /** Plans */
-            plans?: components["schemas"]["Plan"][];
+            /**
+             * Plans
+             * @description Maintenance plans.
+             */
+            plans: components["schemas"]["MaintenancePlan"][];
             /**
              * Notes
-             * @default
+             * @description Office notes.
              */
             notes: string;
+            /**
+             * Activation Date
+             * @description Day of activation.
+             */
+            activation_date: string | null;
+            /**
+             * Suspended From
+             * @description Current suspension's first day, when SUSPENDED.
+             */
+            suspended_from: string | null;
+            /**
+             * Suspension Reason
+             * @description Reason of the current suspension.
+             */
+            suspension_reason: string;
+            /**
+             * Termination Date
+             * @description Last day covered, when TERMINATED.
+             */
+            termination_date: string | null;
+            /**
+             * Termination Reason
+             * @description Reason of the termination.
+             */
+            termination_reason: string;
+            /**
+             * Created At
+             * @description Creation time.
+             */
+            created_at: string | null;
+            /**
+             * Updated At
+             * @description Last change.
+             */
+            updated_at: string | null;
+            /**
+             * Customer Type
+             * @description Customer type (private customers fall under L215-1).
+             */
+            customer_type: ("private" | "business") | null;
         };
-        /** ContractLine */
+        /**
+         * ContractInput
+         * @description Fields of a contract when creating or updating a draft.
+         */
+        ContractInput: {
+            /**
+             * Customer Id
+             * @description Customer billed.
+             */
+            customer_id: string;
+            /**
+             * Site Ids
+             * @description Sites covered (of that customer); at least one to activate.
+             */
+            site_ids?: string[];
+            /**
+             * Lines
+             * @description Billed lines; at least one to activate.
+             */
+            lines?: components["schemas"]["ContractLineInput"][];
+            /**
+             * Billing Frequency
+             * @description Billing frequency.
+             * @enum {string}
+             */
+            billing_frequency: "monthly" | "quarterly" | "half_yearly" | "yearly";
+            /**
+             * Billing Timing
+             * @description In advance or in arrears.
+             * @enum {string}
+             */
+            billing_timing: "in_advance" | "in_arrears";
+            /**
+             * @description Payment terms of the invoices.
+             * @default {}
+             */
+            payment_terms?: components["schemas"]["aquaerp_gateway__codec__PaymentTermsInput__1"];
+            /**
+             * Start Date
+             * Format: date
+             * @description First day covered.
+             */
+            start_date: string;
+            /**
+             * End Date
+             * @description Last day of the current term; absent for an open-ended contract.
+             */
+            end_date?: string | null;
+            /**
+             * Tacit Renewal
+             * @description Renewed automatically at the end of each term unless refused before the notice deadline.
+             * @default false
+             */
+            tacit_renewal?: boolean;
+            /**
+             * Renewal Term Months
+             * @description Length of each renewal term in months (1..60); 12 when 0.
+             * @default 12
+             */
+            renewal_term_months?: number;
+            /**
+             * Notice Period Days
+             * @description Days before the end of a term by which renewal must be refused (0..365).
+             * @default 0
+             */
+            notice_period_days?: number;
+            /**
+             * @description Yearly price indexation.
+             * @default {}
+             */
+            indexation?: components["schemas"]["IndexationInput"];
+            /**
+             * Sla Hours
+             * @description Hours within which a breakdown must be handled (0 = no commitment).
+             * @default 0
+             */
+            sla_hours?: number;
+            /**
+             * Plans
+             * @description Maintenance plans per site.
+             */
+            plans?: components["schemas"]["MaintenancePlanInput"][];
+            /**
+             * Notes
+             * @description Office notes.
+             * @default
+             */
+            notes?: string;
+        };
+        /**
+         * ContractLine
+         * @description A billed line of a contract.
+         */
         ContractLine: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Position */
+            /**
+             * Position
+             * @description Position on the contract, from 1.
+             */
             position: number;
-            /** Product Code */
+            /**
+             * Product Code
+             * @description Product or service code.
+             */
             product_code: string;
-            /** Label */
+            /**
+             * Label
+             * @description Label on invoices.
+             */
             label: string;
-            /** Quantity */
+            /**
+             * Quantity
+             * @description Quantity per billing period (decimal string).
+             */
             quantity: string;
-            /** Unit Code */
+            /**
+             * Unit Code
+             * @description UN/ECE Rec. 20 unit code.
+             */
             unit_code: string;
-            unit_price: components["schemas"]["Money"];
-            /** Vat Rate */
+            /** @description Unit price in force today (Europe/Paris). */
+            unit_price: components["schemas"]["Money"] | null;
+            /**
+             * Vat Rate
+             * @description VAT rate in percent, canonical decimal string: "20.0", "10.0", "5.5", "2.1" or "0.0".
+             */
             vat_rate: string;
-            /** Site Id */
+            /**
+             * Site Id
+             * @description Site the line is for; empty for the whole contract.
+             */
             site_id: string;
-            /** Price History */
+            /**
+             * Price History
+             * @description Dated unit prices, oldest first.
+             */
             price_history: components["schemas"]["PricePoint"][];
         };
-        /** ContractList */
-        ContractList: {
-            /** Items */
-            items: components["schemas"]["Contract"][];
-            page: components["schemas"]["Page"];
+        /**
+         * ContractLineInput
+         * @description Fields of a contract line when creating or updating a draft.
+         */
+        ContractLineInput: {
+            /**
+             * Product Code
+             * @description Product or service code, e.g. "ENT-PISC".
+             */
+            product_code: string;
+            /**
+             * Label
+             * @description Label on invoices.
+             */
+            label: string;
+            /**
+             * Quantity
+             * @description Quantity per billing period, decimal string > 0 with up to 3 decimals, e.g. "1" or "2.5".
+             * @default 1
+             */
+            quantity?: string;
+            /**
+             * Unit Code
+             * @description UN/ECE Rec. 20 unit code; "C62" (unit) when empty.
+             * @default
+             */
+            unit_code?: string;
+            /** @description Unit price per billing period excluding VAT (>= 0, EUR). */
+            unit_price: components["schemas"]["MoneyInput"];
+            /**
+             * Vat Rate
+             * @description VAT rate in percent as a decimal string: one of "20", "10", "5.5", "2.1", "0".
+             * @example 20
+             */
+            vat_rate: string;
+            /**
+             * Site Id
+             * @description Site the line is for, optional (must be one of the contract's sites).
+             * @default
+             */
+            site_id?: string;
         };
-        /** CorrectiveCreateBody */
-        CorrectiveCreateBody: {
-            /** Contract Id */
+        /**
+         * CountLine
+         * @description One counted item's outcome.
+         */
+        CountLine: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Expected
+             * @description Expected (the balance) in the unit of stock.
+             */
+            expected: string;
+            /**
+             * Counted
+             * @description Counted, in the unit of stock.
+             */
+            counted: string;
+            /**
+             * Movement Id
+             * @description The adjustment written, empty when the count matched.
+             */
+            movement_id: string;
+        };
+        /**
+         * CountedItemInput
+         * @description One counted item.
+         */
+        CountedItemInput: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Counted
+             * @description Quantity counted, in `unit`.
+             */
+            counted: string;
+            /**
+             * Unit
+             * @description The item's unit of sale or unit of stock.
+             */
+            unit: string;
+        };
+        /**
+         * CreateApiKeyBody
+         * @description CreateApiKey request.
+         */
+        CreateApiKeyBody: {
+            /**
+             * Name
+             * @description What it is for.
+             */
+            name: string;
+            /**
+             * Roles
+             * @description Roles granted: `bureau`, `compta` or `client` (administration and a technician's own work are not delegated to a key).
+             */
+            roles: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
+            /**
+             * Customer Id
+             * @description Required with role `client`: the customer it is limited to.
+             * @default
+             */
+            customer_id?: string;
+            /**
+             * Expires On
+             * Format: date
+             * @description Last day of validity (Paris time), at most two years ahead.
+             */
+            expires_on: string;
+        };
+        /**
+         * CreateApiKeyResponse
+         * @description A new API key.
+         */
+        CreateApiKeyResponse: {
+            /** @description The key. */
+            api_key: components["schemas"]["ApiKey"] | null;
+            /**
+             * Secret
+             * @description The secret to send as `Authorization: Bearer <secret>`; shown only once, stored hashed.
+             */
+            secret: string;
+        };
+        /**
+         * CreateCreditNoteBody
+         * @description CreateCreditNote request.
+         */
+        CreateCreditNoteBody: {
+            /**
+             * Lines
+             * @description Lines credited (positive amounts); when empty, the whole invoice is credited.
+             */
+            lines?: components["schemas"]["InvoiceLineInput"][];
+            /**
+             * Reason
+             * @description Why, printed on the credit note, e.g. "Remise commerciale", "Erreur de facturation".
+             * @default
+             */
+            reason?: string;
+            /**
+             * Idempotency Key
+             * @description Retries with the same key return the first draft.
+             * @default
+             */
+            idempotency_key?: string;
+        };
+        /**
+         * CreateInterventionBody
+         * @description Request of CreateIntervention.
+         */
+        CreateInterventionBody: {
+            /**
+             * Contract Id
+             * @description Contract covering the site.
+             */
             contract_id: string;
-            /** Site Id */
+            /**
+             * Site Id
+             * @description Site where the breakdown is.
+             */
             site_id: string;
             /**
              * Priority
+             * @description Urgency.
              * @enum {string}
              */
             priority: "low" | "normal" | "high" | "urgent";
-            /** Problem Description */
+            /**
+             * Problem Description
+             * @description What the customer reported.
+             */
             problem_description: string;
             /**
              * Billable
+             * @description Charged to the customer (work not covered by the contract).
              * @default false
              */
-            billable: boolean;
-            /** Reported At */
+            billable?: boolean;
+            /**
+             * Reported At
+             * @description When the customer called (default: now); the SLA deadline counts from it.
+             */
             reported_at?: string | null;
-            /** Planned Date */
+            /**
+             * Planned Date
+             * @description Planned date if already agreed.
+             */
             planned_date?: string | null;
-            /** Window Start */
+            /**
+             * Window Start
+             * @description Earliest start (default 08:00).
+             */
             window_start?: string | null;
-            /** Window End */
+            /**
+             * Window End
+             * @description Latest end (default 18:00).
+             */
             window_end?: string | null;
             /**
              * Estimated Minutes
+             * @description Expected time on site, minutes (default 60).
              * @default 60
              */
-            estimated_minutes: number;
+            estimated_minutes?: number;
             /**
              * Required Skill
+             * @description Skill needed; empty for none.
              * @default
              */
-            required_skill: string;
+            required_skill?: string;
         };
-        /** CreditNoteBody */
-        CreditNoteBody: {
+        /**
+         * CreateTechnicianBody
+         * @description Request of CreateTechnician.
+         */
+        CreateTechnicianBody: {
             /**
-             * Lines
-             * @description empty: the whole invoice is credited
+             * User Id
+             * @description Auth user id (UUID) of the technician's login; one technician per user.
              */
-            lines?: components["schemas"]["InvoiceLineBody"][];
+            user_id: string;
             /**
-             * Reason
+             * Display Name
+             * @description Name shown on schedules and reports.
+             */
+            display_name: string;
+            /**
+             * Skills
+             * @description Skills (lower-cased and de-duplicated).
+             */
+            skills?: string[];
+            /**
+             * Working Hours
+             * @description Weekly working periods; at least one.
+             */
+            working_hours: components["schemas"]["WorkingPeriodInput"][];
+            /** @description Where the technician's day starts and ends. */
+            home_base: components["schemas"]["GeoPointInput"];
+        };
+        /**
+         * CreateUserBody
+         * @description CreateUser request.
+         */
+        CreateUserBody: {
+            /**
+             * Email
+             * @description Login email.
+             */
+            email: string;
+            /**
+             * Display Name
+             * @description Name shown in the app.
              * @default
              */
-            reason: string;
+            display_name?: string;
+            /**
+             * Password
+             * @description Initial password (12-128 characters, not a common password).
+             */
+            password: string;
+            /**
+             * Roles
+             * @description Roles; at least one.
+             */
+            roles: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
+            /**
+             * Customer Id
+             * @description For role `client`: the customer record.
+             * @default
+             */
+            customer_id?: string;
         };
-        /** Customer */
+        /**
+         * Customer
+         * @description A customer, with the billing snapshot an invoice needs.
+         */
         Customer: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Code */
+            /**
+             * Code
+             * @description Customer code, unique, e.g. "C00042".
+             */
             code: string;
             /**
              * Type
-             * @enum {string}
+             * @description Company or private person.
              */
-            type: "private" | "business";
-            /** Name */
-            name: string;
-            /** Legal Form */
-            legal_form: string;
-            /** Siren */
-            siren: string;
-            /** Siret */
-            siret: string;
-            /** Vat Number */
-            vat_number: string;
-            billing_address: components["schemas"]["aquaerp_gateway__schemas__common__Address"];
-            /** Billing Contact Name */
-            billing_contact_name: string;
-            /** Billing Email */
-            billing_email: string;
-            /** Phone */
-            phone: string;
-            /** Notes */
-            notes: string;
-            /** Archived */
-            archived: boolean;
-            /** Created At */
-            created_at: string | null;
-            /** Updated At */
-            updated_at: string | null;
-        };
-        /** CustomerAging */
-        CustomerAging: {
-            /** Customer Id */
-            customer_id: string;
-            /** Customer Name */
-            customer_name: string;
-            aging: components["schemas"]["Aging"];
-        };
-        /** CustomerBalance */
-        CustomerBalance: {
-            /** Customer Id */
-            customer_id: string;
-            /** Invoiced Cents */
-            invoiced_cents: number;
-            /** Credited Cents */
-            credited_cents: number;
-            /** Paid Cents */
-            paid_cents: number;
-            /** Balance Cents */
-            balance_cents: number;
-            /** Outstanding Cents */
-            outstanding_cents: number;
-            /** Unapplied Credit Cents */
-            unapplied_credit_cents: number;
-            aging: components["schemas"]["Aging"];
-            /** Open Invoices */
-            open_invoices: components["schemas"]["OpenInvoice"][];
-            /** Dunning Paused */
-            dunning_paused: boolean;
-        };
-        /** CustomerBody */
-        CustomerBody: {
+            type: ("private" | "business") | null;
             /**
-             * Type
-             * @enum {string}
+             * Name
+             * @description Name on invoices.
              */
-            type: "private" | "business";
-            /** Name */
             name: string;
             /**
              * Legal Form
-             * @default
+             * @description Legal form (business).
              */
             legal_form: string;
             /**
              * Siren
-             * @default
+             * @description SIREN (business).
              */
             siren: string;
             /**
              * Siret
-             * @default
+             * @description SIRET of the billed establishment (business), may be empty.
              */
             siret: string;
             /**
              * Vat Number
-             * @default
+             * @description Intra-EU VAT number, normalised (upper case, no spaces), may be empty.
              */
             vat_number: string;
-            billing_address?: components["schemas"]["Address-Input"];
+            /** @description Billing address. */
+            billing_address: components["schemas"]["Address"] | null;
             /**
              * Billing Contact Name
-             * @default
+             * @description Person invoices are addressed to.
              */
             billing_contact_name: string;
             /**
              * Billing Email
-             * @default
+             * @description Email invoices are sent to.
              */
             billing_email: string;
             /**
              * Phone
-             * @default
+             * @description Phone number.
              */
             phone: string;
             /**
              * Notes
-             * @default
+             * @description Office notes.
              */
             notes: string;
             /**
-             * Code
-             * @default
+             * Archived
+             * @description True once archived.
              */
-            code: string;
-        };
-        /** CustomerList */
-        CustomerList: {
-            /** Items */
-            items: components["schemas"]["Customer"][];
-            page: components["schemas"]["Page"];
-        };
-        /** DayLoad */
-        DayLoad: {
-            /** Technician Id */
-            technician_id: string;
+            archived: boolean;
             /**
-             * Date
-             * Format: date
+             * Created At
+             * @description Creation time.
              */
-            date: string;
-            /** Visits */
-            visits: number;
-            /** Work Minutes */
-            work_minutes: number;
-            /** Travel Metres */
-            travel_metres: number;
+            created_at: string | null;
+            /**
+             * Updated At
+             * @description Last change.
+             */
+            updated_at: string | null;
+            /**
+             * Marketing Consent
+             * @description Agrees to marketing e-mails (separate from service e-mails).
+             */
+            marketing_consent: boolean;
+            /**
+             * Marketing Consent At
+             * @description When the consent was last given or withdrawn; unset if never.
+             */
+            marketing_consent_at: string | null;
+            /**
+             * Marketing Consent Source
+             * @description Where the consent was given or withdrawn.
+             */
+            marketing_consent_source: string;
+            /**
+             * Erased At
+             * @description When the customer was erased (GDPR); unset otherwise.
+             */
+            erased_at: string | null;
         };
-        /** Definition */
-        Definition: {
-            /** Name */
-            name: string;
-            /** Version */
-            version: number;
-            /** Spec */
-            spec: {
-                [key: string]: unknown;
-            };
-            /** Created At */
-            created_at?: string | null;
-            /** Updated At */
-            updated_at?: string | null;
+        /**
+         * CustomerAging
+         * @description Aging of one customer.
+         */
+        CustomerAging: {
+            /**
+             * Customer Id
+             * @description Customer id.
+             */
+            customer_id: string;
+            /**
+             * Customer Name
+             * @description Customer name (from its latest issued document).
+             */
+            customer_name: string;
+            /** @description Outstanding by days past due. */
+            aging: components["schemas"]["AgingBuckets"] | null;
         };
-        /** DefinitionList */
-        DefinitionList: {
-            /** Items */
-            items: components["schemas"]["Definition"][];
-            page: components["schemas"]["Page"];
+        /**
+         * CustomerBalance
+         * @description What a customer owes.
+         */
+        CustomerBalance: {
+            /**
+             * Customer Id
+             * @description Customer id.
+             */
+            customer_id: string;
+            /**
+             * Invoiced Cents
+             * @description Issued invoices total including VAT.
+             */
+            invoiced_cents: number;
+            /**
+             * Credited Cents
+             * @description Issued credit notes total including VAT.
+             */
+            credited_cents: number;
+            /**
+             * Paid Cents
+             * @description Payments received.
+             */
+            paid_cents: number;
+            /**
+             * Balance Cents
+             * @description invoiced - credited - paid: positive when the customer owes, negative when it has credit.
+             */
+            balance_cents: number;
+            /**
+             * Outstanding Cents
+             * @description Left to pay on open invoices.
+             */
+            outstanding_cents: number;
+            /**
+             * Unapplied Credit Cents
+             * @description Payments and credit notes not applied to any invoice (credit kept on the customer).
+             */
+            unapplied_credit_cents: number;
+            /** @description Outstanding by days past due. */
+            aging: components["schemas"]["AgingBuckets"] | null;
+            /**
+             * Open Invoices
+             * @description Open invoices, oldest due first.
+             */
+            open_invoices: components["schemas"]["OpenInvoice"][];
+            /**
+             * Dunning Paused
+             * @description True when dunning is paused for the customer.
+             */
+            dunning_paused: boolean;
         };
-        /** DefinitionStats */
-        DefinitionStats: {
-            /** Name */
-            name: string;
-            /** Version */
-            version: number;
-            /** Total Runs */
-            total_runs: number;
-            /** Succeeded Runs */
-            succeeded_runs: number;
-            /** Failed Runs */
-            failed_runs: number;
-            /** Active Runs */
-            active_runs: number;
-            last_run?: components["schemas"]["Run"] | null;
-        };
-        /** DefinitionUpsertBody */
-        DefinitionUpsertBody: {
-            spec: components["schemas"]["WorkflowSpecBody"];
-        };
-        /** DefinitionUpserted */
-        DefinitionUpserted: {
-            definition: components["schemas"]["Definition"];
-            /** Changed */
-            changed: boolean;
-        };
-        /** DefinitionValidateBody */
-        DefinitionValidateBody: {
-            /** Name */
-            name: string;
-            spec: components["schemas"]["WorkflowSpecBody"];
-        };
-        /** Document */
-        Document: {
-            /** Type */
-            type: string;
-            /** Id */
-            id: string;
-        };
-        /** DocumentBody */
-        DocumentBody: {
+        /**
+         * CustomerInput
+         * @description Editable fields of a customer, used to create and to update one.
+         */
+        CustomerInput: {
             /**
              * Type
+             * @description Company or private person.
+             * @enum {string}
+             */
+            type: "private" | "business";
+            /**
+             * Name
+             * @description Name on invoices: company name, or the person's full name.
+             */
+            name: string;
+            /**
+             * Legal Form
+             * @description Business only: legal form, e.g. "SAS", "SARL", "EI", "SCI", "Association".
+             * @default
+             */
+            legal_form?: string;
+            /**
+             * Siren
+             * @description Business only, required: 9 digits with a valid Luhn key.
+             * @default
+             */
+            siren?: string;
+            /**
+             * Siret
+             * @description Business only, optional: 14 digits, starts with the SIREN, valid Luhn key.
+             * @default
+             */
+            siret?: string;
+            /**
+             * Vat Number
+             * @description Business only, optional: intra-EU VAT number; "FR" numbers must carry the key of the SIREN.
+             * @default
+             */
+            vat_number?: string;
+            /**
+             * @description Billing address.
+             * @default {}
+             */
+            billing_address?: components["schemas"]["AddressInput"];
+            /**
+             * Billing Contact Name
+             * @description Person invoices are addressed to.
+             * @default
+             */
+            billing_contact_name?: string;
+            /**
+             * Billing Email
+             * @description Email invoices are sent to.
+             * @default
+             */
+            billing_email?: string;
+            /**
+             * Phone
+             * @description Phone number, free form.
+             * @default
+             */
+            phone?: string;
+            /**
+             * Notes
+             * @description Office notes.
+             * @default
+             */
+            notes?: string;
+            /**
+             * Code
+             * @description Customer code; generated (C00001, ...) when empty at creation. Unique.
+             * @default
+             */
+            code?: string;
+            /**
+             * Marketing Consent
+             * @description Agrees to marketing e-mails (offers, newsletters); service e-mails (invoices, visits, reminders) do not depend on it. The date of a change is recorded.
+             * @default false
+             */
+            marketing_consent?: boolean;
+            /**
+             * Marketing Consent Source
+             * @description Where the consent was given or withdrawn, e.g. "formulaire papier", "téléphone".
+             * @default
+             */
+            marketing_consent_source?: string;
+        };
+        /**
+         * CustomerPersonalData
+         * @description Everything held on one customer, per service.
+         */
+        CustomerPersonalData: {
+            /**
+             * Customer Id
+             * @description Customer id.
+             */
+            customer_id: string;
+            /**
+             * Customer Code
+             * @description Customer code.
+             */
+            customer_code: string;
+            /**
+             * Exported At
+             * @description When the export was made.
+             */
+            exported_at: string | null;
+            /**
+             * Parts
+             * @description One part per service holding data on the customer.
+             */
+            parts: components["schemas"]["PersonalDataExport"][];
+        };
+        /**
+         * Definition
+         * @description A stored definition.
+         */
+        Definition: {
+            /**
+             * Name
+             * @description Unique name, e.g. "invoice-issued" or "<namespace>/<name>" for a Workflow resource.
+             */
+            name: string;
+            /** @description The current version's spec. */
+            spec: components["schemas"]["DefinitionSpec"] | null;
+            /**
+             * Version
+             * @description Increases by one each time the spec changes.
+             */
+            version: number;
+            /**
+             * Created At
+             * @description When the definition was first created.
+             */
+            created_at: string | null;
+            /**
+             * Updated At
+             * @description When the current version was stored.
+             */
+            updated_at: string | null;
+        };
+        /**
+         * DefinitionSpec
+         * @description A workflow definition, the same shape as the `spec` of a Workflow resource and of the YAML files shipped with the product.
+         */
+        DefinitionSpec: {
+            /**
+             * Description
+             * @description What the workflow is for, for people.
+             */
+            description: string;
+            /** @description What starts a run. */
+            trigger: components["schemas"]["Trigger"] | null;
+            /**
+             * When
+             * @description Optional condition, a sandboxed jinja2 expression; a run starts only when it is true.
+             */
+            when: string;
+            /**
+             * Steps
+             * @description Steps run in order; a run fails when a step has used all its attempts.
+             */
+            steps: components["schemas"]["Step"][];
+            /**
+             * Enabled
+             * @description A disabled definition starts no run. Absent means enabled.
+             */
+            enabled: boolean | null;
+        };
+        /**
+         * DefinitionSpecInput
+         * @description A workflow definition, the same shape as the `spec` of a Workflow resource and of the YAML files shipped with the product.
+         */
+        DefinitionSpecInput: {
+            /**
+             * Description
+             * @description What the workflow is for, for people.
+             * @default
+             */
+            description?: string;
+            /** @description What starts a run. */
+            trigger: components["schemas"]["TriggerInput"];
+            /**
+             * When
+             * @description Optional condition, a sandboxed jinja2 expression; a run starts only when it is true.
+             * @default
+             */
+            when?: string;
+            /**
+             * Steps
+             * @description Steps run in order; a run fails when a step has used all its attempts.
+             */
+            steps: components["schemas"]["StepInput"][];
+            /**
+             * Enabled
+             * @description A disabled definition starts no run. Absent means enabled.
+             */
+            enabled?: boolean | null;
+        };
+        /**
+         * DefinitionStats
+         * @description Run counts and latest run of a definition (all versions).
+         */
+        DefinitionStats: {
+            /**
+             * Name
+             * @description Name of the definition.
+             */
+            name: string;
+            /**
+             * Version
+             * @description Current version.
+             */
+            version: number;
+            /**
+             * Total Runs
+             * @description Runs started.
+             */
+            total_runs: number;
+            /**
+             * Succeeded Runs
+             * @description Runs that completed every step.
+             */
+            succeeded_runs: number;
+            /**
+             * Failed Runs
+             * @description Runs that failed and were not retried since.
+             */
+            failed_runs: number;
+            /**
+             * Active Runs
+             * @description Runs waiting or in progress.
+             */
+            active_runs: number;
+            /** @description The most recently started run; absent when there is none. */
+            last_run: components["schemas"]["Run"] | null;
+        };
+        /**
+         * DocumentRef
+         * @description The business document an email is about, for status queries per document.
+         */
+        DocumentRef: {
+            /**
+             * Type
+             * @description Kind of document: "invoice", "intervention", "contract", "user", ...
              * @example invoice
              */
             type: string;
-            /** Id */
+            /**
+             * Id
+             * @description Id of the document in its owning service.
+             */
             id: string;
         };
-        /** DunningItem */
+        /**
+         * DocumentRefInput
+         * @description The business document an email is about, for status queries per document.
+         */
+        DocumentRefInput: {
+            /**
+             * Type
+             * @description Kind of document: "invoice", "intervention", "contract", "user", ...
+             * @example invoice
+             */
+            type: string;
+            /**
+             * Id
+             * @description Id of the document in its owning service.
+             */
+            id: string;
+        };
+        /**
+         * DoseAdvice
+         * @description A dose the advice proposes.
+         */
+        DoseAdvice: {
+            /**
+             * Parameter
+             * @description Parameter it corrects.
+             */
+            parameter: ("ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds") | null;
+            /**
+             * Role
+             * @description Dosing role, e.g. "ph_down".
+             */
+            role: string;
+            /**
+             * Change
+             * @description Change it brings, in the parameter's unit.
+             */
+            change: number;
+            /**
+             * Product Id
+             * @description Catalogue product (empty when none has the role).
+             */
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * Quantity
+             * @description Quantity in the product's unit (decimal text; empty when it must not be given now).
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description Unit of the product, e.g. "kg", "L".
+             */
+            unit: string;
+            /**
+             * Step
+             * @description Step 1, 2...: a step waits for a filtration cycle after the previous one.
+             */
+            step: number;
+            /**
+             * Capped
+             * @description Limited to this visit's cap; the rest at the next visit.
+             */
+            capped: boolean;
+            /**
+             * Note
+             * @description Note in French (why no quantity, the cap...).
+             */
+            note: string;
+        };
+        /**
+         * DunningItem
+         * @description One overdue invoice in a dunning letter.
+         */
         DunningItem: {
-            /** Invoice Id */
+            /**
+             * Invoice Id
+             * @description Invoice id.
+             */
             invoice_id: string;
-            /** Invoice Number */
+            /**
+             * Invoice Number
+             * @description Number.
+             */
             invoice_number: string;
-            /** Due Date */
+            /**
+             * Due Date
+             * @description Due date.
+             */
             due_date: string | null;
-            /** Days Past Due */
+            /**
+             * Days Past Due
+             * @description Days past due on the letter's date.
+             */
             days_past_due: number;
-            /** Amount Due Cents */
+            /**
+             * Amount Due Cents
+             * @description Left to pay.
+             */
             amount_due_cents: number;
-            /** Level */
+            /**
+             * Level
+             * @description Level this invoice reached.
+             */
             level: ("reminder" | "formal_notice") | null;
-            /** Indemnity Cents */
+            /**
+             * Indemnity Cents
+             * @description Fixed recovery indemnity claimed (40 EUR, business customers, formal notice).
+             */
             indemnity_cents: number;
-            /** Interest Cents */
+            /**
+             * Interest Cents
+             * @description Late interest claimed: amount due x yearly rate x days past due / 365, rounded half up.
+             */
             interest_cents: number;
         };
-        /** DunningLetter */
+        /**
+         * DunningLetter
+         * @description A dunning letter: one per customer and run, covering all its overdue invoices.
+         */
         DunningLetter: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Customer Id */
+            /**
+             * Customer Id
+             * @description Customer.
+             */
             customer_id: string;
-            /** Customer Name */
+            /**
+             * Customer Name
+             * @description Customer name.
+             */
             customer_name: string;
-            /** Customer Email */
+            /**
+             * Customer Email
+             * @description Email the letter goes to.
+             */
             customer_email: string;
             /**
              * Level
-             * @enum {string}
+             * @description Highest level reached.
              */
-            level: "reminder" | "formal_notice";
-            /** As Of */
+            level: ("reminder" | "formal_notice") | null;
+            /**
+             * As Of
+             * @description Day of the letter.
+             */
             as_of: string | null;
-            /** Items */
+            /**
+             * Items
+             * @description Overdue invoices covered.
+             */
             items: components["schemas"]["DunningItem"][];
-            /** Total Due Cents */
+            /**
+             * Total Due Cents
+             * @description Sum left to pay.
+             */
             total_due_cents: number;
-            /** Indemnity Cents */
+            /**
+             * Indemnity Cents
+             * @description Sum of the indemnities.
+             */
             indemnity_cents: number;
-            /** Interest Cents */
+            /**
+             * Interest Cents
+             * @description Sum of the late interest.
+             */
             interest_cents: number;
-            /** Total Claimed Cents */
+            /**
+             * Total Claimed Cents
+             * @description total_due + indemnity + interest.
+             */
             total_claimed_cents: number;
-            /** Interest Rate */
+            /**
+             * Interest Rate
+             * @description Yearly late-interest rate used, percent (decimal string).
+             */
             interest_rate: string;
-            /** Created At */
+            /**
+             * Created At
+             * @description When it was created.
+             */
             created_at: string | null;
         };
-        /** DunningLetterList */
-        DunningLetterList: {
-            /** Items */
-            items: components["schemas"]["DunningLetter"][];
-            page: components["schemas"]["Page"];
-        };
-        /** DunningPause */
+        /**
+         * DunningPause
+         * @description Dunning pause of a customer.
+         */
         DunningPause: {
-            /** Customer Id */
+            /**
+             * Customer Id
+             * @description Customer.
+             */
             customer_id: string;
-            /** Paused */
+            /**
+             * Paused
+             * @description True while paused.
+             */
             paused: boolean;
-            /** Until */
+            /**
+             * Until
+             * @description Last day of the pause; absent when open-ended.
+             */
             until: string | null;
-            /** Reason */
-            reason: string;
-        };
-        /** DunningPauseBody */
-        DunningPauseBody: {
-            /** Paused */
-            paused: boolean;
-            /** Until */
-            until?: string | null;
             /**
              * Reason
-             * @default
+             * @description Why.
              */
             reason: string;
         };
-        /** DunningRunBody */
-        DunningRunBody: {
-            /** As Of */
-            as_of?: string | null;
-        };
-        /** DunningRunResult */
-        DunningRunResult: {
-            /** Letters */
-            letters: components["schemas"]["DunningLetter"][];
-            /** Paused Customer Ids */
-            paused_customer_ids: string[];
-        };
-        /** EffectiveDateBody */
-        EffectiveDateBody: {
-            /**
-             * Effective Date
-             * Format: date
-             */
-            effective_date: string;
-        };
-        /** Email */
+        /**
+         * Email
+         * @description A queued email and its delivery status.
+         */
         Email: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Template */
+            /**
+             * Template
+             * @description Template it was rendered from.
+             */
             template: string;
             /**
              * Status
-             * @enum {string}
+             * @description Delivery status.
              */
-            status: "queued" | "sending" | "sent" | "failed_retrying" | "failed_permanent";
-            document: components["schemas"]["Document"] | null;
-            /** To */
+            status: ("queued" | "sending" | "sent" | "failed_retrying" | "failed_permanent") | null;
+            /** @description The business document it is about (empty when none). */
+            document: components["schemas"]["DocumentRef"] | null;
+            /**
+             * To
+             * @description Main recipients.
+             */
             to: components["schemas"]["Recipient"][];
-            /** Cc */
+            /**
+             * Cc
+             * @description Copy recipients.
+             */
             cc: components["schemas"]["Recipient"][];
-            /** Subject */
+            /**
+             * Subject
+             * @description Rendered subject.
+             */
             subject: string;
-            /** Message Id */
+            /**
+             * Message Id
+             * @description The Message-ID header, derived from the idempotency key (same on every attempt).
+             */
             message_id: string;
-            /** Idempotency Key */
+            /**
+             * Idempotency Key
+             * @description The idempotency key it was queued with.
+             */
             idempotency_key: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description Delivery attempts so far (reset by RetryEmail).
+             */
             attempts: number;
-            /** Last Smtp Code */
+            /**
+             * Last Smtp Code
+             * @description SMTP reply code of the last attempt (0 when there was no reply, e.g. connection refused).
+             */
             last_smtp_code: number | null;
-            /** Last Smtp Response */
+            /**
+             * Last Smtp Response
+             * @description SMTP reply text of the last attempt.
+             */
             last_smtp_response: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description Why the last attempt failed, in words (empty after success).
+             */
             last_error: string;
-            /** Attachments */
+            /**
+             * Attachments
+             * @description Attachments.
+             */
             attachments: components["schemas"]["AttachmentInfo"][];
-            /** Created At */
+            /**
+             * Created At
+             * @description When it was queued.
+             */
             created_at: string | null;
-            /** Last Attempt At */
+            /**
+             * Last Attempt At
+             * @description When the last attempt started.
+             */
             last_attempt_at: string | null;
-            /** Next Attempt At */
+            /**
+             * Next Attempt At
+             * @description When the next attempt is due (queued and failed-retrying only).
+             */
             next_attempt_at: string | null;
-            /** Sent At */
+            /**
+             * Sent At
+             * @description When the SMTP server accepted it.
+             */
             sent_at: string | null;
-            /** Failed At */
+            /**
+             * Failed At
+             * @description When it failed for good.
+             */
             failed_at: string | null;
         };
-        /** EmailList */
-        EmailList: {
-            /** Items */
-            items: components["schemas"]["Email"][];
-            page: components["schemas"]["Page"];
+        /**
+         * EnrollTotpResponse
+         * @description A new TOTP secret to load into an authenticator app.
+         */
+        EnrollTotpResponse: {
+            /**
+             * Secret
+             * @description Base32 secret.
+             */
+            secret: string;
+            /**
+             * Provisioning Uri
+             * @description otpauth:// URI for a QR code.
+             */
+            provisioning_uri: string;
         };
-        /** EmailTemplate */
-        EmailTemplate: {
-            /** Name */
-            name: string;
-            /** Description */
-            description: string;
-            /** Variables */
-            variables: string[];
-        };
-        /** Equipment */
+        /**
+         * Equipment
+         * @description A piece of equipment of an installation.
+         */
         Equipment: {
-            /** Kind */
+            /**
+             * Kind
+             * @description What it is, e.g. "pompe", "filtre", "électrolyseur".
+             */
             kind: string;
             /**
              * Brand
-             * @default
+             * @description Brand.
              */
             brand: string;
             /**
              * Model
-             * @default
+             * @description Model.
              */
             model: string;
             /**
              * Serial Number
-             * @default
+             * @description Serial number.
              */
             serial_number: string;
         };
-        /** GeneratePlanBody */
+        /**
+         * EquipmentInput
+         * @description A piece of equipment of an installation.
+         */
+        EquipmentInput: {
+            /**
+             * Kind
+             * @description What it is, e.g. "pompe", "filtre", "électrolyseur".
+             */
+            kind: string;
+            /**
+             * Brand
+             * @description Brand.
+             * @default
+             */
+            brand?: string;
+            /**
+             * Model
+             * @description Model.
+             * @default
+             */
+            model?: string;
+            /**
+             * Serial Number
+             * @description Serial number.
+             * @default
+             */
+            serial_number?: string;
+        };
+        /**
+         * EraseCustomerBody
+         * @description EraseCustomer request.
+         */
+        EraseCustomerBody: {
+            /**
+             * Reason
+             * @description Why (e.g. "demande du client du 3 mars"), kept in the audit trail.
+             */
+            reason: string;
+        };
+        /**
+         * GeneratePlanBody
+         * @description Request of GeneratePlan.
+         */
         GeneratePlanBody: {
             /**
              * Horizon Months
-             * @description 0: the configured default (12)
+             * @description Months ahead from from_date; 0 means the configured default (12).
              * @default 0
              */
-            horizon_months: number;
-            /** From Date */
+            horizon_months?: number;
+            /**
+             * From Date
+             * @description First day to generate from (default: today).
+             */
             from_date?: string | null;
         };
-        /** GenerationResult */
-        GenerationResult: {
-            /** Created */
+        /**
+         * GeneratePlanResponse
+         * @description Answer to GeneratePlanRequest.
+         */
+        GeneratePlanResponse: {
+            /**
+             * Created
+             * @description Visits created by this call.
+             */
             created: number;
-            /** Existing */
+            /**
+             * Existing
+             * @description Occurrences that already had a visit (left unchanged).
+             */
             existing: number;
             /**
              * From Date
-             * Format: date
+             * @description First day covered.
              */
-            from_date: string;
+            from_date: string | null;
             /**
              * To Date
-             * Format: date
+             * @description Last day covered, inclusive.
              */
-            to_date: string;
+            to_date: string | null;
+            /**
+             * Cancelled
+             * @description Unassigned visits the plans no longer call for, cancelled by this call.
+             */
+            cancelled: number;
+            /**
+             * Kept
+             * @description Visits the plans no longer call for but kept because a technician is assigned (or the visit is under way): the office decides about them.
+             */
+            kept: components["schemas"]["Intervention"][];
+        };
+        /** GeoPoint */
+        GeoPoint: {
+            /** Latitude */
+            latitude: number;
+            /** Longitude */
+            longitude: number;
+        };
+        /** GeoPointInput */
+        GeoPointInput: {
+            /** Latitude */
+            latitude: number;
+            /** Longitude */
+            longitude: number;
+        };
+        /**
+         * GetPlanningResponse
+         * @description Answer to GetPlanningRequest.
+         */
+        GetPlanningResponse: {
+            /**
+             * Lanes
+             * @description One lane per technician.
+             */
+            lanes: components["schemas"]["PlanningLane"][];
+            /**
+             * Unassigned
+             * @description Not yet assigned interventions planned in the period (or corrective ones without a date).
+             */
+            unassigned: components["schemas"]["Intervention"][];
+        };
+        /**
+         * GetTechnicianScheduleResponse
+         * @description Answer to GetTechnicianScheduleRequest.
+         */
+        GetTechnicianScheduleResponse: {
+            /** @description The technician. */
+            technician: components["schemas"]["Technician"] | null;
+            /**
+             * Days
+             * @description Every day of the period, including empty ones.
+             */
+            days: components["schemas"]["ScheduleDay"][];
+        };
+        /**
+         * GetValuationResponse
+         * @description GetValuation response.
+         */
+        GetValuationResponse: {
+            /**
+             * Items
+             * @description By product code.
+             */
+            items: components["schemas"]["ValuationLine"][];
+            /**
+             * Total Cents
+             * @description Sum of the values.
+             */
+            total_cents: number;
+        };
+        /**
+         * GetWaterTrendResponse
+         * @description GetWaterTrend response.
+         */
+        GetWaterTrendResponse: {
+            /**
+             * Points
+             * @description Oldest first.
+             */
+            points: components["schemas"]["TrendPoint"][];
+            /** @description Current target. */
+            target: components["schemas"]["TargetRange"] | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** Indexation */
+        /** Hit */
+        Hit: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Detail */
+            detail: string;
+        };
+        /** HitGroup */
+        HitGroup: {
+            /** Total */
+            total: number;
+            /** Items */
+            items: components["schemas"]["Hit"][];
+        };
+        /**
+         * Indexation
+         * @description Yearly price indexation rule.
+         */
         Indexation: {
             /**
              * Method
-             * @default none
-             * @enum {string}
+             * @description None, percentage or index.
              */
-            method: "none" | "percentage" | "index";
+            method: ("none" | "percentage" | "index") | null;
             /**
              * Percentage
-             * @default
+             * @description PERCENTAGE: yearly increase as a decimal string, e.g. "2.5" for 2.5 %.
              */
             percentage: string;
             /**
              * Index Name
-             * @default
+             * @description INDEX: name of the index, e.g. "ICHTrev-TS".
              */
             index_name: string;
             /**
              * Base Index Value
-             * @default
+             * @description INDEX: value of the index the contract prices are based on (decimal string).
              */
             base_index_value: string;
             /**
              * Reference Index Value
-             * @description read only
-             * @default
+             * @description INDEX: value used at the last indexation (starts at the base); read only.
              */
             reference_index_value: string;
         };
-        /** IndexationBody */
-        IndexationBody: {
+        /**
+         * IndexationInput
+         * @description Yearly price indexation rule.
+         */
+        IndexationInput: {
             /**
-             * Anniversary
-             * Format: date
+             * Method
+             * @description None, percentage or index.
+             * @default none
+             * @enum {string}
              */
-            anniversary: string;
+            method?: "none" | "percentage" | "index";
             /**
-             * Index Value
+             * Percentage
+             * @description PERCENTAGE: yearly increase as a decimal string, e.g. "2.5" for 2.5 %.
              * @default
              */
-            index_value: string;
+            percentage?: string;
+            /**
+             * Index Name
+             * @description INDEX: name of the index, e.g. "ICHTrev-TS".
+             * @default
+             */
+            index_name?: string;
+            /**
+             * Base Index Value
+             * @description INDEX: value of the index the contract prices are based on (decimal string).
+             * @default
+             */
+            base_index_value?: string;
+            /**
+             * Reference Index Value
+             * @description INDEX: value used at the last indexation (starts at the base); read only.
+             * @default
+             */
+            reference_index_value?: string;
         };
-        /** IndexationRecord */
+        /**
+         * IndexationRecord
+         * @description One indexation applied on an anniversary.
+         */
         IndexationRecord: {
-            /** Effective Date */
+            /**
+             * Effective Date
+             * @description Anniversary the new prices apply from.
+             */
             effective_date: string | null;
             /**
              * Method
-             * @enum {string}
+             * @description Method used.
              */
-            method: "none" | "percentage" | "index";
-            /** Factor */
+            method: ("none" | "percentage" | "index") | null;
+            /**
+             * Factor
+             * @description Multiplier applied to each unit price, as a decimal string (e.g. "1.025").
+             */
             factor: string;
-            /** Previous Index Value */
+            /**
+             * Previous Index Value
+             * @description INDEX: previous reference index value.
+             */
             previous_index_value: string;
-            /** Index Value */
+            /**
+             * Index Value
+             * @description INDEX: new index value.
+             */
             index_value: string;
+            /**
+             * Created At
+             * @description When it was applied.
+             */
+            created_at: string | null;
         };
-        /** Installation */
+        /**
+         * Installation
+         * @description A pool, spa or treatment unit at a site.
+         */
         Installation: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** Site Id */
+            /**
+             * Site Id
+             * @description Site it belongs to.
+             */
             site_id: string;
             /**
              * Type
-             * @enum {string}
+             * @description Pool, spa or treatment unit.
              */
-            type: "pool" | "spa" | "treatment_unit";
-            /** Name */
-            name: string;
-            /** Volume M3 */
-            volume_m3: number;
-            /** Equipment */
-            equipment: components["schemas"]["Equipment"][];
-            /** Notes */
-            notes: string;
-        };
-        /** InstallationBody */
-        InstallationBody: {
+            type: ("pool" | "spa" | "treatment_unit") | null;
             /**
-             * Type
-             * @enum {string}
+             * Name
+             * @description Name.
              */
-            type: "pool" | "spa" | "treatment_unit";
-            /** Name */
             name: string;
-            /** Volume M3 */
+            /**
+             * Volume M3
+             * @description Water volume in cubic metres.
+             */
             volume_m3: number;
-            /** Equipment */
-            equipment?: components["schemas"]["Equipment"][];
+            /**
+             * Equipment
+             * @description Equipment list.
+             */
+            equipment: components["schemas"]["Equipment"][];
             /**
              * Notes
-             * @default
+             * @description Free notes.
              */
             notes: string;
         };
-        /** InstallationList */
-        InstallationList: {
-            /** Items */
-            items: components["schemas"]["Installation"][];
+        /**
+         * InstallationInput
+         * @description Editable fields of an installation.
+         */
+        InstallationInput: {
+            /**
+             * Type
+             * @description Pool, spa or treatment unit.
+             * @enum {string}
+             */
+            type: "pool" | "spa" | "treatment_unit";
+            /**
+             * Name
+             * @description Name, e.g. "Piscine principale".
+             */
+            name: string;
+            /**
+             * Volume M3
+             * @description Water volume in cubic metres (> 0, at most 10,000).
+             */
+            volume_m3: number;
+            /**
+             * Equipment
+             * @description Equipment list.
+             */
+            equipment?: components["schemas"]["EquipmentInput"][];
+            /**
+             * Notes
+             * @description Free notes (liner colour, treatment type, ...).
+             * @default
+             */
+            notes?: string;
         };
-        /** Intervention */
+        /**
+         * Intervention
+         * @description A preventive visit or a corrective intervention.
+         */
         Intervention: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
             /**
              * Kind
-             * @enum {string}
+             * @description Preventive or corrective.
              */
-            kind: "preventive" | "corrective";
+            kind: ("preventive" | "corrective") | null;
             /**
              * Status
-             * @enum {string}
+             * @description Life-cycle status.
              */
-            status: "scheduled" | "in_progress" | "completed" | "cancelled" | "overdue";
-            /** Contract Id */
+            status: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue") | null;
+            /**
+             * Contract Id
+             * @description Contract in contrat.
+             */
             contract_id: string;
-            /** Customer Id */
-            customer_id: string;
-            site: components["schemas"]["aquaerp_gateway__schemas__intervention__Site"];
-            /** Plan Id */
-            plan_id: string | null;
-            /** Occurrence Date */
-            occurrence_date: string | null;
-            /** Planned Date */
-            planned_date: string | null;
-            /** Window Start */
-            window_start: string;
-            /** Window End */
-            window_end: string;
-            /** Estimated Minutes */
-            estimated_minutes: number;
-            /** Required Skill */
-            required_skill: string;
-            /** Label */
-            label: string;
-            /** Priority */
-            priority: ("low" | "normal" | "high" | "urgent") | null;
-            /** Problem Description */
-            problem_description: string;
-            /** Sla Deadline */
-            sla_deadline: string | null;
-            /** Sla Breached */
-            sla_breached: boolean;
-            /** Billable */
-            billable: boolean;
-            /** Next From Completion */
-            next_from_completion: boolean;
-            /** Technician Id */
-            technician_id: string | null;
-            /** Technician Name */
-            technician_name: string | null;
-            /** Scheduled Start */
-            scheduled_start: string | null;
-            /** Scheduled End */
-            scheduled_end: string | null;
-            /** Started At */
-            started_at: string | null;
-            /** Completed At */
-            completed_at: string | null;
-            /** Cancelled At */
-            cancelled_at: string | null;
-            /** Cancel Reason */
-            cancel_reason: string;
-            report: components["schemas"]["Report"] | null;
-            /** Version */
-            version: number;
-        };
-        /** InterventionInvoice */
-        InterventionInvoice: {
-            invoice: components["schemas"]["Invoice"] | null;
-            /** Reason */
-            reason: string;
-        };
-        /** InterventionInvoiceBody */
-        InterventionInvoiceBody: {
             /**
              * Customer Id
-             * @default
+             * @description Customer in contrat.
+             */
+            customer_id: string;
+            /** @description Site data at creation. */
+            site: components["schemas"]["SiteSnapshot"] | null;
+            /**
+             * Plan Id
+             * @description Maintenance plan in contrat (preventive only).
+             */
+            plan_id: string | null;
+            /**
+             * Occurrence Date
+             * @description Date of the plan occurrence this visit comes from (preventive only; never changes).
+             */
+            occurrence_date: string | null;
+            /**
+             * Planned Date
+             * @description Date it is planned for; unset for a corrective intervention not yet planned.
+             */
+            planned_date: string | null;
+            /**
+             * Window Start
+             * @description Earliest start agreed with the customer.
+             */
+            window_start: string | null;
+            /**
+             * Window End
+             * @description Latest end agreed with the customer.
+             */
+            window_end: string | null;
+            /**
+             * Estimated Minutes
+             * @description Expected time on site, minutes.
+             */
+            estimated_minutes: number;
+            /**
+             * Required Skill
+             * @description Skill the technician must have; empty for none.
+             */
+            required_skill: string;
+            /**
+             * Label
+             * @description What to do, e.g. "Entretien hebdomadaire piscine".
+             */
+            label: string;
+            /**
+             * Priority
+             * @description Urgency (corrective only).
+             */
+            priority: ("low" | "normal" | "high" | "urgent") | null;
+            /**
+             * Problem Description
+             * @description What the customer reported (corrective only).
+             */
+            problem_description: string;
+            /**
+             * Sla Deadline
+             * @description When the intervention must have started under the contract's SLA (corrective only).
+             */
+            sla_deadline: string | null;
+            /**
+             * Sla Breached
+             * @description True when not started by the SLA deadline (or started after it).
+             */
+            sla_breached: boolean;
+            /**
+             * Billable
+             * @description Charged to the customer (corrective work outside the contract).
+             */
+            billable: boolean;
+            /**
+             * Next From Completion
+             * @description The plan computes the next visit from this one's completion date.
+             */
+            next_from_completion: boolean;
+            /**
+             * Technician Id
+             * @description Assigned technician; empty when unassigned.
+             */
+            technician_id: string | null;
+            /**
+             * Technician Name
+             * @description Assigned technician's name.
+             */
+            technician_name: string | null;
+            /**
+             * Scheduled Start
+             * @description Planned start on site when assigned.
+             */
+            scheduled_start: string | null;
+            /**
+             * Scheduled End
+             * @description Planned end on site when assigned.
+             */
+            scheduled_end: string | null;
+            /**
+             * Started At
+             * @description Arrival recorded at start.
+             */
+            started_at: string | null;
+            /**
+             * Completed At
+             * @description Completion time.
+             */
+            completed_at: string | null;
+            /**
+             * Cancelled At
+             * @description Cancellation time.
+             */
+            cancelled_at: string | null;
+            /**
+             * Cancel Reason
+             * @description Why it was cancelled.
+             */
+            cancel_reason: string;
+            /** @description The report (empty until started). */
+            report: components["schemas"]["Report"] | null;
+            /**
+             * Version
+             * @description Increases at every change; pass it back as expected_version to detect concurrent edits.
+             */
+            version: number;
+            /**
+             * Created At
+             * @description When it was created.
+             */
+            created_at: string | null;
+        };
+        /**
+         * InterventionMargin
+         * @description The parts and products margin of one visit.
+         */
+        InterventionMargin: {
+            /**
+             * Intervention Id
+             * @description The visit.
+             */
+            intervention_id: string;
+            /**
+             * Customer Id
+             * @description Its customer.
              */
             customer_id: string;
             /**
              * Contract Id
-             * @default
+             * @description Its contract, if any.
              */
             contract_id: string;
-            /** Service Date */
-            service_date?: string | null;
             /**
-             * Items
-             * @description empty: read from the intervention
+             * Day
+             * @description Day of the consumption (Europe/Paris).
              */
-            items?: components["schemas"]["BillableItemBody"][];
+            day: string | null;
+            /**
+             * Billed Cents
+             * @description Billable items at the price of that day (contract price, else standard), excluding VAT.
+             */
+            billed_cents: number;
+            /**
+             * Cost Cents
+             * @description Every item used, at its cost in the ledger.
+             */
+            cost_cents: number;
+            /**
+             * Margin Cents
+             * @description Billed minus cost.
+             */
+            margin_cents: number;
         };
-        /** InterventionList */
-        InterventionList: {
-            /** Items */
-            items: components["schemas"]["Intervention"][];
-            page: components["schemas"]["Page"];
-        };
-        /** Invoice */
+        /**
+         * Invoice
+         * @description An invoice or a credit note.
+         */
         Invoice: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
             /**
              * Type
-             * @enum {string}
+             * @description Invoice or credit note.
              */
-            type: "invoice" | "credit_note";
+            type: ("invoice" | "credit_note") | null;
             /**
              * Status
-             * @enum {string}
+             * @description Draft, issued, partially paid or paid.
              */
-            status: "draft" | "issued" | "partially_paid" | "paid";
-            /** Number */
+            status: ("draft" | "issued" | "partially_paid" | "paid") | null;
+            /**
+             * Number
+             * @description Number, e.g. "FA-2026-000001"; empty while DRAFT.
+             */
             number: string;
-            /** Customer Id */
+            /**
+             * Customer Id
+             * @description Customer billed.
+             */
             customer_id: string;
-            buyer: components["schemas"]["Buyer"] | null;
-            /** Issue Date */
+            /** @description The customer as billed (frozen at issue). */
+            buyer: components["schemas"]["BuyerSnapshot"] | null;
+            /**
+             * Issue Date
+             * @description Issue date; absent while DRAFT.
+             */
             issue_date: string | null;
-            /** Due Date */
+            /**
+             * Due Date
+             * @description Due date; absent while DRAFT and on credit notes.
+             */
             due_date: string | null;
-            /** Lines */
+            /**
+             * Lines
+             * @description Lines with their net amounts.
+             */
             lines: components["schemas"]["InvoiceLine"][];
-            /** Vat Breakdown */
+            /**
+             * Vat Breakdown
+             * @description VAT breakdown per category and rate.
+             */
             vat_breakdown: components["schemas"]["VatAmount"][];
-            /** Total Excluding Vat Cents */
+            /**
+             * Total Excluding Vat Cents
+             * @description Total excluding VAT (HT).
+             */
             total_excluding_vat_cents: number;
-            /** Total Vat Cents */
+            /**
+             * Total Vat Cents
+             * @description Total VAT.
+             */
             total_vat_cents: number;
-            /** Total Including Vat Cents */
+            /**
+             * Total Including Vat Cents
+             * @description Total including VAT (TTC).
+             */
             total_including_vat_cents: number;
-            /** Amount Settled Cents */
+            /**
+             * Amount Settled Cents
+             * @description Settled by payments and credit notes (invoices only).
+             */
             amount_settled_cents: number;
-            /** Amount Due Cents */
+            /**
+             * Amount Due Cents
+             * @description Left to pay (invoices only).
+             */
             amount_due_cents: number;
             /**
-             * Currency
-             * @default EUR
+             * Overdue
+             * @description True when issued, not fully settled and past its due date.
              */
-            currency: string;
-            /** Overdue */
             overdue: boolean;
             /**
              * Operation Category
-             * @enum {string}
+             * @description Goods, services or both.
              */
-            operation_category: "goods" | "services" | "mixed";
-            /** Purchase Order */
-            purchase_order: string;
-            /** Contract Id */
-            contract_id: string;
-            /** Contract Reference */
-            contract_reference: string;
-            /** Note */
-            note: string;
-            delivery_address: components["schemas"]["aquaerp_gateway__schemas__common__Address"] | null;
-            /** Delivery Date */
-            delivery_date: string | null;
-            /** Billing Period Start */
-            billing_period_start: string | null;
-            /** Billing Period End */
-            billing_period_end: string | null;
-            payment_terms: components["schemas"]["aquaerp_gateway__schemas__facture__PaymentTerms"];
-            /** Corrected Invoice Id */
-            corrected_invoice_id: string;
-            /** Corrected Invoice Number */
-            corrected_invoice_number: string;
-            /** Credit Note Ids */
-            credit_note_ids: string[];
-            /**
-             * Source
-             * @enum {string}
-             */
-            source: "manual" | "billing_run" | "intervention";
-            /** Intervention Id */
-            intervention_id: string;
-            /** Billing Run Id */
-            billing_run_id: string;
-            /** Chain Position */
-            chain_position: number;
-            /** Hash */
-            hash: string;
-            /** Previous Hash */
-            previous_hash: string;
-            /** Pdf Available */
-            pdf_available: boolean;
-            /** Created At */
-            created_at: string | null;
-            /** Updated At */
-            updated_at: string | null;
-            /** Issued At */
-            issued_at: string | null;
-        };
-        /** InvoiceBody */
-        InvoiceBody: {
-            /** Customer Id */
-            customer_id: string;
-            /** Lines */
-            lines: components["schemas"]["InvoiceLineBody"][];
-            /**
-             * Operation Category
-             * @default services
-             * @enum {string}
-             */
-            operation_category: "goods" | "services" | "mixed";
+            operation_category: ("goods" | "services" | "mixed") | null;
             /**
              * Purchase Order
-             * @default
+             * @description The customer's purchase order number.
              */
             purchase_order: string;
             /**
              * Contract Id
-             * @default
+             * @description Contract id, when the document bills a contract.
              */
             contract_id: string;
             /**
              * Contract Reference
-             * @default
+             * @description Contract number printed on the document.
              */
             contract_reference: string;
             /**
              * Note
-             * @default
+             * @description Free note.
              */
             note: string;
-            delivery_address?: components["schemas"]["Address-Input"] | null;
-            /** Delivery Date */
-            delivery_date?: string | null;
-            /** Billing Period Start */
-            billing_period_start?: string | null;
-            /** Billing Period End */
-            billing_period_end?: string | null;
-            payment_terms?: components["schemas"]["aquaerp_gateway__schemas__facture__PaymentTerms"] | null;
-        };
-        /** InvoiceLine */
-        InvoiceLine: {
-            /** Description */
-            description: string;
-            /** Quantity */
-            quantity: string;
-            /** Unit Code */
-            unit_code: string;
-            /** Unit Price Cents */
-            unit_price_cents: number;
-            /** Discount Percent */
-            discount_percent: string;
-            /** Vat Rate */
-            vat_rate: string;
+            /** @description Where the service was performed, when it differs from the billing address. */
+            delivery_address: components["schemas"]["Address"] | null;
             /**
-             * Vat Category
+             * Delivery Date
+             * @description Date of the sale or service.
+             */
+            delivery_date: string | null;
+            /**
+             * Billing Period Start
+             * @description First day of the period billed.
+             */
+            billing_period_start: string | null;
+            /**
+             * Billing Period End
+             * @description Last day of the period billed.
+             */
+            billing_period_end: string | null;
+            /** @description Payment terms. */
+            payment_terms: components["schemas"]["aquaerp_gateway__codec__PaymentTerms__2"] | null;
+            /**
+             * Corrected Invoice Id
+             * @description Credit notes: the invoice corrected.
+             */
+            corrected_invoice_id: string;
+            /**
+             * Corrected Invoice Number
+             * @description Credit notes: the number of the invoice corrected.
+             */
+            corrected_invoice_number: string;
+            /**
+             * Credit Note Ids
+             * @description Invoices: ids of the credit notes correcting it.
+             */
+            credit_note_ids: string[];
+            /**
+             * Source
+             * @description How the document was created.
+             */
+            source: ("manual" | "billing_run" | "intervention") | null;
+            /**
+             * Intervention Id
+             * @description Intervention invoiced, for INTERVENTION documents.
+             */
+            intervention_id: string;
+            /**
+             * Billing Run Id
+             * @description Billing run that created it, for BILLING_RUN documents.
+             */
+            billing_run_id: string;
+            /**
+             * Chain Position
+             * @description Position in the hash chain of issued documents (from 1); 0 while DRAFT.
+             */
+            chain_position: number;
+            /**
+             * Previous Hash
+             * @description Hash of the previous issued document (empty for the first).
+             */
+            previous_hash: string;
+            /**
+             * Hash
+             * @description sha256 hex of previous hash + canonical JSON of this document's legal content.
+             */
+            hash: string;
+            /**
+             * Pdf Available
+             * @description True once issued: the PDF is stored.
+             */
+            pdf_available: boolean;
+            /**
+             * Created At
+             * @description Creation time.
+             */
+            created_at: string | null;
+            /**
+             * Updated At
+             * @description Last change of the draft, or the issue time.
+             */
+            updated_at: string | null;
+            /**
+             * Issued At
+             * @description Issue time.
+             */
+            issued_at: string | null;
+        };
+        /**
+         * InvoiceInput
+         * @description Editable content of a draft invoice.
+         */
+        InvoiceInput: {
+            /**
+             * Customer Id
+             * @description Customer billed (a customer id of the contrat service).
+             */
+            customer_id: string;
+            /**
+             * Lines
+             * @description Lines, at least one to issue.
+             */
+            lines: components["schemas"]["InvoiceLineInput"][];
+            /**
+             * Operation Category
+             * @description Goods, services or both; services when unspecified.
+             * @default services
              * @enum {string}
              */
-            vat_category: "standard" | "exempt" | "reverse_charge";
-            /** Exemption Reason */
-            exemption_reason: string;
-            /** Period Start */
-            period_start: string | null;
-            /** Period End */
-            period_end: string | null;
-            /** Net Amount Cents */
-            net_amount_cents: number;
+            operation_category?: "goods" | "services" | "mixed";
+            /**
+             * Purchase Order
+             * @description The customer's purchase order number, when they issued one.
+             * @default
+             */
+            purchase_order?: string;
+            /**
+             * Contract Id
+             * @description Contract id in contrat, optional.
+             * @default
+             */
+            contract_id?: string;
+            /**
+             * Contract Reference
+             * @description Contract number printed on the invoice, optional.
+             * @default
+             */
+            contract_reference?: string;
+            /**
+             * Note
+             * @description Free note printed on the invoice.
+             * @default
+             */
+            note?: string;
+            /** @description Where the service was performed, when it differs from the billing address. */
+            delivery_address?: components["schemas"]["AddressInput"] | null;
+            /**
+             * Delivery Date
+             * @description Date of the sale or service, when it differs from the issue date.
+             */
+            delivery_date?: string | null;
+            /**
+             * Billing Period Start
+             * @description First day of the period billed, optional.
+             */
+            billing_period_start?: string | null;
+            /**
+             * Billing Period End
+             * @description Last day of the period billed, optional.
+             */
+            billing_period_end?: string | null;
+            /** @description Payment terms; the service's default (30 days) when absent. */
+            payment_terms?: components["schemas"]["aquaerp_gateway__codec__PaymentTermsInput__2"] | null;
         };
-        /** InvoiceLineBody */
-        InvoiceLineBody: {
-            /** Description */
+        /**
+         * InvoiceInterventionBody
+         * @description InvoiceIntervention request.
+         */
+        InvoiceInterventionBody: {
+            /**
+             * Customer Id
+             * @description Customer billed; read from the intervention when empty.
+             * @default
+             */
+            customer_id?: string;
+            /**
+             * Contract Id
+             * @description Contract of the intervention, printed as reference; read from the intervention when empty.
+             * @default
+             */
+            contract_id?: string;
+            /**
+             * Service Date
+             * @description Day the work was done; read from the intervention when absent.
+             */
+            service_date?: string | null;
+            /**
+             * Items
+             * @description What to invoice; read from the intervention when empty.
+             */
+            items?: components["schemas"]["BillableItemInput"][];
+            /**
+             * Idempotency Key
+             * @description A retried call with the same key returns the first result.
+             * @default
+             */
+            idempotency_key?: string;
+        };
+        /**
+         * InvoiceInterventionResponse
+         * @description InvoiceIntervention response.
+         */
+        InvoiceInterventionResponse: {
+            /** @description The issued invoice (also when it had already been issued by an earlier call); absent when there was nothing to invoice. */
+            invoice: components["schemas"]["Invoice"] | null;
+            /**
+             * Reason
+             * @description Why nothing was invoiced, when `invoice` is absent.
+             */
+            reason: string;
+        };
+        /**
+         * InvoiceLine
+         * @description A line of a document with its computed amounts.
+         */
+        InvoiceLine: {
+            /**
+             * Description
+             * @description Description.
+             */
             description: string;
             /**
              * Quantity
-             * @example 1
+             * @description Quantity (decimal string).
+             */
+            quantity: string;
+            /**
+             * Unit Code
+             * @description UN/ECE Rec. 20 unit code.
+             */
+            unit_code: string;
+            /**
+             * Unit Price Cents
+             * @description Unit price excluding VAT.
+             */
+            unit_price_cents: number;
+            /**
+             * Discount Percent
+             * @description Discount in percent (decimal string, "0" for none).
+             */
+            discount_percent: string;
+            /**
+             * Vat Rate
+             * @description VAT rate in percent (decimal string).
+             */
+            vat_rate: string;
+            /**
+             * Vat Category
+             * @description VAT category.
+             */
+            vat_category: ("standard" | "exempt" | "reverse_charge") | null;
+            /**
+             * Exemption Reason
+             * @description Exemption wording of a 0 % line.
+             */
+            exemption_reason: string;
+            /**
+             * Exemption Code
+             * @description VATEX code of the exemption.
+             */
+            exemption_code: string;
+            /**
+             * Period Start
+             * @description First day of the period billed, when the line bills a period.
+             */
+            period_start: string | null;
+            /**
+             * Period End
+             * @description Last day of that period.
+             */
+            period_end: string | null;
+            /**
+             * Net Amount Cents
+             * @description Net amount: quantity x unit price rounded half up to the cent, minus the discount rounded half up to the cent.
+             */
+            net_amount_cents: number;
+        };
+        /**
+         * InvoiceLineInput
+         * @description One line of a draft, as entered.
+         */
+        InvoiceLineInput: {
+            /**
+             * Description
+             * @description Precise description of the goods or service.
+             */
+            description: string;
+            /**
+             * Quantity
+             * @description Quantity as a decimal string > 0 with at most 4 decimals, e.g. "1" or "2.5".
              * @example 2.5
              */
             quantity: string;
             /**
              * Unit Code
-             * @description UN/ECE Rec. 20 code
+             * @description UN/ECE Rec. 20 unit code: C62 (unit, default), HUR, DAY, MON, ANN, LTR, KGM, MTR, MTK, MTQ, LS (lump sum).
              * @default C62
              */
-            unit_code: string;
-            unit_price: components["schemas"]["Money"];
+            unit_code?: string;
+            /** @description Unit price excluding VAT (>= 0, EUR). */
+            unit_price: components["schemas"]["MoneyInput"];
             /**
              * Discount Percent
+             * @description Discount in percent as a decimal string, 0 <= discount < 100; empty for none.
              * @default
              */
-            discount_percent: string;
+            discount_percent?: string;
             /**
              * Vat Rate
+             * @description VAT rate in percent as a decimal string: "20", "10", "5.5", "2.1" or "0".
              * @example 20
-             * @example 10
-             * @example 5.5
-             * @example 2.1
-             * @example 0
              */
             vat_rate: string;
-            /** Vat Category */
+            /**
+             * Vat Category
+             * @description VAT category; a 0 % line is EXEMPT unless REVERSE_CHARGE is given.
+             */
             vat_category?: ("standard" | "exempt" | "reverse_charge") | null;
             /**
              * Exemption Reason
-             * @description required at 0 %
+             * @description Printed exemption wording, required on 0 % lines, e.g. "Exonération de TVA, article 261-4 du CGI".
              * @default
              */
-            exemption_reason: string;
+            exemption_reason?: string;
             /**
              * Exemption Code
+             * @description VATEX code of the exemption, e.g. "VATEX-FR-CGI261-4"; optional.
              * @default
              */
-            exemption_code: string;
-            /** Period Start */
+            exemption_code?: string;
+            /**
+             * Period Start
+             * @description First day of the service period the line bills, optional.
+             */
             period_start?: string | null;
-            /** Period End */
+            /**
+             * Period End
+             * @description Last day of that period, optional.
+             */
             period_end?: string | null;
         };
-        /** InvoiceList */
-        InvoiceList: {
-            /** Items */
-            items: components["schemas"]["Invoice"][];
-            page: components["schemas"]["Page"];
-        };
-        /** LineBody */
-        LineBody: {
-            /** Product Code */
-            product_code: string;
-            /** Label */
-            label: string;
+        /**
+         * LinePriceInput
+         * @description One line's new price.
+         */
+        LinePriceInput: {
             /**
-             * Quantity
-             * @default 1
+             * Line Id
+             * @description Contract line id.
              */
-            quantity: string;
-            /**
-             * Unit Code
-             * @default
-             */
-            unit_code: string;
-            unit_price: components["schemas"]["Money"];
-            /**
-             * Vat Rate
-             * @description "20", "10", "5.5", "2.1" or "0"
-             */
-            vat_rate: string;
-            /**
-             * Site Id
-             * @default
-             */
-            site_id: string;
-        };
-        /** LinePrice */
-        LinePrice: {
-            /** Line Id */
             line_id: string;
-            unit_price: components["schemas"]["Money"];
+            /** @description New unit price (>= 0, EUR). */
+            unit_price: components["schemas"]["MoneyInput"];
+        };
+        /**
+         * ListApiKeysResponse
+         * @description ListApiKeys response.
+         */
+        ListApiKeysResponse: {
+            /**
+             * Items
+             * @description Keys, newest first.
+             */
+            items: components["schemas"]["ApiKey"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListAuditEventsResponse
+         * @description ListAuditEvents response.
+         */
+        ListAuditEventsResponse: {
+            /**
+             * Items
+             * @description Events, newest first.
+             */
+            items: components["schemas"]["AuditEvent"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListBillingRunEntriesResponse
+         * @description ListBillingRunEntries response.
+         */
+        ListBillingRunEntriesResponse: {
+            /**
+             * Items
+             * @description Entries by contract number, then period.
+             */
+            items: components["schemas"]["BillingRunEntry"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListBillingRunsResponse
+         * @description ListBillingRuns response.
+         */
+        ListBillingRunsResponse: {
+            /**
+             * Items
+             * @description Runs, newest first.
+             */
+            items: components["schemas"]["BillingRun"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListChecklistTemplatesResponse
+         * @description ListChecklistTemplates response.
+         */
+        ListChecklistTemplatesResponse: {
+            /**
+             * Items
+             * @description By visit type.
+             */
+            items: components["schemas"]["ChecklistTemplate"][];
+        };
+        /**
+         * ListContractsResponse
+         * @description ListContracts response (lines, plans and histories included).
+         */
+        ListContractsResponse: {
+            /**
+             * Items
+             * @description Contracts in the requested order (most recently created first by default).
+             */
+            items: components["schemas"]["Contract"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListCustomersResponse
+         * @description ListCustomers response.
+         */
+        ListCustomersResponse: {
+            /**
+             * Items
+             * @description Customers in the requested order (by name by default), then id.
+             */
+            items: components["schemas"]["Customer"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListDefinitionsResponse
+         * @description Answer to ListDefinitionsRequest.
+         */
+        ListDefinitionsResponse: {
+            /**
+             * Items
+             * @description Definitions, by name.
+             */
+            items: components["schemas"]["Definition"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListDunningLettersResponse
+         * @description ListDunningLetters response.
+         */
+        ListDunningLettersResponse: {
+            /**
+             * Items
+             * @description Letters, newest first.
+             */
+            items: components["schemas"]["DunningLetter"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListEmailsResponse
+         * @description A page of emails.
+         */
+        ListEmailsResponse: {
+            /**
+             * Items
+             * @description The emails, newest first.
+             */
+            items: components["schemas"]["Email"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListExpiringCertificatesResponse
+         * @description ListExpiringCertificates response.
+         */
+        ListExpiringCertificatesResponse: {
+            /**
+             * Items
+             * @description Soonest expiry first; expired ones included.
+             */
+            items: components["schemas"]["Certificate"][];
+        };
+        /**
+         * ListInstallationsResponse
+         * @description ListInstallations response.
+         */
+        ListInstallationsResponse: {
+            /**
+             * Items
+             * @description Installations ordered by name.
+             */
+            items: components["schemas"]["Installation"][];
+        };
+        /**
+         * ListInterventionsResponse
+         * @description Answer to ListInterventionsRequest.
+         */
+        ListInterventionsResponse: {
+            /**
+             * Items
+             * @description Interventions (reports without signature images).
+             */
+            items: components["schemas"]["Intervention"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListInvoicesResponse
+         * @description ListInvoices response.
+         */
+        ListInvoicesResponse: {
+            /**
+             * Items
+             * @description Documents in the requested order (lines and VAT breakdown included).
+             */
+            items: components["schemas"]["Invoice"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListLocationsResponse
+         * @description ListLocations response.
+         */
+        ListLocationsResponse: {
+            /**
+             * Items
+             * @description Locations ordered by kind then code.
+             */
+            items: components["schemas"]["Location"][];
+        };
+        /**
+         * ListMovementsResponse
+         * @description ListMovements response.
+         */
+        ListMovementsResponse: {
+            /**
+             * Items
+             * @description Newest first.
+             */
+            items: components["schemas"]["Movement"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListPaymentsResponse
+         * @description ListPayments response.
+         */
+        ListPaymentsResponse: {
+            /**
+             * Items
+             * @description Payments, newest first.
+             */
+            items: components["schemas"]["Payment"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListPhotometersResponse
+         * @description ListPhotometers response.
+         */
+        ListPhotometersResponse: {
+            /**
+             * Items
+             * @description By serial.
+             */
+            items: components["schemas"]["Photometer"][];
+        };
+        /**
+         * ListPlanOccurrencesResponse
+         * @description ListPlanOccurrences response.
+         */
+        ListPlanOccurrencesResponse: {
+            /**
+             * Items
+             * @description Occurrences ordered by contract, then date, then plan.
+             */
+            items: components["schemas"]["PlanOccurrence"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListProductsResponse
+         * @description ListProducts response.
+         */
+        ListProductsResponse: {
+            /**
+             * Items
+             * @description Items ordered by code.
+             */
+            items: components["schemas"]["Product"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListRenewalNoticesResponse
+         * @description ListRenewalNotices response.
+         */
+        ListRenewalNoticesResponse: {
+            /**
+             * Items
+             * @description Notices due, ordered by deadline then contract number.
+             */
+            items: components["schemas"]["RenewalNotice"][];
+        };
+        /**
+         * ListRunsResponse
+         * @description Answer to ListRunsRequest.
+         */
+        ListRunsResponse: {
+            /**
+             * Items
+             * @description Runs, newest first.
+             */
+            items: components["schemas"]["Run"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListSitesResponse
+         * @description ListSites response.
+         */
+        ListSitesResponse: {
+            /**
+             * Items
+             * @description Sites ordered by name, then id; gate_code is always empty here.
+             */
+            items: components["schemas"]["Site"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListStockResponse
+         * @description ListStock response.
+         */
+        ListStockResponse: {
+            /**
+             * Items
+             * @description By location code then product code.
+             */
+            items: components["schemas"]["StockLevel"][];
+        };
+        /**
+         * ListTechniciansResponse
+         * @description Answer to ListTechniciansRequest.
+         */
+        ListTechniciansResponse: {
+            /**
+             * Items
+             * @description Technicians by name.
+             */
+            items: components["schemas"]["Technician"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListUsersResponse
+         * @description ListUsers response.
+         */
+        ListUsersResponse: {
+            /**
+             * Items
+             * @description Users, ordered by email.
+             */
+            items: components["schemas"]["User"][];
+            /** @description Paging. */
+            page: components["schemas"]["PageResponse"] | null;
+        };
+        /**
+         * ListVisitInstallationsResponse
+         * @description ListVisitInstallations response.
+         */
+        ListVisitInstallationsResponse: {
+            /**
+             * Items
+             * @description Ordered by name.
+             */
+            items: components["schemas"]["VisitInstallation"][];
+        };
+        /**
+         * LoadingLine
+         * @description One item to load into a van.
+         */
+        LoadingLine: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * Unit
+             * @description The unit of stock.
+             */
+            unit: string;
+            /**
+             * On Hand
+             * @description In the van now.
+             */
+            on_hand: string;
+            /**
+             * Minimum
+             * @description The van's minimum.
+             */
+            minimum: string;
+            /**
+             * For Visits
+             * @description Expected use on the day's visits.
+             */
+            for_visits: string;
+            /**
+             * To Load
+             * @description To load: minimum plus expected use minus what the van holds (not below zero).
+             */
+            to_load: string;
+            /**
+             * Available
+             * @description What the warehouses hold.
+             */
+            available: string;
+        };
+        /**
+         * Location
+         * @description A place where stock is held.
+         */
+        Location: {
+            /**
+             * Id
+             * @description Its id (UUID).
+             */
+            id: string;
+            /** @description Editable fields. */
+            location: components["schemas"]["LocationInput-Output"] | null;
+        };
+        /**
+         * LocationInput
+         * @description Editable fields of a location.
+         */
+        "LocationInput-Input": {
+            /**
+             * Code
+             * @description Short code, e.g. "DEPOT-MTP" or "VAN-JDUPONT".
+             */
+            code: string;
+            /**
+             * Name
+             * @description Name shown on screens.
+             */
+            name: string;
+            /**
+             * Kind
+             * @description Warehouse or van.
+             * @enum {string}
+             */
+            kind: "warehouse" | "van";
+            /**
+             * Technician Id
+             * @description For a van: its technician (intervention's technician id); one van per technician.
+             * @default
+             */
+            technician_id?: string;
+            /**
+             * Technician User Id
+             * @description For a van: the auth user id the technician logs in with (a technician records movements of its own van only).
+             * @default
+             */
+            technician_user_id?: string;
+        };
+        /**
+         * LocationInput
+         * @description Editable fields of a location.
+         */
+        "LocationInput-Output": {
+            /**
+             * Code
+             * @description Short code, e.g. "DEPOT-MTP" or "VAN-JDUPONT".
+             */
+            code: string;
+            /**
+             * Name
+             * @description Name shown on screens.
+             */
+            name: string;
+            /**
+             * Kind
+             * @description Warehouse or van.
+             */
+            kind: ("warehouse" | "van") | null;
+            /**
+             * Technician Id
+             * @description For a van: its technician (intervention's technician id); one van per technician.
+             */
+            technician_id: string;
+            /**
+             * Technician User Id
+             * @description For a van: the auth user id the technician logs in with (a technician records movements of its own van only).
+             */
+            technician_user_id: string;
         };
         /** LoginBody */
         LoginBody: {
@@ -3316,110 +6918,246 @@ export interface components {
              * Mfa Required
              * @default false
              */
-            mfa_required: boolean;
+            mfa_required?: boolean;
             /** Mfa Token */
             mfa_token?: string | null;
         };
-        /** MailboxAttachment */
-        MailboxAttachment: {
-            /** Index */
-            index: number;
-            /** File Name */
-            file_name: string;
-            /** Content Type */
-            content_type: string;
-            /** Size */
-            size: number;
-        };
-        /** MailboxEntry */
-        MailboxEntry: {
-            /** Id */
+        /**
+         * MaintenancePlan
+         * @description Preventive maintenance plan of one site of a contract.
+         */
+        MaintenancePlan: {
+            /**
+             * Id
+             * @description Stable identifier (UUID); empty when creating.
+             */
             id: string;
-            /** Date */
-            date: string;
-            /** From */
-            from: string;
-            /** To */
-            to: string;
-            /** Cc */
-            cc: string;
-            /** Subject */
-            subject: string;
-            /** Message Id */
-            message_id: string;
-            /** Attachments */
-            attachments: components["schemas"]["MailboxAttachment"][];
+            /**
+             * Site Id
+             * @description Site visited (one of the contract's sites).
+             */
+            site_id: string;
+            /**
+             * Label
+             * @description Short label, e.g. "Entretien piscine".
+             */
+            label: string;
+            /**
+             * Description
+             * @description What to do on each visit.
+             */
+            description: string;
+            /**
+             * Rrule
+             * @description RFC 5545 RRULE of the visits, e.g. "FREQ=MONTHLY;BYMONTHDAY=5", during the seasons (all year without seasons). DTSTART is the contract start date at the window start; COUNT/UNTIL are not allowed (the contract ends it).
+             * @example FREQ=MONTHLY;BYMONTHDAY=5
+             */
+            rrule: string;
+            /**
+             * Seasons
+             * @description Periods of the year during which the plan has visits; none = all year. Must not overlap.
+             */
+            seasons: components["schemas"]["Season"][];
+            /** @description Preferred time window. */
+            time_window: components["schemas"]["TimeWindow"] | null;
+            /**
+             * Duration Minutes
+             * @description Estimated duration of a visit in minutes (5..720).
+             */
+            duration_minutes: number;
+            /**
+             * Required Skill
+             * @description Skill the technician needs, e.g. "piscine", "spa", "traitement-eau".
+             */
+            required_skill: string;
+            /**
+             * Next From Completion
+             * @description True when the next visit is computed from the actual completion date of the previous one (see GetNextPlanOccurrence) instead of the fixed calendar.
+             */
+            next_from_completion: boolean;
         };
-        /** MailboxMessage */
-        MailboxMessage: {
-            /** Id */
-            id: string;
-            /** Date */
-            date: string;
-            /** From */
-            from: string;
-            /** To */
-            to: string;
-            /** Cc */
-            cc: string;
-            /** Subject */
-            subject: string;
-            /** Message Id */
-            message_id: string;
-            /** Attachments */
-            attachments: components["schemas"]["MailboxAttachment"][];
-            /** Text */
-            text: string;
-            /** Html */
-            html: string;
+        /**
+         * MaintenancePlanInput
+         * @description Preventive maintenance plan of one site of a contract.
+         */
+        MaintenancePlanInput: {
+            /**
+             * Id
+             * @description Stable identifier (UUID); empty when creating.
+             * @default
+             */
+            id?: string;
+            /**
+             * Site Id
+             * @description Site visited (one of the contract's sites).
+             */
+            site_id: string;
+            /**
+             * Label
+             * @description Short label, e.g. "Entretien piscine".
+             */
+            label: string;
+            /**
+             * Description
+             * @description What to do on each visit.
+             * @default
+             */
+            description?: string;
+            /**
+             * Rrule
+             * @description RFC 5545 RRULE of the visits, e.g. "FREQ=MONTHLY;BYMONTHDAY=5", during the seasons (all year without seasons). DTSTART is the contract start date at the window start; COUNT/UNTIL are not allowed (the contract ends it).
+             * @example FREQ=MONTHLY;BYMONTHDAY=5
+             */
+            rrule: string;
+            /**
+             * Seasons
+             * @description Periods of the year during which the plan has visits; none = all year. Must not overlap.
+             */
+            seasons?: components["schemas"]["SeasonInput"][];
+            /**
+             * @description Preferred time window.
+             * @default {
+             *       "start": "08:00",
+             *       "end": "18:00"
+             *     }
+             */
+            time_window?: components["schemas"]["TimeWindowInput"];
+            /**
+             * Duration Minutes
+             * @description Estimated duration of a visit in minutes (5..720).
+             * @default 60
+             */
+            duration_minutes?: number;
+            /**
+             * Required Skill
+             * @description Skill the technician needs, e.g. "piscine", "spa", "traitement-eau".
+             * @default
+             */
+            required_skill?: string;
+            /**
+             * Next From Completion
+             * @description True when the next visit is computed from the actual completion date of the previous one (see GetNextPlanOccurrence) instead of the fixed calendar.
+             * @default false
+             */
+            next_from_completion?: boolean;
         };
-        /** MarkOverdueBody */
-        MarkOverdueBody: {
-            /** As Of */
+        /**
+         * MarkOverdueVisitsBody
+         * @description Request of MarkOverdueVisits.
+         */
+        MarkOverdueVisitsBody: {
+            /**
+             * As Of
+             * @description Visits planned before this date and not done become overdue (default: today).
+             */
             as_of?: string | null;
         };
-        /** MeasurementWarning */
+        /**
+         * MarkOverdueVisitsResponse
+         * @description Answer to MarkOverdueVisitsRequest.
+         */
+        MarkOverdueVisitsResponse: {
+            /**
+             * Marked
+             * @description Visits that became overdue.
+             */
+            marked: number;
+        };
+        /**
+         * MeasurementWarning
+         * @description A measurement valid but outside its recommended range.
+         */
         MeasurementWarning: {
-            /** Field */
+            /**
+             * Field
+             * @description Measurement field name, e.g. "ph".
+             */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description Explanation in French, e.g. "pH 7,9 au-dessus de la plage recommandée (7,0–7,6)".
+             */
             message: string;
         };
-        /** Measurements */
+        /**
+         * Measurements
+         * @description Water measurements taken on site; each is optional.
+         */
         Measurements: {
             /**
              * Ph
-             * @description 0-14
+             * @description pH, 0-14.
+             */
+            ph: number | null;
+            /**
+             * Free Chlorine Mg L
+             * @description Free chlorine, mg/L.
+             */
+            free_chlorine_mg_l: number | null;
+            /**
+             * Total Chlorine Mg L
+             * @description Total chlorine, mg/L (not below free chlorine).
+             */
+            total_chlorine_mg_l: number | null;
+            /**
+             * Tac Mg L
+             * @description Total alkalinity (TAC), mg/L CaCO3.
+             */
+            tac_mg_l: number | null;
+            /**
+             * Cyanuric Acid Mg L
+             * @description Stabiliser (cyanuric acid), mg/L.
+             */
+            cyanuric_acid_mg_l: number | null;
+            /**
+             * Salt G L
+             * @description Salt, g/L.
+             */
+            salt_g_l: number | null;
+            /**
+             * Temperature C
+             * @description Water temperature, °C.
+             */
+            temperature_c: number | null;
+        };
+        /**
+         * MeasurementsInput
+         * @description Water measurements taken on site; each is optional.
+         */
+        MeasurementsInput: {
+            /**
+             * Ph
+             * @description pH, 0-14.
              */
             ph?: number | null;
             /**
              * Free Chlorine Mg L
-             * @description mg/L
+             * @description Free chlorine, mg/L.
              */
             free_chlorine_mg_l?: number | null;
             /**
              * Total Chlorine Mg L
-             * @description mg/L, not below free chlorine
+             * @description Total chlorine, mg/L (not below free chlorine).
              */
             total_chlorine_mg_l?: number | null;
             /**
              * Tac Mg L
-             * @description mg/L CaCO3
+             * @description Total alkalinity (TAC), mg/L CaCO3.
              */
             tac_mg_l?: number | null;
             /**
              * Cyanuric Acid Mg L
-             * @description stabiliser, mg/L
+             * @description Stabiliser (cyanuric acid), mg/L.
              */
             cyanuric_acid_mg_l?: number | null;
             /**
              * Salt G L
-             * @description g/L
+             * @description Salt, g/L.
              */
             salt_g_l?: number | null;
             /**
              * Temperature C
-             * @description °C
+             * @description Water temperature, °C.
              */
             temperature_c?: number | null;
         };
@@ -3434,731 +7172,2916 @@ export interface components {
         Money: {
             /** Amount Cents */
             amount_cents: number;
-            /**
-             * Currency
-             * @default EUR
-             */
+            /** Currency */
             currency: string;
         };
-        /** OpenInvoice */
-        OpenInvoice: {
-            /** Invoice Id */
-            invoice_id: string;
-            /** Number */
-            number: string;
-            /** Issue Date */
-            issue_date: string | null;
-            /** Due Date */
-            due_date: string | null;
-            /** Total Including Vat Cents */
-            total_including_vat_cents: number;
-            /** Amount Due Cents */
-            amount_due_cents: number;
-            /** Days Past Due */
-            days_past_due: number;
-        };
-        /** OverdueCount */
-        OverdueCount: {
-            /** Marked */
-            marked: number;
-        };
-        /** Page */
-        Page: {
-            /**
-             * Next Page Token
-             * @default
-             */
-            next_page_token: string;
-        };
-        /** Part */
-        Part: {
-            /** Description */
-            description: string;
-            /**
-             * Product Code
-             * @default
-             */
-            product_code: string;
-            /**
-             * Quantity
-             * @example 2.5
-             */
-            quantity: string;
-            /**
-             * Unit
-             * @default
-             */
-            unit: string;
-            /** Unit Price Cents */
-            unit_price_cents: number;
-            /**
-             * Billable
-             * @default false
-             */
-            billable: boolean;
-        };
-        /** PasswordChangeBody */
-        PasswordChangeBody: {
-            /** Current Password */
-            current_password: string;
-            /** New Password */
-            new_password: string;
-        };
-        /** Payment */
-        Payment: {
-            /** Id */
-            id: string;
-            /** Customer Id */
-            customer_id: string;
+        /** MoneyInput */
+        MoneyInput: {
             /** Amount Cents */
             amount_cents: number;
             /**
              * Currency
              * @default EUR
              */
-            currency: string;
-            /**
-             * Method
-             * @enum {string}
-             */
-            method: "transfer" | "cheque" | "card" | "sepa_direct_debit";
-            /** Received On */
-            received_on: string | null;
-            /** Reference */
-            reference: string;
-            /** Note */
-            note: string;
-            /** Allocations */
-            allocations: components["schemas"]["Allocation"][];
-            /** Unallocated Cents */
-            unallocated_cents: number;
-            /** Created At */
-            created_at: string | null;
+            currency?: string;
         };
-        /** PaymentBody */
-        PaymentBody: {
-            /** Customer Id */
-            customer_id: string;
-            amount: components["schemas"]["Money"];
+        /**
+         * Movement
+         * @description A ledger entry (never changed once written).
+         */
+        Movement: {
             /**
-             * Method
+             * Id
+             * @description Its id (UUID).
+             */
+            id: string;
+            /** @description What was recorded; quantity and unit are in the unit of stock. */
+            movement: components["schemas"]["MovementInput-Output"] | null;
+            /**
+             * Unit Cost Cents
+             * @description Cost of one unit of stock at the time (receipt cost, else the average cost).
+             */
+            unit_cost_cents: number;
+            /**
+             * Recorded At
+             * @description When it was recorded.
+             */
+            recorded_at: string | null;
+            /**
+             * Recorded By
+             * @description Who recorded it (user id or service).
+             */
+            recorded_by: string;
+            /**
+             * Negative Stock
+             * @description A location left below zero by this movement (allowed by setting only).
+             */
+            negative_stock: boolean;
+            /**
+             * Customer Id
+             * @description Customer of the visit, for consumptions.
+             */
+            customer_id: string;
+            /**
+             * Contract Id
+             * @description Contract of the visit, for consumptions.
+             */
+            contract_id: string;
+        };
+        /**
+         * MovementInput
+         * @description A movement to record.
+         */
+        "MovementInput-Input": {
+            /**
+             * Kind
+             * @description What happens.
              * @enum {string}
              */
-            method: "transfer" | "cheque" | "card" | "sepa_direct_debit";
-            /** Received On */
-            received_on?: string | null;
+            kind: "receipt" | "transfer" | "consumption" | "return" | "adjustment" | "loss";
             /**
-             * Reference
+             * Product Id
+             * @description The catalogue item.
+             */
+            product_id: string;
+            /**
+             * Quantity
+             * @description Quantity, positive, in `unit`.
+             * @example 2.5
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description The product's unit of sale or unit of stock; converted to the unit of stock.
+             */
+            unit: string;
+            /**
+             * From Location Id
+             * @description Location the goods leave.
              * @default
              */
-            reference: string;
+            from_location_id?: string;
+            /**
+             * To Location Id
+             * @description Location the goods enter.
+             * @default
+             */
+            to_location_id?: string;
+            /**
+             * Lot Number
+             * @description Lot number (chemicals).
+             * @default
+             */
+            lot_number?: string;
+            /**
+             * Reason
+             * @description Why (required for adjustments and losses).
+             * @default
+             */
+            reason?: string;
+            /**
+             * Unit Cost Cents
+             * @description For a receipt: cost of one unit of stock excluding VAT (default: the purchase price).
+             */
+            unit_cost_cents?: number | null;
+            /**
+             * Intervention Id
+             * @description For a consumption: the visit.
+             * @default
+             */
+            intervention_id?: string;
+        };
+        /**
+         * MovementInput
+         * @description A movement to record.
+         */
+        "MovementInput-Output": {
+            /**
+             * Kind
+             * @description What happens.
+             */
+            kind: ("receipt" | "transfer" | "consumption" | "return" | "adjustment" | "loss") | null;
+            /**
+             * Product Id
+             * @description The catalogue item.
+             */
+            product_id: string;
+            /**
+             * Quantity
+             * @description Quantity, positive, in `unit`.
+             * @example 2.5
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description The product's unit of sale or unit of stock; converted to the unit of stock.
+             */
+            unit: string;
+            /**
+             * From Location Id
+             * @description Location the goods leave.
+             */
+            from_location_id: string;
+            /**
+             * To Location Id
+             * @description Location the goods enter.
+             */
+            to_location_id: string;
+            /**
+             * Lot Number
+             * @description Lot number (chemicals).
+             */
+            lot_number: string;
+            /**
+             * Reason
+             * @description Why (required for adjustments and losses).
+             */
+            reason: string;
+            /**
+             * Unit Cost Cents
+             * @description For a receipt: cost of one unit of stock excluding VAT (default: the purchase price).
+             */
+            unit_cost_cents: number;
+            /**
+             * Intervention Id
+             * @description For a consumption: the visit.
+             */
+            intervention_id: string;
+        };
+        /**
+         * OpenInvoice
+         * @description An issued invoice not fully settled.
+         */
+        OpenInvoice: {
             /**
              * Invoice Id
-             * @description the invoice paid first
-             * @default
+             * @description Invoice id.
              */
             invoice_id: string;
             /**
-             * Note
-             * @default
+             * Number
+             * @description Number.
              */
-            note: string;
-        };
-        /** PaymentList */
-        PaymentList: {
-            /** Items */
-            items: components["schemas"]["Payment"][];
-            page: components["schemas"]["Page"];
-        };
-        /** Plan */
-        Plan: {
+            number: string;
             /**
-             * Id
-             * @default
+             * Issue Date
+             * @description Issue date.
              */
-            id: string;
-            /** Site Id */
-            site_id: string;
-            /** Label */
-            label: string;
+            issue_date: string | null;
+            /**
+             * Due Date
+             * @description Due date.
+             */
+            due_date: string | null;
+            /**
+             * Total Including Vat Cents
+             * @description Total including VAT.
+             */
+            total_including_vat_cents: number;
+            /**
+             * Amount Due Cents
+             * @description Left to pay.
+             */
+            amount_due_cents: number;
+            /**
+             * Days Past Due
+             * @description Days past due on the report date (0 or less when not due).
+             */
+            days_past_due: number;
+        };
+        /** PageResponse */
+        PageResponse: {
+            /** Next Page Token */
+            next_page_token: string;
+            /** Total Size */
+            total_size: number;
+        };
+        /**
+         * PartUsed
+         * @description A part or product used on site.
+         */
+        PartUsed: {
             /**
              * Description
-             * @default
+             * @description What it is, e.g. "Chlore choc 5 kg".
              */
             description: string;
             /**
-             * Rrule
-             * @description RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYMONTHDAY=5
+             * Product Code
+             * @description Catalogue reference, optional.
              */
-            rrule: string;
-            /** Seasons */
-            seasons?: components["schemas"]["Season"][];
-            time_window?: components["schemas"]["TimeWindow"];
+            product_code: string;
+            /**
+             * Quantity
+             * @description Decimal quantity as text with at most 3 decimals, e.g. "2.5".
+             * @example 2.5
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description Unit, e.g. "kg", "pièce", "L".
+             */
+            unit: string;
+            /**
+             * Unit Price Cents
+             * @description Price of one unit excluding VAT; for a catalogue item, the catalogue's price (what the phone sends is ignored).
+             */
+            unit_price_cents: number;
+            /**
+             * Billable
+             * @description Charged to the customer (false when covered by the contract); a catalogue item that is not billable in the catalogue stays not billable.
+             */
+            billable: boolean;
+            /**
+             * Product Id
+             * @description The catalogue item picked (stock service): its label, code, unit of sale and price are the catalogue's, and the technician's van is debited when the visit is completed.
+             */
+            product_id: string;
+        };
+        /**
+         * PartUsedInput
+         * @description A part or product used on site.
+         */
+        PartUsedInput: {
+            /**
+             * Description
+             * @description What it is, e.g. "Chlore choc 5 kg".
+             */
+            description: string;
+            /**
+             * Product Code
+             * @description Catalogue reference, optional.
+             * @default
+             */
+            product_code?: string;
+            /**
+             * Quantity
+             * @description Decimal quantity as text with at most 3 decimals, e.g. "2.5".
+             * @example 2.5
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description Unit, e.g. "kg", "pièce", "L".
+             * @default
+             */
+            unit?: string;
+            /**
+             * Unit Price Cents
+             * @description Price of one unit excluding VAT; for a catalogue item, the catalogue's price (what the phone sends is ignored).
+             */
+            unit_price_cents?: number | null;
+            /**
+             * Billable
+             * @description Charged to the customer (false when covered by the contract); a catalogue item that is not billable in the catalogue stays not billable.
+             * @default false
+             */
+            billable?: boolean;
+            /**
+             * Product Id
+             * @description The catalogue item picked (stock service): its label, code, unit of sale and price are the catalogue's, and the technician's van is debited when the visit is completed.
+             * @default
+             */
+            product_id?: string;
+        };
+        /**
+         * Payment
+         * @description A payment received.
+         */
+        Payment: {
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
+            id: string;
+            /**
+             * Customer Id
+             * @description Customer who paid.
+             */
+            customer_id: string;
+            /**
+             * Amount Cents
+             * @description Amount received (> 0).
+             */
+            amount_cents: number;
+            /**
+             * Method
+             * @description How.
+             */
+            method: ("transfer" | "cheque" | "card" | "sepa_direct_debit") | null;
+            /**
+             * Received On
+             * @description Day the money was received.
+             */
+            received_on: string | null;
+            /**
+             * Reference
+             * @description Bank or cheque reference.
+             */
+            reference: string;
+            /**
+             * Note
+             * @description Free note.
+             */
+            note: string;
+            /**
+             * Allocations
+             * @description How the payment settled invoices.
+             */
+            allocations: components["schemas"]["Allocation"][];
+            /**
+             * Unallocated Cents
+             * @description Part not applied to any invoice: credit kept on the customer.
+             */
+            unallocated_cents: number;
+            /**
+             * Created At
+             * @description When it was recorded.
+             */
+            created_at: string | null;
+            /**
+             * Reversed At
+             * @description When it was reversed; unset while it stands.
+             */
+            reversed_at: string | null;
+            /**
+             * Reversal Reason
+             * @description Why it was reversed.
+             */
+            reversal_reason: string;
+        };
+        /** PersonalDataExport */
+        PersonalDataExport: {
+            /** Service */
+            service: string;
+            /** Records Json */
+            records_json: string;
+            /** Documents */
+            documents: components["schemas"]["PersonalDocument"][];
+        };
+        /** PersonalDocument */
+        PersonalDocument: {
+            /** File Name */
+            file_name: string;
+            /** Content Type */
+            content_type: string;
+            /** Content */
+            content: string;
+        };
+        /**
+         * Photometer
+         * @description A photometer.
+         */
+        Photometer: {
+            /**
+             * Serial
+             * @description Serial number.
+             */
+            serial: string;
+            /** @description Editable fields. */
+            photometer: components["schemas"]["PhotometerInput-Output"] | null;
+            /**
+             * Calibration Overdue
+             * @description Calibrated more than a year ago: its readings are flagged.
+             */
+            calibration_overdue: boolean;
+        };
+        /**
+         * PhotometerInput
+         * @description Editable fields of a photometer.
+         */
+        "PhotometerInput-Input": {
+            /**
+             * Model
+             * @description Model, e.g. "Palintest Pooltest 25".
+             * @default
+             */
+            model?: string;
+            /**
+             * Last Calibrated On
+             * Format: date
+             * @description Last calibration day.
+             */
+            last_calibrated_on: string;
+        };
+        /**
+         * PhotometerInput
+         * @description Editable fields of a photometer.
+         */
+        "PhotometerInput-Output": {
+            /**
+             * Model
+             * @description Model, e.g. "Palintest Pooltest 25".
+             */
+            model: string;
+            /**
+             * Last Calibrated On
+             * @description Last calibration day.
+             */
+            last_calibrated_on: string | null;
+        };
+        /**
+         * PlanOccurrence
+         * @description One preventive visit a plan calls for. Days suspended or outside the contract's term have none.
+         */
+        PlanOccurrence: {
+            /**
+             * Key
+             * @description Stable key: "<plan_id>/<date>".
+             */
+            key: string;
+            /**
+             * Contract Id
+             * @description Contract id.
+             */
+            contract_id: string;
+            /**
+             * Contract Number
+             * @description Contract number.
+             */
+            contract_number: string;
+            /**
+             * Customer Id
+             * @description Customer id.
+             */
+            customer_id: string;
+            /**
+             * Site Id
+             * @description Site visited.
+             */
+            site_id: string;
+            /**
+             * Plan Id
+             * @description Plan id.
+             */
+            plan_id: string;
+            /**
+             * Date
+             * @description Local day of the visit (Europe/Paris).
+             */
+            date: string | null;
+            /**
+             * Window Start
+             * @description Start of the preferred window on that day (absolute instant).
+             */
+            window_start: string | null;
+            /**
+             * Window End
+             * @description End of the preferred window on that day (absolute instant).
+             */
+            window_end: string | null;
+            /** @description The window as local times. */
+            time_window: components["schemas"]["TimeWindow"] | null;
             /**
              * Duration Minutes
-             * @default 60
+             * @description Estimated duration in minutes.
              */
             duration_minutes: number;
             /**
              * Required Skill
-             * @default
+             * @description Skill required.
              */
             required_skill: string;
+            /**
+             * Label
+             * @description Plan label.
+             */
+            label: string;
+            /**
+             * Description
+             * @description What to do.
+             */
+            description: string;
+            /**
+             * Season
+             * @description Name of the season it falls in; empty for a plan without seasons.
+             */
+            season: string;
             /**
              * Next From Completion
-             * @default false
+             * @description Whether the plan computes the next visit from the actual completion date.
              */
             next_from_completion: boolean;
+            /**
+             * Sla Hours
+             * @description Breakdown SLA of the contract in hours.
+             */
+            sla_hours: number;
         };
-        /** PlanOccurrence */
-        PlanOccurrence: {
-            /** Key */
-            key: string;
-            /** Plan Id */
-            plan_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Date */
-            date: string | null;
-            /** Window Start */
-            window_start: string | null;
-            /** Window End */
-            window_end: string | null;
-            /** Duration Minutes */
-            duration_minutes: number;
-            /** Required Skill */
-            required_skill: string;
-            /** Label */
-            label: string;
-            /** Season */
-            season: string;
+        /**
+         * PlanSettings
+         * @description Company settings of maintenance plans.
+         */
+        PlanSettings: {
+            /**
+             * Regions
+             * @description Season dates per region.
+             */
+            regions: components["schemas"]["SeasonRegion"][];
+            /**
+             * Templates
+             * @description One-off visit templates.
+             */
+            templates: components["schemas"]["VisitTemplate"][];
         };
-        /** PlanOccurrenceList */
-        PlanOccurrenceList: {
-            /** Items */
-            items: components["schemas"]["PlanOccurrence"][];
+        /**
+         * PlanSettingsInput
+         * @description Company settings of maintenance plans.
+         */
+        PlanSettingsInput: {
+            /**
+             * Regions
+             * @description Season dates per region.
+             */
+            regions?: components["schemas"]["SeasonRegionInput"][];
+            /**
+             * Templates
+             * @description One-off visit templates.
+             */
+            templates?: components["schemas"]["VisitTemplateInput"][];
         };
-        /** Planning */
-        Planning: {
-            /** Lanes */
-            lanes: components["schemas"]["PlanningLane"][];
-            /** Unassigned */
-            unassigned: components["schemas"]["Intervention"][];
-        };
-        /** PlanningLane */
+        /**
+         * PlanningLane
+         * @description One technician's lane in the planning.
+         */
         PlanningLane: {
-            technician: components["schemas"]["Technician"];
-            /** Interventions */
+            /** @description The technician. */
+            technician: components["schemas"]["Technician"] | null;
+            /**
+             * Interventions
+             * @description Assigned interventions by start time.
+             */
             interventions: components["schemas"]["Intervention"][];
         };
-        /** PlansBody */
-        PlansBody: {
-            /** Plans */
-            plans: components["schemas"]["Plan"][];
+        /**
+         * PreviewMonth
+         * @description One month of a preview.
+         */
+        PreviewMonth: {
+            /**
+             * Year
+             * @description Year, e.g. 2026.
+             */
+            year: number;
+            /**
+             * Month
+             * @description Month, 1..12.
+             */
+            month: number;
+            /**
+             * Count
+             * @description Number of visits in the month (all plans).
+             */
+            count: number;
+            /**
+             * Visits
+             * @description The visits, by day then plan.
+             */
+            visits: components["schemas"]["PreviewVisit"][];
         };
-        /** PriceChangeBody */
-        PriceChangeBody: {
+        /**
+         * PreviewPlanVisitsBody
+         * @description PreviewPlanVisits request.
+         */
+        PreviewPlanVisitsBody: {
+            /**
+             * Plans
+             * @description The plans as in the form (site ids may be empty: the preview does not need the site).
+             */
+            plans: components["schemas"]["MaintenancePlanInput"][];
+            /**
+             * Start Date
+             * Format: date
+             * @description Contract start date (the rules' DTSTART, no visit before it). Required.
+             */
+            start_date: string;
+            /**
+             * End Date
+             * @description Contract end date, if any (no visit after it).
+             */
+            end_date?: string | null;
+            /**
+             * From Date
+             * @description First day of the twelve months shown; default: the start date.
+             */
+            from_date?: string | null;
+        };
+        /**
+         * PreviewPlanVisitsResponse
+         * @description PreviewPlanVisits response.
+         */
+        PreviewPlanVisitsResponse: {
+            /**
+             * Months
+             * @description Twelve months from the first day's month.
+             */
+            months: components["schemas"]["PreviewMonth"][];
+            /**
+             * Total
+             * @description Visits in the twelve months.
+             */
+            total: number;
+        };
+        /**
+         * PreviewVisit
+         * @description One visit of a preview.
+         */
+        PreviewVisit: {
+            /**
+             * Date
+             * @description Day of the visit.
+             */
+            date: string | null;
+            /**
+             * Plan Index
+             * @description Position of its plan in the request, from 0.
+             */
+            plan_index: number;
+            /**
+             * Plan Label
+             * @description Its plan's label.
+             */
+            plan_label: string;
+            /**
+             * Season
+             * @description The season it falls in; empty for a plan without seasons.
+             */
+            season: string;
+        };
+        /**
+         * Price
+         * @description A dated price of a price list.
+         */
+        Price: {
+            /**
+             * Contract Id
+             * @description Empty: the standard list; otherwise the contract it applies to.
+             */
+            contract_id: string;
+            /**
+             * Valid From
+             * @description First day it applies.
+             */
+            valid_from: string | null;
+            /**
+             * Unit Price Cents
+             * @description Price of one unit of sale excluding VAT.
+             */
+            unit_price_cents: number;
+        };
+        /**
+         * PricePoint
+         * @description A unit price valid from a date until the next entry.
+         */
+        PricePoint: {
             /**
              * Effective Date
-             * Format: date
+             * @description First day this price applies.
              */
-            effective_date: string;
-            /** Prices */
-            prices: components["schemas"]["LinePrice"][];
+            effective_date: string | null;
+            /** @description Unit price excluding VAT. */
+            unit_price: components["schemas"]["Money"] | null;
             /**
              * Reason
-             * @default
+             * @description Why: "initial", "change" or "indexation".
              */
             reason: string;
         };
-        /** PricePoint */
-        PricePoint: {
-            /** Effective Date */
-            effective_date: string | null;
-            unit_price: components["schemas"]["Money"];
-            /** Reason */
-            reason: string;
+        /**
+         * Product
+         * @description A catalogue item.
+         */
+        Product: {
+            /**
+             * Id
+             * @description Its id (UUID).
+             */
+            id: string;
+            /** @description Editable fields. */
+            product: components["schemas"]["ProductInput-Output"] | null;
+            /**
+             * Current Price Cents
+             * @description Current standard price of one unit of sale (absent when none).
+             */
+            current_price_cents: number;
+            /**
+             * Prices
+             * @description Every dated price, newest first.
+             */
+            prices: components["schemas"]["Price"][];
+            /**
+             * Average Cost Cents
+             * @description Weighted average cost of one unit of stock, from the receipts.
+             */
+            average_cost_cents: number;
+            /**
+             * Warnings
+             * @description Warnings in French (e.g. 10 % VAT on pool work).
+             */
+            warnings: string[];
+            /**
+             * Needs Certibiocide
+             * @description A biocide whose handling needs a Certibiocide.
+             */
+            needs_certibiocide: boolean;
         };
-        /** ProposedAssignment */
+        /**
+         * ProductInput
+         * @description Editable fields of a catalogue item.
+         */
+        "ProductInput-Input": {
+            /**
+             * Code
+             * @description Unique code, e.g. "CHL-GAL-250".
+             */
+            code: string;
+            /**
+             * Label
+             * @description Label as printed on invoices, e.g. "Chlore lent galets 250 g – seau 5 kg".
+             */
+            label: string;
+            /**
+             * Family
+             * @description Kind of item.
+             * @enum {string}
+             */
+            family: "chemical" | "part" | "equipment" | "labour" | "service";
+            /**
+             * Unit Of Sale
+             * @description Unit the customer is charged in, e.g. "kg", "L", "pièce", "h".
+             * @example kg
+             */
+            unit_of_sale: string;
+            /**
+             * Unit Of Stock
+             * @description Unit the stock is counted in, e.g. "seau 5 kg"; the unit of sale when left out.
+             * @default
+             */
+            unit_of_stock?: string;
+            /**
+             * Sale Units Per Stock Unit
+             * @description Units of sale in one unit of stock (decimal text), e.g. "5" for a 5 kg bucket sold per kg.
+             * @default 1
+             */
+            sale_units_per_stock_unit?: string;
+            /**
+             * Vat Rate
+             * @description VAT rate in percent: "20" (default for pool work), "10", "5.5", "2.1" or "0".
+             * @default 20
+             */
+            vat_rate?: string;
+            /**
+             * Ean
+             * @description EAN-13 barcode.
+             * @default
+             */
+            ean?: string;
+            /**
+             * Supplier
+             * @description Usual supplier.
+             * @default
+             */
+            supplier?: string;
+            /**
+             * Purchase Price Cents
+             * @description Purchase price of one unit of stock excluding VAT.
+             */
+            purchase_price_cents?: number | null;
+            /**
+             * Billable
+             * @description Charged to the customer when used on a visit (false: costed for margin only).
+             * @default true
+             */
+            billable?: boolean;
+            /**
+             * Dosing Role
+             * @description For chemicals: what it does to the water.
+             */
+            dosing_role?: ("ph_up" | "ph_down" | "alkalinity_up" | "hardness_up" | "sanitiser" | "stabiliser" | "shock" | "flocculant" | "algaecide") | null;
+            /**
+             * Strength Percent
+             * @description For chemicals: strength in percent of active substance, e.g. "90" (trichlor), "14" (liquid chlorine).
+             * @default
+             */
+            strength_percent?: string;
+            /** @description Biocide data, when the product is a biocide. */
+            biocide?: components["schemas"]["BiocideInput"] | null;
+            /**
+             * Standard Price Cents
+             * @description Standard price of one unit of sale excluding VAT, valid from today; only on creation.
+             */
+            standard_price_cents?: number | null;
+            /**
+             * Van Minimum
+             * @description Minimum quantity to keep in each van (unit of stock); 0: none.
+             * @default
+             */
+            van_minimum?: string;
+            /**
+             * Archived
+             * @description Not offered any more.
+             * @default false
+             */
+            archived?: boolean;
+            /**
+             * Warehouse Minimum
+             * @description Minimum quantity to keep in each warehouse (unit of stock); 0: none. Below it, the item is proposed for purchase.
+             * @default
+             */
+            warehouse_minimum?: string;
+        };
+        /**
+         * ProductInput
+         * @description Editable fields of a catalogue item.
+         */
+        "ProductInput-Output": {
+            /**
+             * Code
+             * @description Unique code, e.g. "CHL-GAL-250".
+             */
+            code: string;
+            /**
+             * Label
+             * @description Label as printed on invoices, e.g. "Chlore lent galets 250 g – seau 5 kg".
+             */
+            label: string;
+            /**
+             * Family
+             * @description Kind of item.
+             */
+            family: ("chemical" | "part" | "equipment" | "labour" | "service") | null;
+            /**
+             * Unit Of Sale
+             * @description Unit the customer is charged in, e.g. "kg", "L", "pièce", "h".
+             * @example kg
+             */
+            unit_of_sale: string;
+            /**
+             * Unit Of Stock
+             * @description Unit the stock is counted in, e.g. "seau 5 kg"; the unit of sale when left out.
+             */
+            unit_of_stock: string;
+            /**
+             * Sale Units Per Stock Unit
+             * @description Units of sale in one unit of stock (decimal text), e.g. "5" for a 5 kg bucket sold per kg.
+             */
+            sale_units_per_stock_unit: string;
+            /**
+             * Vat Rate
+             * @description VAT rate in percent: "20" (default for pool work), "10", "5.5", "2.1" or "0".
+             */
+            vat_rate: string;
+            /**
+             * Ean
+             * @description EAN-13 barcode.
+             */
+            ean: string;
+            /**
+             * Supplier
+             * @description Usual supplier.
+             */
+            supplier: string;
+            /**
+             * Purchase Price Cents
+             * @description Purchase price of one unit of stock excluding VAT.
+             */
+            purchase_price_cents: number;
+            /**
+             * Billable
+             * @description Charged to the customer when used on a visit (false: costed for margin only).
+             */
+            billable: boolean;
+            /**
+             * Dosing Role
+             * @description For chemicals: what it does to the water.
+             */
+            dosing_role: ("ph_up" | "ph_down" | "alkalinity_up" | "hardness_up" | "sanitiser" | "stabiliser" | "shock" | "flocculant" | "algaecide") | null;
+            /**
+             * Strength Percent
+             * @description For chemicals: strength in percent of active substance, e.g. "90" (trichlor), "14" (liquid chlorine).
+             */
+            strength_percent: string;
+            /** @description Biocide data, when the product is a biocide. */
+            biocide: components["schemas"]["Biocide"] | null;
+            /**
+             * Standard Price Cents
+             * @description Standard price of one unit of sale excluding VAT, valid from today; only on creation.
+             */
+            standard_price_cents: number;
+            /**
+             * Van Minimum
+             * @description Minimum quantity to keep in each van (unit of stock); 0: none.
+             */
+            van_minimum: string;
+            /**
+             * Archived
+             * @description Not offered any more.
+             */
+            archived: boolean;
+            /**
+             * Warehouse Minimum
+             * @description Minimum quantity to keep in each warehouse (unit of stock); 0: none. Below it, the item is proposed for purchase.
+             */
+            warehouse_minimum: string;
+        };
+        /**
+         * ProposeLoadingResponse
+         * @description ProposeLoading response.
+         */
+        ProposeLoadingResponse: {
+            /**
+             * On
+             * @description The day.
+             */
+            on: string | null;
+            /**
+             * Items
+             * @description By van code.
+             */
+            items: components["schemas"]["VanLoading"][];
+        };
+        /**
+         * ProposePurchasesResponse
+         * @description ProposePurchases response.
+         */
+        ProposePurchasesResponse: {
+            /**
+             * Items
+             * @description By supplier name.
+             */
+            items: components["schemas"]["SupplierOrder"][];
+        };
+        /**
+         * ProposeReplenishmentResponse
+         * @description ProposeReplenishment response.
+         */
+        ProposeReplenishmentResponse: {
+            /**
+             * Items
+             * @description By product code.
+             */
+            items: components["schemas"]["ReplenishmentLine"][];
+        };
+        /**
+         * ProposeStartResponse
+         * @description Answer to ProposeStartRequest.
+         */
+        ProposeStartResponse: {
+            /**
+             * Scheduled Start
+             * @description Proposed arrival on site.
+             */
+            scheduled_start: string | null;
+            /**
+             * Travel Minutes
+             * @description Drive from the previous stop (or home), minutes.
+             */
+            travel_minutes: number;
+            /**
+             * Travel Metres
+             * @description Distance of that drive, metres (straight line).
+             */
+            travel_metres: number;
+            /**
+             * Previous Intervention Id
+             * @description The previous stop; empty when the technician leaves from home.
+             */
+            previous_intervention_id: string;
+        };
+        /**
+         * ProposedAssignment
+         * @description One assignment made or proposed by AutoAssign.
+         */
         ProposedAssignment: {
-            /** Intervention Id */
+            /**
+             * Intervention Id
+             * @description Intervention id.
+             */
             intervention_id: string;
-            /** Technician Id */
+            /**
+             * Technician Id
+             * @description Technician id.
+             */
             technician_id: string;
             /**
              * Scheduled Start
-             * Format: date-time
+             * @description Start on site.
              */
-            scheduled_start: string;
+            scheduled_start: string | null;
             /**
              * Scheduled End
-             * Format: date-time
+             * @description End on site.
              */
-            scheduled_end: string;
-            /** Sequence */
+            scheduled_end: string | null;
+            /**
+             * Sequence
+             * @description Position in the technician's day, from 1.
+             */
             sequence: number;
-            /** Travel Metres */
+            /**
+             * Travel Metres
+             * @description Distance from the previous stop (or home), metres.
+             */
             travel_metres: number;
         };
-        /** ReasonedChangeBody */
-        ReasonedChangeBody: {
+        /**
+         * PurchaseLine
+         * @description One item to buy.
+         */
+        PurchaseLine: {
             /**
-             * Effective Date
-             * Format: date
+             * Product Id
+             * @description The item.
              */
-            effective_date: string;
-            /** Reason */
-            reason: string;
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * Unit
+             * @description The unit of stock.
+             */
+            unit: string;
+            /**
+             * On Hand
+             * @description In the warehouses now.
+             */
+            on_hand: string;
+            /**
+             * Minimum
+             * @description The warehouse minimum.
+             */
+            minimum: string;
+            /**
+             * To Buy
+             * @description To buy: back to the minimum.
+             */
+            to_buy: string;
+            /**
+             * Unit Price Cents
+             * @description Purchase price of one unit of stock.
+             */
+            unit_price_cents: number;
+            /**
+             * Amount Cents
+             * @description to_buy x unit price.
+             */
+            amount_cents: number;
         };
-        /** Recipient */
+        /**
+         * Quote
+         * @description The price of one item for one visit.
+         */
+        Quote: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Code
+             * @description Its code.
+             */
+            code: string;
+            /**
+             * Label
+             * @description Its label.
+             */
+            label: string;
+            /**
+             * Unit
+             * @description Unit of sale.
+             */
+            unit: string;
+            /**
+             * Unit Price Cents
+             * @description Price of one unit of sale excluding VAT.
+             */
+            unit_price_cents: number;
+            /**
+             * Vat Rate
+             * @description VAT rate in percent.
+             */
+            vat_rate: string;
+            /**
+             * Billable
+             * @description Charged to the customer by default.
+             */
+            billable: boolean;
+            /**
+             * Price List
+             * @description "contract" when a contract price applied, else "standard".
+             */
+            price_list: string;
+        };
+        /**
+         * QuotePricesBody
+         * @description QuotePrices input.
+         */
+        QuotePricesBody: {
+            /**
+             * Product Ids
+             * @description Catalogue items.
+             */
+            product_ids?: string[];
+            /**
+             * Contract Id
+             * @description The contract whose specific prices win, if any.
+             * @default
+             */
+            contract_id?: string;
+            /**
+             * On
+             * @description The day (default: today in Paris).
+             */
+            on?: string | null;
+            /**
+             * Technician Id
+             * @description The technician who will use them: a TP2 biocide needs a valid Certibiocide.
+             * @default
+             */
+            technician_id?: string;
+        };
+        /**
+         * QuotePricesResponse
+         * @description QuotePrices response.
+         */
+        QuotePricesResponse: {
+            /**
+             * Items
+             * @description One per requested item, in request order.
+             */
+            items: components["schemas"]["Quote"][];
+        };
+        /**
+         * Recipient
+         * @description A mailbox: address and optional display name.
+         */
         Recipient: {
-            /** Email */
+            /**
+             * Email
+             * @description Email address; syntax and domain are checked.
+             */
             email: string;
             /**
              * Name
-             * @default
+             * @description Display name, e.g. "Mme Claire Dupont".
              */
             name: string;
         };
-        /** RecipientBody */
-        RecipientBody: {
-            /** Email */
+        /**
+         * RecipientInput
+         * @description A mailbox: address and optional display name.
+         */
+        RecipientInput: {
+            /**
+             * Email
+             * @description Email address; syntax and domain are checked.
+             */
             email: string;
             /**
              * Name
+             * @description Display name, e.g. "Mme Claire Dupont".
              * @default
              */
-            name: string;
+            name?: string;
+        };
+        /**
+         * RecordInventoryCountBody
+         * @description RecordInventoryCount input.
+         */
+        RecordInventoryCountBody: {
+            /**
+             * Items
+             * @description What was counted (items not listed are not changed).
+             */
+            items?: components["schemas"]["CountedItemInput"][];
+            /**
+             * Reason
+             * @description A note, e.g. "Inventaire de fin de mois".
+             * @default
+             */
+            reason?: string;
+        };
+        /**
+         * RecordInventoryCountResponse
+         * @description RecordInventoryCount response.
+         */
+        RecordInventoryCountResponse: {
+            /**
+             * Items
+             * @description In request order.
+             */
+            items: components["schemas"]["CountLine"][];
+        };
+        /**
+         * RecordPaymentBody
+         * @description RecordPayment request.
+         */
+        RecordPaymentBody: {
+            /**
+             * Customer Id
+             * @description Customer who paid.
+             */
+            customer_id: string;
+            /** @description Amount received (> 0, EUR). */
+            amount: components["schemas"]["MoneyInput"];
+            /**
+             * Method
+             * @description How.
+             * @enum {string}
+             */
+            method: "transfer" | "cheque" | "card" | "sepa_direct_debit";
+            /**
+             * Received On
+             * @description Day the money was received; today when absent; not in the future.
+             */
+            received_on?: string | null;
+            /**
+             * Reference
+             * @description Bank or cheque reference.
+             * @default
+             */
+            reference?: string;
+            /**
+             * Invoice Id
+             * @description The invoice this pays first (of the same customer), optional.
+             * @default
+             */
+            invoice_id?: string;
+            /**
+             * Note
+             * @description Free note.
+             * @default
+             */
+            note?: string;
+            /**
+             * Idempotency Key
+             * @description A retried call with the same key returns the first payment.
+             * @default
+             */
+            idempotency_key?: string;
+        };
+        /**
+         * RecordWaterReadingsBody
+         * @description RecordWaterReadings input.
+         */
+        RecordWaterReadingsBody: {
+            /**
+             * Readings
+             * @description Readings (one per parameter).
+             */
+            readings?: components["schemas"]["WaterReadingInput"][];
+            /**
+             * Cover On
+             * @description The cover is on now (no shock advised).
+             * @default false
+             */
+            cover_on?: boolean;
         };
         /** RefreshBody */
         RefreshBody: {
             /** Refresh Token */
             refresh_token: string;
         };
-        /** RenderedEmail */
+        /**
+         * RenderedEmail
+         * @description A rendered email.
+         */
         RenderedEmail: {
-            /** Template */
+            /**
+             * Template
+             * @description Template name.
+             */
             template: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description Subject line.
+             */
             subject: string;
-            /** Html */
+            /**
+             * Html
+             * @description HTML body (escaped, self-contained).
+             */
             html: string;
-            /** Text */
+            /**
+             * Text
+             * @description Plain-text alternative.
+             */
             text: string;
         };
-        /** RenewBody */
-        RenewBody: {
-            /** New End Date */
+        /**
+         * RenewContractBody
+         * @description RenewContract request.
+         */
+        RenewContractBody: {
+            /**
+             * New End Date
+             * @description New last day of the term (explicit renewal); when absent the term is extended by renewal_term_months.
+             */
             new_end_date?: string | null;
         };
-        /** RenewalNotice */
+        /**
+         * RenewalNotice
+         * @description A contract whose customer must be told about tacit renewal (C. consommation L215-1).
+         */
         RenewalNotice: {
-            /** Contract Id */
+            /**
+             * Contract Id
+             * @description Contract id.
+             */
             contract_id: string;
-            /** Contract Number */
+            /**
+             * Contract Number
+             * @description Contract number.
+             */
             contract_number: string;
-            /** Customer Id */
+            /**
+             * Customer Id
+             * @description Customer id.
+             */
             customer_id: string;
-            /** Customer Name */
+            /**
+             * Customer Name
+             * @description Customer name.
+             */
             customer_name: string;
-            /** Billing Email */
+            /**
+             * Billing Email
+             * @description Email the notice goes to.
+             */
             billing_email: string;
-            /** Term End Date */
+            /** @description Postal address for a letter. */
+            billing_address: components["schemas"]["Address"] | null;
+            /**
+             * Term End Date
+             * @description Last day of the current term.
+             */
             term_end_date: string | null;
-            /** Renewal Deadline */
+            /**
+             * Renewal Deadline
+             * @description Last day the customer can refuse renewal (term end - notice period): show prominently.
+             */
             renewal_deadline: string | null;
-            /** Window Start */
+            /**
+             * Window Start
+             * @description First day of the notice window (deadline - 3 months).
+             */
             window_start: string | null;
-            /** Window End */
+            /**
+             * Window End
+             * @description Last day of the notice window (deadline - 1 month).
+             */
             window_end: string | null;
-            /** Sent At */
+            /**
+             * Sent At
+             * @description When the notice for this term was recorded as sent; absent when not yet.
+             */
             sent_at: string | null;
+            /**
+             * Renewal Term Months
+             * @description Length of the next term in months.
+             */
+            renewal_term_months: number;
         };
-        /** RenewalNoticeList */
-        RenewalNoticeList: {
-            /** Items */
-            items: components["schemas"]["RenewalNotice"][];
+        /**
+         * ReplenishmentLine
+         * @description One item to load.
+         */
+        ReplenishmentLine: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * On Hand
+             * @description In the van now (unit of stock).
+             */
+            on_hand: string;
+            /**
+             * Minimum
+             * @description The van's minimum.
+             */
+            minimum: string;
+            /**
+             * To Load
+             * @description To load: the shortfall, within what the warehouses hold.
+             */
+            to_load: string;
+            /**
+             * Unit
+             * @description The unit of stock.
+             */
+            unit: string;
         };
-        /** Report */
+        /**
+         * Report
+         * @description The report of an intervention.
+         */
         Report: {
-            measurements: components["schemas"]["Measurements"];
-            /** Warnings */
+            /** @description Water measurements. */
+            measurements: components["schemas"]["Measurements"] | null;
+            /**
+             * Warnings
+             * @description Measurements outside their recommended range.
+             */
             warnings: components["schemas"]["MeasurementWarning"][];
-            /** Actions */
+            /**
+             * Actions
+             * @description What was done, one line each.
+             */
             actions: string[];
-            /** Parts */
-            parts: components["schemas"]["Part"][];
-            /** Time Spent Minutes */
+            /**
+             * Parts
+             * @description Parts and products used.
+             */
+            parts: components["schemas"]["PartUsed"][];
+            /**
+             * Time Spent Minutes
+             * @description Time spent on site, minutes.
+             */
             time_spent_minutes: number | null;
-            /** Notes */
-            notes: string;
-            customer_signature: components["schemas"]["SignatureOut"] | null;
-            technician_signature: components["schemas"]["SignatureOut"] | null;
-            /** Customer Absent */
-            customer_absent: boolean;
-            /** Customer Absence Reason */
-            customer_absence_reason: string;
-            /** Pdf Available */
-            pdf_available: boolean;
-        };
-        /** ReportBody */
-        ReportBody: {
-            measurements?: components["schemas"]["Measurements"];
-            /** Actions */
-            actions?: string[];
-            /** Parts */
-            parts?: components["schemas"]["Part"][];
-            /** Time Spent Minutes */
-            time_spent_minutes?: number | null;
             /**
              * Notes
-             * @default
+             * @description Free notes for the customer.
              */
             notes: string;
+            /** @description Customer's signature (absent when the customer was absent). */
+            customer_signature: components["schemas"]["Signature"] | null;
+            /** @description Technician's signature. */
+            technician_signature: components["schemas"]["Signature"] | null;
+            /**
+             * Customer Absent
+             * @description True when the customer was not there to sign.
+             */
+            customer_absent: boolean;
+            /**
+             * Customer Absence Reason
+             * @description Why the customer did not sign.
+             */
+            customer_absence_reason: string;
+            /**
+             * Pdf Available
+             * @description True once the PDF is stored (at completion).
+             */
+            pdf_available: boolean;
         };
-        /** RescheduleBody */
-        RescheduleBody: {
+        /**
+         * ReportConsumptionResponse
+         * @description ReportConsumption response.
+         */
+        ReportConsumptionResponse: {
+            /**
+             * Items
+             * @description By group then product code.
+             */
+            items: components["schemas"]["ConsumptionRow"][];
+            /**
+             * Total Cost Cents
+             * @description Sum of the costs.
+             */
+            total_cost_cents: number;
+        };
+        /**
+         * ReportMarginsResponse
+         * @description ReportMargins response.
+         */
+        ReportMarginsResponse: {
+            /**
+             * Items
+             * @description Newest day first.
+             */
+            items: components["schemas"]["InterventionMargin"][];
+            /**
+             * Billed Cents
+             * @description Sums.
+             */
+            billed_cents: number;
+            /**
+             * Cost Cents
+             * @description Sum of the costs.
+             */
+            cost_cents: number;
+            /**
+             * Margin Cents
+             * @description Sum of the margins.
+             */
+            margin_cents: number;
+        };
+        /**
+         * RescheduleInterventionBody
+         * @description Request of RescheduleIntervention.
+         */
+        RescheduleInterventionBody: {
             /**
              * Planned Date
              * Format: date
+             * @description New date.
              */
             planned_date: string;
-            /** Window Start */
+            /**
+             * Window Start
+             * @description New window start (default: unchanged).
+             */
             window_start?: string | null;
-            /** Window End */
+            /**
+             * Window End
+             * @description New window end (default: unchanged).
+             */
             window_end?: string | null;
             /**
              * Scheduled Start
-             * @description Keep the technician at this start; without it the visit becomes unassigned
+             * @description New start for the assigned technician; without it the visit becomes unassigned.
              */
             scheduled_start?: string | null;
             /**
              * Expected Version
+             * @description Refuse (ABORTED) if the intervention changed since this version; 0 to skip the check.
              * @default 0
              */
-            expected_version: number;
+            expected_version?: number;
         };
-        /** RetryBody */
-        RetryBody: {
-            /** Attempts */
+        /**
+         * ResumeContractBody
+         * @description ResumeContract request.
+         */
+        ResumeContractBody: {
+            /**
+             * Effective Date
+             * Format: date
+             * @description First day active again (after the suspension's first day).
+             */
+            effective_date: string;
+        };
+        /**
+         * RetryPolicy
+         * @description How often a failing step is tried, and how long to wait between attempts.
+         */
+        RetryPolicy: {
+            /**
+             * Attempts
+             * @description Total attempts, 1-20 (1 = no retry).
+             */
             attempts: number;
             /**
              * Backoff Seconds
-             * @default 0
+             * @description Wait before the second attempt; it doubles for each further attempt.
              */
             backoff_seconds: number;
         };
-        /** Run */
+        /**
+         * RetryPolicyInput
+         * @description How often a failing step is tried, and how long to wait between attempts.
+         */
+        RetryPolicyInput: {
+            /**
+             * Attempts
+             * @description Total attempts, 1-20 (1 = no retry).
+             */
+            attempts: number;
+            /**
+             * Backoff Seconds
+             * @description Wait before the second attempt; it doubles for each further attempt.
+             * @default 0
+             */
+            backoff_seconds?: number;
+        };
+        /**
+         * ReversePaymentBody
+         * @description ReversePayment request.
+         */
+        ReversePaymentBody: {
+            /**
+             * Reason
+             * @description Why: a bounced cheque, a payment recorded on the wrong customer...
+             */
+            reason: string;
+        };
+        /**
+         * Run
+         * @description One execution of a definition.
+         */
         Run: {
-            /** Id */
+            /**
+             * Id
+             * @description Run id (UUID).
+             */
             id: string;
-            /** Definition */
+            /**
+             * Definition
+             * @description Definition name.
+             */
             definition: string;
-            /** Version */
+            /**
+             * Version
+             * @description Definition version the run executes.
+             */
             version: number;
-            /** State */
-            state: string;
-            /** Event Id */
-            event_id?: string | null;
-            /** Event Type */
-            event_type?: string | null;
-            /** Scheduled At */
-            scheduled_at?: string | null;
-            /** Aggregate Type */
-            aggregate_type?: string | null;
-            /** Aggregate Id */
-            aggregate_id?: string | null;
-            /** Current Step */
+            /**
+             * State
+             * @description Where the run is.
+             */
+            state: ("pending" | "running" | "succeeded" | "failed" | "skipped") | null;
+            /**
+             * Event Id
+             * @description Event that started it, empty for a cron run.
+             */
+            event_id: string | null;
+            /**
+             * Event Type
+             * @description Type of that event.
+             */
+            event_type: string | null;
+            /**
+             * Scheduled At
+             * @description Scheduled time of a cron run.
+             */
+            scheduled_at: string | null;
+            /**
+             * Aggregate Type
+             * @description Business object the run is about, e.g. "invoice" (from the event).
+             */
+            aggregate_type: string | null;
+            /**
+             * Aggregate Id
+             * @description Id of that object.
+             */
+            aggregate_id: string | null;
+            /**
+             * Current Step
+             * @description Index of the step to execute next (equals the number of steps once succeeded).
+             */
             current_step: number;
             /**
              * Error
-             * @default
+             * @description Why the run failed (the last error), empty otherwise.
              */
             error: string;
-            /** Created At */
-            created_at?: string | null;
-            /** Updated At */
-            updated_at?: string | null;
-            /** Ended At */
-            ended_at?: string | null;
-            /** Next Attempt At */
-            next_attempt_at?: string | null;
-            /** Attempts */
-            attempts?: components["schemas"]["StepAttempt"][];
+            /**
+             * Created At
+             * @description When the run was created.
+             */
+            created_at: string | null;
+            /**
+             * Updated At
+             * @description Last change.
+             */
+            updated_at: string | null;
+            /**
+             * Ended At
+             * @description When it succeeded or failed.
+             */
+            ended_at: string | null;
+            /**
+             * Attempts
+             * @description Step attempts, in order (GetRun only; empty in ListRuns).
+             */
+            attempts: components["schemas"]["StepAttempt"][];
+            /**
+             * Next Attempt At
+             * @description Next attempt not before this time, while pending.
+             */
+            next_attempt_at: string | null;
         };
-        /** RunList */
-        RunList: {
-            /** Items */
-            items: components["schemas"]["Run"][];
-            page: components["schemas"]["Page"];
+        /**
+         * RunDunningBody
+         * @description RunDunning request.
+         */
+        RunDunningBody: {
+            /**
+             * As Of
+             * @description Day of the run; today when absent.
+             */
+            as_of?: string | null;
+            /**
+             * Idempotency Key
+             * @description A retried call with the same key returns the first result.
+             * @default
+             */
+            idempotency_key?: string;
+            /**
+             * Preview
+             * @description Compute the letters exactly as the run would (same levels, amounts, indemnities and interest) and keep nothing: no letter written, nothing sent. Their ids are not kept.
+             * @default false
+             */
+            preview?: boolean;
         };
-        /** Schedule */
-        Schedule: {
-            technician: components["schemas"]["Technician"];
-            /** Days */
-            days: components["schemas"]["ScheduleDay"][];
+        /**
+         * RunDunningResponse
+         * @description RunDunning response.
+         */
+        RunDunningResponse: {
+            /**
+             * Letters
+             * @description Letters created by this run.
+             */
+            letters: components["schemas"]["DunningLetter"][];
+            /**
+             * Paused Customer Ids
+             * @description Customers with overdue invoices left alone because their dunning is paused.
+             */
+            paused_customer_ids: string[];
         };
-        /** ScheduleDay */
+        /**
+         * SaveChecklistBody
+         * @description SaveChecklist input.
+         */
+        SaveChecklistBody: {
+            /**
+             * Visit Type
+             * @description Visit type (the default of its kind when not set).
+             */
+            visit_type?: ("weekly" | "winterising" | "spring_restart" | "breakdown") | null;
+            /**
+             * States
+             * @description States of the items.
+             */
+            states?: components["schemas"]["ChecklistItemStateInput"][];
+        };
+        /**
+         * SaveReportBody
+         * @description Request of SaveReport; replaces the report's content.
+         */
+        SaveReportBody: {
+            /**
+             * @description Water measurements.
+             * @default {}
+             */
+            measurements?: components["schemas"]["MeasurementsInput"];
+            /**
+             * Actions
+             * @description What was done, one line each.
+             */
+            actions?: string[];
+            /**
+             * Parts
+             * @description Parts and products used.
+             */
+            parts?: components["schemas"]["PartUsedInput"][];
+            /**
+             * Time Spent Minutes
+             * @description Time spent on site, minutes (default at completion: from start to completion).
+             * @default 0
+             */
+            time_spent_minutes?: number;
+            /**
+             * Notes
+             * @description Free notes for the customer.
+             * @default
+             */
+            notes?: string;
+        };
+        /**
+         * ScheduleDay
+         * @description One day of a technician's schedule.
+         */
         ScheduleDay: {
             /**
              * Date
-             * Format: date
+             * @description The day.
              */
-            date: string;
-            /** Stops */
+            date: string | null;
+            /**
+             * Stops
+             * @description Stops by start time.
+             */
             stops: components["schemas"]["ScheduleStop"][];
         };
-        /** ScheduleStop */
+        /**
+         * ScheduleStop
+         * @description One stop of a technician's day.
+         */
         ScheduleStop: {
-            /** Sequence */
+            /** @description The intervention (report without signature images). */
+            intervention: components["schemas"]["Intervention"] | null;
+            /**
+             * Sequence
+             * @description Position in the day, from 1.
+             */
             sequence: number;
-            /** Travel Metres */
+            /**
+             * Travel Metres
+             * @description Distance from the previous stop (or home), metres.
+             */
             travel_metres: number;
-            /** Travel Minutes */
+            /**
+             * Travel Minutes
+             * @description Estimated driving time from the previous stop, minutes.
+             */
             travel_minutes: number;
-            intervention: components["schemas"]["Intervention"];
         };
-        /** Season */
+        /** SearchResult */
+        SearchResult: {
+            customers: components["schemas"]["HitGroup"];
+            sites: components["schemas"]["HitGroup"];
+            contracts: components["schemas"]["HitGroup"];
+            invoices: components["schemas"]["HitGroup"];
+        };
+        /**
+         * Season
+         * @description A season of a maintenance plan: between two month-days each year, the plan has visits (following the season's own rule when it has one, else the plan's rule).
+         */
         Season: {
-            /** Name */
+            /**
+             * Name
+             * @description Name, e.g. "Été".
+             */
             name: string;
             /**
              * Start Month Day
-             * @description MM-DD
+             * @description First day, "MM-DD" (e.g. "06-01").
+             * @example 06-01
              */
             start_month_day: string;
             /**
              * End Month Day
-             * @description MM-DD
+             * @description Last day, "MM-DD" (e.g. "09-30"); may be before the start (season across the new year).
+             * @example 09-30
              */
             end_month_day: string;
             /**
              * Rrule
-             * @default
+             * @description RFC 5545 RRULE for the season, e.g. "FREQ=WEEKLY;BYDAY=TU"; empty = the plan's rule.
              */
             rrule: string;
         };
-        /** SendDunningEmailBody */
+        /**
+         * SeasonInput
+         * @description A season of a maintenance plan: between two month-days each year, the plan has visits (following the season's own rule when it has one, else the plan's rule).
+         */
+        SeasonInput: {
+            /**
+             * Name
+             * @description Name, e.g. "Été".
+             */
+            name: string;
+            /**
+             * Start Month Day
+             * @description First day, "MM-DD" (e.g. "06-01").
+             * @example 06-01
+             */
+            start_month_day: string;
+            /**
+             * End Month Day
+             * @description Last day, "MM-DD" (e.g. "09-30"); may be before the start (season across the new year).
+             * @example 09-30
+             */
+            end_month_day: string;
+            /**
+             * Rrule
+             * @description RFC 5545 RRULE for the season, e.g. "FREQ=WEEKLY;BYDAY=TU"; empty = the plan's rule.
+             * @default
+             */
+            rrule?: string;
+        };
+        /**
+         * SeasonRegion
+         * @description The season of a region: the days pools are open there, each year.
+         */
+        SeasonRegion: {
+            /**
+             * Code
+             * @description Stable code, e.g. "mediterranee".
+             */
+            code: string;
+            /**
+             * Name
+             * @description Name shown, e.g. "Méditerranée".
+             */
+            name: string;
+            /**
+             * Start Month Day
+             * @description First day of the season, "MM-DD".
+             * @example 04-15
+             */
+            start_month_day: string;
+            /**
+             * End Month Day
+             * @description Last day, "MM-DD".
+             * @example 10-15
+             */
+            end_month_day: string;
+        };
+        /**
+         * SeasonRegionInput
+         * @description The season of a region: the days pools are open there, each year.
+         */
+        SeasonRegionInput: {
+            /**
+             * Code
+             * @description Stable code, e.g. "mediterranee".
+             */
+            code: string;
+            /**
+             * Name
+             * @description Name shown, e.g. "Méditerranée".
+             */
+            name: string;
+            /**
+             * Start Month Day
+             * @description First day of the season, "MM-DD".
+             * @example 04-15
+             */
+            start_month_day: string;
+            /**
+             * End Month Day
+             * @description Last day, "MM-DD".
+             * @example 10-15
+             */
+            end_month_day: string;
+        };
+        /**
+         * SendDunningEmailBody
+         * @description Sends a payment reminder or a formal notice for an unpaid invoice.
+         */
         SendDunningEmailBody: {
-            /** Invoice Id */
+            /**
+             * Invoice Id
+             * @description Invoice id in facture.
+             */
             invoice_id: string;
             /**
              * Level
+             * @description Reminder or formal notice; selects the template.
              * @enum {string}
              */
             level: "reminder" | "formal_notice";
-            recipient: components["schemas"]["RecipientBody"];
-            /** Cc */
-            cc?: components["schemas"]["RecipientBody"][];
-            /** Variables */
+            /** @description The customer's billing contact. */
+            recipient: components["schemas"]["RecipientInput"];
+            /**
+             * Cc
+             * @description Copy recipients.
+             */
+            cc?: components["schemas"]["RecipientInput"][];
+            /**
+             * Variables
+             * @description Template variables (amounts in cents; the formal notice needs recovery_indemnity_cents and late_interest_cents).
+             */
             variables?: {
                 [key: string]: unknown;
-            };
+            } | null;
             /**
              * Attach Invoice
+             * @description Attach the invoice PDF again.
              * @default false
              */
-            attach_invoice: boolean;
-            /** Idempotency Key */
-            idempotency_key?: string | null;
+            attach_invoice?: boolean;
+            /**
+             * Idempotency Key
+             * @description Required; e.g. "dunning:<invoice id>:<level>".
+             * @default
+             */
+            idempotency_key?: string;
         };
-        /** SendEmailBody */
+        /**
+         * SendEmailBody
+         * @description Generic send: any template, recipients, variables and attachments.
+         */
         SendEmailBody: {
             /**
              * Template
+             * @description Template name, see ListTemplates (e.g. "invoice_issued").
              * @example payment_reminder
              */
             template: string;
-            /** To */
-            to: components["schemas"]["RecipientBody"][];
-            /** Cc */
-            cc?: components["schemas"]["RecipientBody"][];
-            /** Variables */
+            /**
+             * To
+             * @description Main recipients (at least one).
+             */
+            to: components["schemas"]["RecipientInput"][];
+            /**
+             * Cc
+             * @description Copy recipients.
+             */
+            cc?: components["schemas"]["RecipientInput"][];
+            /**
+             * Variables
+             * @description Template variables; a variable the template uses but that is missing is an error.
+             */
             variables?: {
                 [key: string]: unknown;
-            };
-            /** Attachments */
-            attachments?: components["schemas"]["AttachmentBody"][];
-            document?: components["schemas"]["DocumentBody"] | null;
-            /** Idempotency Key */
-            idempotency_key?: string | null;
+            } | null;
+            /**
+             * Attachments
+             * @description Attachments, inline or by reference.
+             */
+            attachments?: components["schemas"]["AttachmentInput"][];
+            /** @description The business document this email is about (optional). */
+            document?: components["schemas"]["DocumentRefInput"] | null;
+            /**
+             * Idempotency Key
+             * @description Required; the same key never produces a second message.
+             * @default
+             */
+            idempotency_key?: string;
+            /**
+             * Customer Id
+             * @description The customer a marketing template is sent to (required for those): refused unless the customer agreed to marketing e-mails and the recipients are the customer's own address.
+             * @default
+             */
+            customer_id?: string;
         };
-        /** SendInvoiceEmailBody */
+        /**
+         * SendInvoiceEmailBody
+         * @description Sends an issued invoice to the customer with its PDF. The e-mail is built from the invoice itself, read from facture when it is queued: its number, amount due, dates and customer; the caller chooses none of them.
+         */
         SendInvoiceEmailBody: {
-            /** Invoice Id */
+            /**
+             * Invoice Id
+             * @description Invoice id in facture (an issued invoice); its PDF is fetched at send time.
+             */
             invoice_id: string;
-            recipient: components["schemas"]["RecipientBody"];
-            /** Cc */
-            cc?: components["schemas"]["RecipientBody"][];
-            /** Variables */
+            /** @description Who receives it; the invoice's billing e-mail and customer name when absent. */
+            recipient?: components["schemas"]["RecipientInput"] | null;
+            /**
+             * Cc
+             * @description Copy recipients.
+             */
+            cc?: components["schemas"]["RecipientInput"][];
+            /**
+             * Variables
+             * @description Ignored: the template's variables come from the invoice (kept for older callers).
+             */
             variables?: {
                 [key: string]: unknown;
-            };
-            /** Idempotency Key */
-            idempotency_key?: string | null;
+            } | null;
+            /**
+             * Idempotency Key
+             * @description Required; e.g. "invoice-issued:<invoice id>".
+             * @default
+             */
+            idempotency_key?: string;
+            /**
+             * Message
+             * @description A personal message printed above the invoice's details.
+             * @default
+             */
+            message?: string;
         };
-        /** Signature */
+        /**
+         * SetCertificateBody
+         * @description SetCertificate input.
+         */
+        SetCertificateBody: {
+            /**
+             * Number
+             * @description Certificate number.
+             */
+            number: string;
+            /**
+             * Expires On
+             * Format: date
+             * @description Last day it is valid.
+             */
+            expires_on: string;
+        };
+        /**
+         * SetChecklistTemplateBody
+         * @description SetChecklistTemplate input.
+         */
+        SetChecklistTemplateBody: {
+            /**
+             * Items
+             * @description Items in order (unique keys).
+             */
+            items?: components["schemas"]["ChecklistItemTemplateInput"][];
+        };
+        /**
+         * SetDunningPauseBody
+         * @description SetDunningPause request.
+         */
+        SetDunningPauseBody: {
+            /**
+             * Paused
+             * @description True to pause, false to resume.
+             */
+            paused: boolean;
+            /**
+             * Until
+             * @description Last day of the pause; open-ended when absent.
+             */
+            until?: string | null;
+            /**
+             * Reason
+             * @description Why, e.g. "litige en cours", "échéancier accordé".
+             * @default
+             */
+            reason?: string;
+        };
+        /**
+         * SetMaintenancePlansBody
+         * @description SetMaintenancePlans request.
+         */
+        SetMaintenancePlansBody: {
+            /**
+             * Plans
+             * @description The complete new set of plans (ids kept where given, so occurrences keep their plan id).
+             */
+            plans: components["schemas"]["MaintenancePlanInput"][];
+        };
+        /**
+         * SetWaterTargetsBody
+         * @description SetWaterTargets input.
+         */
+        SetWaterTargetsBody: {
+            /**
+             * Site Id
+             * @description Site whose targets these are; empty with no installation: the company's defaults.
+             * @default
+             */
+            site_id?: string;
+            /**
+             * Installation Id
+             * @description Installation whose targets these are.
+             * @default
+             */
+            installation_id?: string;
+            /**
+             * Targets
+             * @description The ranges (replace every range of the scope).
+             */
+            targets?: components["schemas"]["TargetRangeInput"][];
+        };
+        /**
+         * SetWaterTargetsResponse
+         * @description SetWaterTargets response.
+         */
+        SetWaterTargetsResponse: {
+            /**
+             * Targets
+             * @description The ranges stored for the scope.
+             */
+            targets: components["schemas"]["TargetRange"][];
+        };
+        /**
+         * ShiftDayBody
+         * @description Request of ShiftDay.
+         */
+        ShiftDayBody: {
+            /**
+             * Day
+             * Format: date
+             * @description The rain or closed day. Required.
+             */
+            day: string;
+            /**
+             * Technician Ids
+             * @description Only these technicians' visits; all technicians (and the unassigned visits) when empty.
+             */
+            technician_ids?: string[];
+            /**
+             * Postal Code Prefix
+             * @description Only sites whose postal code starts with these digits, e.g. "34" or "34970".
+             * @default
+             */
+            postal_code_prefix?: string;
+            /**
+             * Dry Run
+             * @description Preview: nothing moves, no e-mail.
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        /**
+         * ShiftDayResponse
+         * @description Answer to ShiftDayRequest.
+         */
+        ShiftDayResponse: {
+            /**
+             * Visits
+             * @description The visits moved (or that would move), by technician then former start.
+             */
+            visits: components["schemas"]["ShiftedVisit"][];
+            /**
+             * Dry Run
+             * @description True when nothing was changed (preview).
+             */
+            dry_run: boolean;
+        };
+        /**
+         * ShiftedVisit
+         * @description One visit moved by ShiftDay.
+         */
+        ShiftedVisit: {
+            /** @description The visit, as before the shift. */
+            intervention: components["schemas"]["Intervention"] | null;
+            /**
+             * New Date
+             * @description New day.
+             */
+            new_date: string | null;
+            /**
+             * New Start
+             * @description New arrival on site; unset for a visit without a technician.
+             */
+            new_start: string | null;
+            /**
+             * Overlaps
+             * @description True when it overlaps a visit already planned on the new day (to review).
+             */
+            overlaps: boolean;
+        };
+        /**
+         * Signature
+         * @description A handwritten signature captured on the technician's phone.
+         */
         Signature: {
-            /** Signer Name */
+            /**
+             * Signer Name
+             * @description Name of the person signing.
+             */
+            signer_name: string;
+            /**
+             * Signed At
+             * @description When they signed.
+             */
+            signed_at: string | null;
+            /**
+             * Png Base64
+             * @description The drawing as PNG data (at most 256 KiB). Empty in list responses.
+             */
+            png_base64: string | null;
+        };
+        /**
+         * SignatureInput
+         * @description A handwritten signature captured on the technician's phone.
+         */
+        SignatureInput: {
+            /**
+             * Signer Name
+             * @description Name of the person signing.
+             */
             signer_name: string;
             /**
              * Signed At
              * Format: date-time
+             * @description When they signed.
              */
             signed_at: string;
             /**
              * Png Base64
-             * @description The drawing as base64 PNG data
+             * Format: base64
+             * @description The drawing as PNG data (at most 256 KiB). Empty in list responses.
              */
             png_base64: string;
         };
-        /** SignatureOut */
-        SignatureOut: {
-            /** Signer Name */
-            signer_name: string;
-            /** Signed At */
-            signed_at: string | null;
-            /** Png Base64 */
-            png_base64?: string | null;
-        };
-        /** SiteBody */
-        SiteBody: {
-            /** Name */
+        /**
+         * Site
+         * @description A place where the company works for a customer.
+         */
+        Site: {
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
+            id: string;
+            /**
+             * Customer Id
+             * @description Owning customer.
+             */
+            customer_id: string;
+            /**
+             * Name
+             * @description Short name.
+             */
             name: string;
-            address: components["schemas"]["Address-Input"];
-            geo?: components["schemas"]["aquaerp_gateway__schemas__contrat__GeoPoint"] | null;
+            /** @description Postal address. */
+            address: components["schemas"]["Address"] | null;
+            /** @description Geographic point; absent when unknown. */
+            geo: components["schemas"]["GeoPoint"] | null;
             /**
              * Access Notes
-             * @default
+             * @description How to get in.
              */
             access_notes: string;
             /**
              * Gate Code
+             * @description Gate code; only set in GetSite for admin, bureau, services and the customer itself.
+             */
+            gate_code: string | null;
+            /**
+             * Has Gate Code
+             * @description True when a gate code is recorded (also in lists, where the code itself is withheld).
+             */
+            has_gate_code: boolean;
+            /**
+             * Archived
+             * @description True once archived.
+             */
+            archived: boolean;
+            /**
+             * Created At
+             * @description Creation time.
+             */
+            created_at: string | null;
+        };
+        /**
+         * SiteInput
+         * @description Editable fields of a site.
+         */
+        SiteInput: {
+            /**
+             * Name
+             * @description Short name, e.g. "Villa Les Pins".
+             */
+            name: string;
+            /** @description Postal address of the site. */
+            address: components["schemas"]["AddressInput"];
+            /** @description Geographic point, for routing technicians; optional. */
+            geo?: components["schemas"]["GeoPointInput"] | null;
+            /**
+             * Access Notes
+             * @description How to get in: parking, dog, key box, ...
              * @default
+             */
+            access_notes?: string;
+            /**
+             * Gate Code
+             * @description Gate or key-box code; sensitive, never in list responses.
+             * @default
+             */
+            gate_code?: string;
+        };
+        /**
+         * SiteSnapshot
+         * @description The site data a technician needs, copied from contrat when the visit is created.
+         */
+        SiteSnapshot: {
+            /**
+             * Site Id
+             * @description Site id in contrat.
+             */
+            site_id: string;
+            /**
+             * Name
+             * @description Site name, e.g. "Villa Les Pins".
+             */
+            name: string;
+            /** @description Postal address. */
+            address: components["schemas"]["Address"] | null;
+            /** @description Geographic point, for routes. */
+            location: components["schemas"]["GeoPoint"] | null;
+            /**
+             * Access Notes
+             * @description How to get in (dog, parking, key box).
+             */
+            access_notes: string;
+            /**
+             * Gate Code
+             * @description Gate or key-box code; never put in the calendar feed.
              */
             gate_code: string;
         };
-        /** SiteList */
-        SiteList: {
-            /** Items */
-            items: components["schemas"]["aquaerp_gateway__schemas__contrat__Site"][];
-            page: components["schemas"]["Page"];
-        };
-        /** StartBody */
-        StartBody: {
-            /** Started At */
-            started_at?: string | null;
-        };
-        /** StepAttempt */
-        StepAttempt: {
-            /** Step Index */
-            step_index: number;
-            /** Step Name */
-            step_name: string;
-            /** Attempt */
-            attempt: number;
-            /** State */
-            state: string;
+        /**
+         * StartBillingRunBody
+         * @description StartBillingRun request.
+         */
+        StartBillingRunBody: {
             /**
-             * Error Code
+             * Up To
+             * @description Bill the periods due by this day (in advance: started; in arrears: ended). Today when absent. The workflow cron passes the first day of the month.
+             */
+            up_to?: string | null;
+            /**
+             * From Date
+             * @description Only periods starting on or after this day; all missed periods when absent (catch-up).
+             */
+            from_date?: string | null;
+            /**
+             * Contract Id
+             * @description Only this contract; all contracts when empty.
              * @default
              */
-            error_code: string;
+            contract_id?: string;
             /**
-             * Error
+             * Dry Run
+             * @description Compute the invoices and totals without issuing anything.
+             * @default false
+             */
+            dry_run?: boolean;
+            /**
+             * Wait
+             * @description Answer once the run has finished (within the call's deadline) instead of once it started.
+             * @default false
+             */
+            wait?: boolean;
+            /**
+             * Idempotency Key
+             * @description A retried call with the same key returns the first run instead of starting another.
              * @default
              */
-            error: string;
-            /** Started At */
-            started_at?: string | null;
-            /** Ended At */
-            ended_at?: string | null;
-            /** Response */
-            response?: unknown;
-            /** Idempotency Key */
-            idempotency_key: string;
+            idempotency_key?: string;
+            /**
+             * Confirmed Preview Id
+             * @description A real run asked by a person confirms a preview: the id of the completed dry run of the same billing date, start and contract, whose totals they saw. Refused without it (a scheduled run of the workflow service needs none).
+             * @default
+             */
+            confirmed_preview_id?: string;
+            /**
+             * Confirmed Total Including Vat Cents
+             * @description The previewed total including VAT the person confirmed; when set, it must be the preview's.
+             */
+            confirmed_total_including_vat_cents?: number | null;
         };
-        /** StepBody */
-        StepBody: {
+        /**
+         * StartInterventionBody
+         * @description Request of StartIntervention.
+         */
+        StartInterventionBody: {
+            /**
+             * Started At
+             * @description Arrival time (default: now).
+             */
+            started_at?: string | null;
+        };
+        /**
+         * Step
+         * @description One call of a run.
+         */
+        Step: {
             /**
              * Name
+             * @description Unique within the definition, e.g. "send-invoice-email"; later steps see its result as `steps["send-invoice-email"]`.
              * @example send-invoice-email
              */
             name: string;
             /**
              * Call
+             * @description The method to call, "<service>.<Method>", e.g. "mailer.SendInvoiceEmail".
              * @example mailer.SendInvoiceEmail
              */
             call: string;
-            /** Args */
+            /**
+             * Args
+             * @description Request fields. String values are sandboxed jinja2 templates over `event`, `run` and `steps`; a string that is one `{{ expression }}` keeps the expression's type.
+             */
+            args: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Retry policy; the service default applies when absent. */
+            retry: components["schemas"]["RetryPolicy"] | null;
+            /**
+             * Timeout Seconds
+             * @description Deadline of each attempt in seconds, 1-3600; 0 means the service default.
+             */
+            timeout_seconds: number;
+        };
+        /**
+         * StepAttempt
+         * @description One try of one step.
+         */
+        StepAttempt: {
+            /**
+             * Step Index
+             * @description Index of the step in the definition version, from 0.
+             */
+            step_index: number;
+            /**
+             * Step Name
+             * @description Name of the step.
+             */
+            step_name: string;
+            /**
+             * Attempt
+             * @description 1 for the first try of this step in this run.
+             */
+            attempt: number;
+            /**
+             * State
+             * @description Outcome.
+             */
+            state: ("running" | "succeeded" | "failed") | null;
+            /**
+             * Error Code
+             * @description The gRPC status code name of a failed call, e.g. "UNAVAILABLE", or "TEMPLATE".
+             */
+            error_code: string;
+            /**
+             * Error
+             * @description Why it failed.
+             */
+            error: string;
+            /**
+             * Started At
+             * @description When the call started.
+             */
+            started_at: string | null;
+            /**
+             * Ended At
+             * @description When it ended; absent while running.
+             */
+            ended_at: string | null;
+            /**
+             * Response Json
+             * @description The response, as JSON, for a successful call.
+             */
+            response_json: string;
+            /**
+             * Idempotency Key
+             * @description Key sent with the call (the same for every attempt of the step).
+             */
+            idempotency_key: string;
+        };
+        /**
+         * StepInput
+         * @description One call of a run.
+         */
+        StepInput: {
+            /**
+             * Name
+             * @description Unique within the definition, e.g. "send-invoice-email"; later steps see its result as `steps["send-invoice-email"]`.
+             * @example send-invoice-email
+             */
+            name: string;
+            /**
+             * Call
+             * @description The method to call, "<service>.<Method>", e.g. "mailer.SendInvoiceEmail".
+             * @example mailer.SendInvoiceEmail
+             */
+            call: string;
+            /**
+             * Args
+             * @description Request fields. String values are sandboxed jinja2 templates over `event`, `run` and `steps`; a string that is one `{{ expression }}` keeps the expression's type.
+             */
             args?: {
                 [key: string]: unknown;
-            };
-            retry?: components["schemas"]["RetryBody"] | null;
-            /** Timeout Seconds */
-            timeout_seconds?: number | null;
+            } | null;
+            /** @description Retry policy; the service default applies when absent. */
+            retry?: components["schemas"]["RetryPolicyInput"] | null;
+            /**
+             * Timeout Seconds
+             * @description Deadline of each attempt in seconds, 1-3600; 0 means the service default.
+             * @default 0
+             */
+            timeout_seconds?: number;
         };
-        /** Technician */
+        /**
+         * StockLevel
+         * @description Stock of one item in one location.
+         */
+        StockLevel: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * Location Id
+             * @description The location.
+             */
+            location_id: string;
+            /**
+             * Location Code
+             * @description Its code.
+             */
+            location_code: string;
+            /**
+             * Quantity
+             * @description Quantity on hand in the unit of stock.
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @description The unit of stock.
+             */
+            unit: string;
+            /**
+             * Negative
+             * @description Below zero (allowed by setting only): to be checked.
+             */
+            negative: boolean;
+            /**
+             * Below Minimum
+             * @description Below the location's minimum level.
+             */
+            below_minimum: boolean;
+        };
+        /**
+         * SupplierOrder
+         * @description One supplier's order.
+         */
+        SupplierOrder: {
+            /**
+             * Supplier
+             * @description The supplier ("" when the items have none).
+             */
+            supplier: string;
+            /**
+             * Lines
+             * @description By product code.
+             */
+            lines: components["schemas"]["PurchaseLine"][];
+            /**
+             * Total Cents
+             * @description Sum of the lines.
+             */
+            total_cents: number;
+        };
+        /**
+         * SuspendContractBody
+         * @description SuspendContract request.
+         */
+        SuspendContractBody: {
+            /**
+             * Effective Date
+             * Format: date
+             * @description First day suspended (>= start date, within the term).
+             */
+            effective_date: string;
+            /**
+             * Reason
+             * @description Why, e.g. "impayés", "fermeture hivernale".
+             */
+            reason: string;
+        };
+        /**
+         * TargetRange
+         * @description A range; an absent bound is open.
+         */
+        TargetRange: {
+            /**
+             * Parameter
+             * @description Parameter.
+             */
+            parameter: ("ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds") | null;
+            /**
+             * Low
+             * @description Lowest acceptable value.
+             */
+            low: number | null;
+            /**
+             * High
+             * @description Highest acceptable value.
+             */
+            high: number | null;
+            /**
+             * Source
+             * @description Where it comes from: "default", "company", "site", "installation" or "regulation".
+             */
+            source: string;
+            /**
+             * Unit
+             * @description Unit, e.g. "mg/L".
+             */
+            unit: string;
+        };
+        /**
+         * TargetRangeInput
+         * @description A range; an absent bound is open.
+         */
+        TargetRangeInput: {
+            /**
+             * Parameter
+             * @description Parameter.
+             * @enum {string}
+             */
+            parameter: "ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds";
+            /**
+             * Low
+             * @description Lowest acceptable value.
+             */
+            low?: number | null;
+            /**
+             * High
+             * @description Highest acceptable value.
+             */
+            high?: number | null;
+            /**
+             * Source
+             * @description Where it comes from: "default", "company", "site", "installation" or "regulation".
+             * @default
+             */
+            source?: string;
+            /**
+             * Unit
+             * @description Unit, e.g. "mg/L".
+             * @default
+             */
+            unit?: string;
+        };
+        /**
+         * Technician
+         * @description A field technician.
+         */
         Technician: {
-            /** Id */
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
             id: string;
-            /** User Id */
-            user_id: string;
-            /** Display Name */
-            display_name: string;
-            /** Skills */
-            skills: string[];
-            /** Working Hours */
-            working_hours: components["schemas"]["WorkingPeriod"][];
-            home_base: components["schemas"]["aquaerp_gateway__schemas__intervention__GeoPoint"];
-            /** Active */
-            active: boolean;
-            /** Calendar Feed Enabled */
-            calendar_feed_enabled: boolean;
-        };
-        /** TechnicianCreateBody */
-        TechnicianCreateBody: {
             /**
              * User Id
-             * @description Auth user id of the technician's login
+             * @description Id of the auth user who logs in as this technician.
              */
             user_id: string;
-            /** Display Name */
+            /**
+             * Display Name
+             * @description Name shown on schedules and reports.
+             */
             display_name: string;
-            /** Skills */
-            skills?: string[];
-            /** Working Hours */
+            /**
+             * Skills
+             * @description Skills, lower-case words, e.g. "piscine", "spa", "electrolyse".
+             */
+            skills: string[];
+            /**
+             * Working Hours
+             * @description Weekly working periods (several per day for a lunch break).
+             */
             working_hours: components["schemas"]["WorkingPeriod"][];
-            home_base: components["schemas"]["aquaerp_gateway__schemas__intervention__GeoPoint"];
+            /** @description Where the technician's day starts and ends. */
+            home_base: components["schemas"]["GeoPoint"] | null;
+            /**
+             * Active
+             * @description Inactive technicians get no new assignments.
+             */
+            active: boolean;
+            /**
+             * Calendar Feed Enabled
+             * @description True while a calendar feed token exists.
+             */
+            calendar_feed_enabled: boolean;
+            /**
+             * Created At
+             * @description When the technician was created.
+             */
+            created_at: string | null;
         };
-        /** TechnicianList */
-        TechnicianList: {
-            /** Items */
-            items: components["schemas"]["Technician"][];
-            page: components["schemas"]["Page"];
+        /**
+         * TechnicianDayLoad
+         * @description Work of one technician on one day in an AutoAssign plan.
+         */
+        TechnicianDayLoad: {
+            /**
+             * Technician Id
+             * @description Technician id.
+             */
+            technician_id: string;
+            /**
+             * Date
+             * @description Day.
+             */
+            date: string | null;
+            /**
+             * Visits
+             * @description Visits that day (including ones assigned before).
+             */
+            visits: number;
+            /**
+             * Work Minutes
+             * @description Minutes on site.
+             */
+            work_minutes: number;
+            /**
+             * Travel Metres
+             * @description Distance home -> visits -> home, metres.
+             */
+            travel_metres: number;
         };
-        /** TechnicianUpdateBody */
-        TechnicianUpdateBody: {
-            /** Display Name */
-            display_name?: string | null;
-            /** Skills */
-            skills?: string[] | null;
-            /** Working Hours */
-            working_hours?: components["schemas"]["WorkingPeriod"][] | null;
-            home_base?: components["schemas"]["aquaerp_gateway__schemas__intervention__GeoPoint"] | null;
-            /** Active */
-            active?: boolean | null;
+        /**
+         * TemplateInfo
+         * @description A shipped template.
+         */
+        TemplateInfo: {
+            /**
+             * Name
+             * @description Name used in SendEmail and PreviewTemplate.
+             */
+            name: string;
+            /**
+             * Description
+             * @description What it is for, in French.
+             */
+            description: string;
+            /**
+             * Variables
+             * @description Names of the variables its sample data provides (what a caller passes).
+             */
+            variables: string[];
+            /**
+             * Category
+             * @description "service" (about the customer's contract, invoices, visits) or "marketing" (offers: sent only to customers who agreed to them).
+             */
+            category: string;
         };
-        /** TimeWindow */
+        /**
+         * TerminateContractBody
+         * @description TerminateContract request.
+         */
+        TerminateContractBody: {
+            /**
+             * Effective Date
+             * Format: date
+             * @description Last day covered (>= start date, <= end date when there is one).
+             */
+            effective_date: string;
+            /**
+             * Reason
+             * @description Why.
+             */
+            reason: string;
+        };
+        /**
+         * TimeWindow
+         * @description Preferred local time window of a visit, Europe/Paris.
+         */
         TimeWindow: {
             /**
              * Start
-             * @description HH:MM, Europe/Paris
+             * @description Start, "HH:MM".
+             * @example 08:00
              */
             start: string;
             /**
              * End
-             * @description HH:MM, Europe/Paris
+             * @description End, "HH:MM", after the start.
+             * @example 18:00
+             */
+            end: string;
+        };
+        /**
+         * TimeWindowInput
+         * @description Preferred local time window of a visit, Europe/Paris.
+         */
+        TimeWindowInput: {
+            /**
+             * Start
+             * @description Start, "HH:MM".
+             * @example 08:00
+             */
+            start: string;
+            /**
+             * End
+             * @description End, "HH:MM", after the start.
+             * @example 18:00
              */
             end: string;
         };
@@ -4169,9 +10092,8 @@ export interface components {
             /**
              * Token Type
              * @default Bearer
-             * @constant
              */
-            token_type: "Bearer";
+            token_type?: string;
             /** Expires In */
             expires_in: number;
             /** Refresh Token */
@@ -4179,98 +10101,243 @@ export interface components {
             /** Refresh Expires In */
             refresh_expires_in: number;
         };
-        /** TotpConfirmBody */
-        TotpConfirmBody: {
-            /** Code */
-            code: string;
-        };
-        /** TotpEnrollment */
-        TotpEnrollment: {
-            /** Secret */
-            secret: string;
-            /** Provisioning Uri */
-            provisioning_uri: string;
+        /**
+         * TrendPoint
+         * @description One point of a trend.
+         */
+        TrendPoint: {
+            /**
+             * Intervention Id
+             * @description Visit.
+             */
+            intervention_id: string;
+            /**
+             * Taken At
+             * @description When the reading was recorded.
+             */
+            taken_at: string | null;
+            /**
+             * Value
+             * @description Value.
+             */
+            value: number;
+            /**
+             * Flags
+             * @description Its flags.
+             */
+            flags: string[];
         };
         /**
-         * TriggerBody
-         * @description Exactly one of `event` or `cron`.
+         * Trigger
+         * @description What starts a run: exactly one of `event` or `cron`.
          */
-        TriggerBody: {
+        Trigger: {
             /**
              * Event
+             * @description Domain event type, e.g. "facture.invoice.issued".
              * @example facture.invoice.issued
              */
-            event?: string | null;
+            event: string;
             /**
              * Cron
+             * @description Five-field cron expression, e.g. "0 6 * * *".
              * @example 0 6 * * *
              */
-            cron?: string | null;
+            cron: string;
             /**
              * Timezone
+             * @description IANA time zone of the cron schedule; empty means Europe/Paris. Only for cron triggers.
              * @example Europe/Paris
              */
-            timezone?: string | null;
+            timezone: string;
         };
-        /** Unplaced */
-        Unplaced: {
-            /** Intervention Id */
+        /**
+         * TriggerInput
+         * @description What starts a run: exactly one of `event` or `cron`.
+         */
+        TriggerInput: {
+            /**
+             * Event
+             * @description Domain event type, e.g. "facture.invoice.issued".
+             * @default
+             * @example facture.invoice.issued
+             */
+            event?: string;
+            /**
+             * Cron
+             * @description Five-field cron expression, e.g. "0 6 * * *".
+             * @default
+             * @example 0 6 * * *
+             */
+            cron?: string;
+            /**
+             * Timezone
+             * @description IANA time zone of the cron schedule; empty means Europe/Paris. Only for cron triggers.
+             * @default
+             * @example Europe/Paris
+             */
+            timezone?: string;
+        };
+        /**
+         * UnplacedIntervention
+         * @description A visit AutoAssign could not place.
+         */
+        UnplacedIntervention: {
+            /**
+             * Intervention Id
+             * @description Intervention id.
+             */
             intervention_id: string;
-            /** Reason */
+            /**
+             * Reason
+             * @description Reason code: NO_SKILLED_TECHNICIAN, NO_AVAILABLE_TECHNICIAN or NO_SLOT.
+             */
             reason: string;
         };
-        /** User */
-        User: {
-            /** Id */
-            id: string;
-            /** Email */
-            email: string;
-            /** Display Name */
-            display_name: string;
-            /** Roles */
-            roles: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
-            /** Active */
-            active: boolean;
-            /** Totp Enabled */
-            totp_enabled: boolean;
-            /** Customer Id */
-            customer_id?: string | null;
-            /** Created At */
-            created_at?: string | null;
-            /** Last Login At */
-            last_login_at?: string | null;
+        /**
+         * UpdateTechnicianBody
+         * @description Request of UpdateTechnician; unset fields are left unchanged.
+         */
+        UpdateTechnicianBody: {
+            /**
+             * Display Name
+             * @description New name.
+             */
+            display_name?: string | null;
+            /**
+             * Skills
+             * @description New skills (when update_skills).
+             */
+            skills?: string[];
+            /**
+             * Working Hours
+             * @description New working hours (when update_working_hours).
+             */
+            working_hours?: components["schemas"]["WorkingPeriodInput"][];
+            /** @description New home base. */
+            home_base?: components["schemas"]["GeoPointInput"] | null;
+            /**
+             * Active
+             * @description Activate or deactivate.
+             */
+            active?: boolean | null;
         };
-        /** UserCreateBody */
-        UserCreateBody: {
-            /** Email */
+        /**
+         * UpdateUserBody
+         * @description UpdateUser request; fields not set are left unchanged.
+         */
+        UpdateUserBody: {
+            /**
+             * Display Name
+             * @description New display name, when set.
+             */
+            display_name?: string | null;
+            /**
+             * Roles
+             * @description New roles, replacing the old ones, when update_roles is true.
+             */
+            roles?: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
+        };
+        /**
+         * UpsertDefinitionBody
+         * @description Request of UpsertDefinition.
+         */
+        UpsertDefinitionBody: {
+            /** @description The new spec. */
+            spec: components["schemas"]["DefinitionSpecInput"];
+        };
+        /**
+         * UpsertDefinitionResponse
+         * @description Answer to UpsertDefinitionRequest.
+         */
+        UpsertDefinitionResponse: {
+            /** @description The stored definition. */
+            definition: components["schemas"]["Definition"] | null;
+            /**
+             * Changed
+             * @description False when the spec equals the current version's (nothing was written).
+             */
+            changed: boolean;
+        };
+        /**
+         * User
+         * @description A person who can log in. Never carries the password hash or the TOTP secret.
+         */
+        User: {
+            /**
+             * Id
+             * @description Stable identifier (UUID).
+             */
+            id: string;
+            /**
+             * Email
+             * @description Login email, unique, lower-cased.
+             */
             email: string;
             /**
              * Display Name
-             * @default
+             * @description Name shown in the app.
              */
             display_name: string;
-            /** Password */
-            password: string;
-            /** Roles */
+            /**
+             * Roles
+             * @description Roles held.
+             */
             roles: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
             /**
-             * Customer Id
-             * @default
+             * Active
+             * @description False once disabled; a disabled user cannot log in.
              */
-            customer_id: string;
+            active: boolean;
+            /**
+             * Totp Enabled
+             * @description True when TOTP is confirmed.
+             */
+            totp_enabled: boolean;
+            /**
+             * Customer Id
+             * @description For role `client`: the customer record this user may see.
+             */
+            customer_id: string | null;
+            /**
+             * Created At
+             * @description Creation time.
+             */
+            created_at: string | null;
+            /**
+             * Last Login At
+             * @description Last successful login.
+             */
+            last_login_at: string | null;
         };
-        /** UserList */
-        UserList: {
-            /** Items */
-            items: components["schemas"]["User"][];
-            page: components["schemas"]["Page"];
+        /**
+         * ValidateDefinitionBody
+         * @description Request of ValidateDefinition.
+         */
+        ValidateDefinitionBody: {
+            /**
+             * Name
+             * @description Name the definition would have (checked too).
+             */
+            name: string;
+            /** @description The spec to check. */
+            spec: components["schemas"]["DefinitionSpecInput"];
         };
-        /** UserUpdateBody */
-        UserUpdateBody: {
-            /** Display Name */
-            display_name?: string | null;
-            /** Roles */
-            roles?: ("admin" | "bureau" | "compta" | "technicien" | "client")[] | null;
+        /**
+         * ValidateDefinitionResponse
+         * @description Answer to ValidateDefinitionRequest.
+         */
+        ValidateDefinitionResponse: {
+            /**
+             * Valid
+             * @description True when there is no violation.
+             */
+            valid: boolean;
+            /**
+             * Violations
+             * @description Every problem found.
+             */
+            violations: components["schemas"]["Violation"][];
         };
         /** ValidationError */
         ValidationError: {
@@ -4285,172 +10352,741 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
-        /** ValidationResult */
-        ValidationResult: {
-            /** Valid */
-            valid: boolean;
-            /** Violations */
-            violations: components["schemas"]["Violation"][];
+        /**
+         * ValuationLine
+         * @description The value of one item's stock.
+         */
+        ValuationLine: {
+            /**
+             * Product Id
+             * @description The item.
+             */
+            product_id: string;
+            /**
+             * Product Code
+             * @description Its code.
+             */
+            product_code: string;
+            /**
+             * Product Label
+             * @description Its label.
+             */
+            product_label: string;
+            /**
+             * Quantity
+             * @description Quantity on hand in the unit of stock (negative balances count as zero).
+             */
+            quantity: string;
+            /**
+             * Average Cost Cents
+             * @description Weighted average cost of one unit of stock.
+             */
+            average_cost_cents: number;
+            /**
+             * Value Cents
+             * @description Quantity x average cost.
+             */
+            value_cents: number;
         };
-        /** VatAmount */
+        /**
+         * VanLoading
+         * @description One van's loading.
+         */
+        VanLoading: {
+            /**
+             * Location Id
+             * @description The van.
+             */
+            location_id: string;
+            /**
+             * Location Code
+             * @description Its code.
+             */
+            location_code: string;
+            /**
+             * Technician Id
+             * @description Its technician.
+             */
+            technician_id: string;
+            /**
+             * Visits
+             * @description Visits planned for the technician that day.
+             */
+            visits: number;
+            /**
+             * Visits Without History
+             * @description Of which on a contract with no consumption recorded yet (nothing expected for them).
+             */
+            visits_without_history: number;
+            /**
+             * Lines
+             * @description By product code; only items with something to load.
+             */
+            lines: components["schemas"]["LoadingLine"][];
+        };
+        /**
+         * VatAmount
+         * @description Taxable amount and VAT of one VAT category and rate (computed once per rate on the sum of the lines, rounded half up to the cent).
+         */
         VatAmount: {
             /**
              * Category
-             * @enum {string}
+             * @description VAT category.
              */
-            category: "standard" | "exempt" | "reverse_charge";
-            /** Rate */
+            category: ("standard" | "exempt" | "reverse_charge") | null;
+            /**
+             * Rate
+             * @description Rate in percent (decimal string).
+             */
             rate: string;
-            /** Taxable Amount Cents */
+            /**
+             * Taxable Amount Cents
+             * @description Sum of the net amounts at this rate.
+             */
             taxable_amount_cents: number;
-            /** Vat Amount Cents */
+            /**
+             * Vat Amount Cents
+             * @description VAT at this rate.
+             */
             vat_amount_cents: number;
-            /** Exemption Reason */
+            /**
+             * Exemption Reason
+             * @description Exemption wording for a 0 % category.
+             */
             exemption_reason: string;
         };
-        /** Violation */
+        /**
+         * VerifyChainResponse
+         * @description VerifyChain response.
+         */
+        VerifyChainResponse: {
+            /**
+             * Intact
+             * @description True when every link verifies.
+             */
+            intact: boolean;
+            /**
+             * Documents Checked
+             * @description Issued documents checked.
+             */
+            documents_checked: number;
+            /** @description The first broken link, when not intact. */
+            first_broken_link: components["schemas"]["BrokenLink"] | null;
+            /**
+             * Head Hash
+             * @description Hash of the last document (the chain head), to compare with a copy kept elsewhere.
+             */
+            head_hash: string;
+        };
+        /**
+         * Violation
+         * @description One problem found in a spec.
+         */
         Violation: {
-            /** Field */
+            /**
+             * Field
+             * @description Where, e.g. "steps[0].call" or "trigger.cron".
+             */
             field: string;
-            /** Description */
+            /**
+             * Description
+             * @description What is wrong, e.g. "unknown method GeneratePlans of aquaerp.intervention.v1.InterventionService".
+             */
             description: string;
         };
-        /** WorkflowSpecBody */
-        WorkflowSpecBody: {
-            /** Description */
-            description?: string | null;
-            trigger: components["schemas"]["TriggerBody"];
-            /** When */
-            when?: string | null;
-            /** Steps */
-            steps: components["schemas"]["StepBody"][];
-            /** Enabled */
-            enabled?: boolean | null;
+        /**
+         * VisitChecklist
+         * @description A visit's checklist: the template's items with their state.
+         */
+        VisitChecklist: {
+            /**
+             * Intervention Id
+             * @description Visit.
+             */
+            intervention_id: string;
+            /**
+             * Visit Type
+             * @description Visit type.
+             */
+            visit_type: ("weekly" | "winterising" | "spring_restart" | "breakdown") | null;
+            /**
+             * Items
+             * @description The template's items.
+             */
+            items: components["schemas"]["ChecklistItemTemplate"][];
+            /**
+             * States
+             * @description Their state, in the same order.
+             */
+            states: components["schemas"]["ChecklistItemState"][];
         };
-        /** WorkingPeriod */
+        /**
+         * VisitInstallation
+         * @description An installation of a visit's site.
+         */
+        VisitInstallation: {
+            /**
+             * Installation Id
+             * @description Installation id (contrat).
+             */
+            installation_id: string;
+            /**
+             * Name
+             * @description Name, e.g. "Piscine principale".
+             */
+            name: string;
+            /**
+             * Spa
+             * @description A spa.
+             */
+            spa: boolean;
+            /**
+             * Volume M3
+             * @description Nominal volume, m³.
+             */
+            volume_m3: number;
+        };
+        /**
+         * VisitTemplate
+         * @description A one-off yearly visit (winterising, spring restart) added to a contract as a plan.
+         */
+        VisitTemplate: {
+            /**
+             * Code
+             * @description Stable code, e.g. "hivernage".
+             */
+            code: string;
+            /**
+             * Label
+             * @description Label of the visit, e.g. "Hivernage".
+             */
+            label: string;
+            /**
+             * Checklist
+             * @description What the technician does, in order.
+             */
+            checklist: string[];
+            /**
+             * Duration Minutes
+             * @description Estimated duration in minutes (5..720).
+             */
+            duration_minutes: number;
+            /**
+             * Window Start
+             * @description First day of the yearly window the visit is placed in, "MM-DD" (the visit's date).
+             * @example 10-01
+             */
+            window_start: string;
+            /**
+             * Window End
+             * @description Last day of that window, "MM-DD".
+             * @example 11-15
+             */
+            window_end: string;
+            /**
+             * Required Skill
+             * @description Skill the technician needs.
+             */
+            required_skill: string;
+        };
+        /**
+         * VisitTemplateInput
+         * @description A one-off yearly visit (winterising, spring restart) added to a contract as a plan.
+         */
+        VisitTemplateInput: {
+            /**
+             * Code
+             * @description Stable code, e.g. "hivernage".
+             */
+            code: string;
+            /**
+             * Label
+             * @description Label of the visit, e.g. "Hivernage".
+             */
+            label: string;
+            /**
+             * Checklist
+             * @description What the technician does, in order.
+             */
+            checklist?: string[];
+            /**
+             * Duration Minutes
+             * @description Estimated duration in minutes (5..720).
+             * @default 120
+             */
+            duration_minutes?: number;
+            /**
+             * Window Start
+             * @description First day of the yearly window the visit is placed in, "MM-DD" (the visit's date).
+             * @example 10-01
+             */
+            window_start: string;
+            /**
+             * Window End
+             * @description Last day of that window, "MM-DD".
+             * @example 11-15
+             */
+            window_end: string;
+            /**
+             * Required Skill
+             * @description Skill the technician needs.
+             * @default
+             */
+            required_skill?: string;
+        };
+        /**
+         * WaterBalance
+         * @description The Langelier saturation index of the readings.
+         */
+        WaterBalance: {
+            /**
+             * Lsi
+             * @description Index (pH - pHs).
+             */
+            lsi: number;
+            /**
+             * Saturation Ph
+             * @description Saturation pH.
+             */
+            saturation_ph: number;
+            /**
+             * Verdict
+             * @description "corrosive", "balanced" or "scaling".
+             */
+            verdict: string;
+            /**
+             * Adjust First
+             * @description Parameter to adjust first ("" when balanced).
+             */
+            adjust_first: string;
+            /**
+             * Advice
+             * @description Advice in French.
+             */
+            advice: string;
+        };
+        /**
+         * WaterProfile
+         * @description The water profile of an installation.
+         */
+        WaterProfile: {
+            /**
+             * Installation Id
+             * @description Installation (contrat).
+             */
+            installation_id: string;
+            /**
+             * Site Id
+             * @description Its site.
+             */
+            site_id: string;
+            /** @description Editable fields. */
+            profile: components["schemas"]["WaterProfileInput-Output"] | null;
+            /**
+             * Effective Volume M3
+             * @description Volume used for doses, m³.
+             */
+            effective_volume_m3: number;
+            /**
+             * Surface M2
+             * @description Water surface, m² (0 when the shape is unknown).
+             */
+            surface_m2: number;
+            /**
+             * Targets
+             * @description Effective targets, defaults overridden by company, site, installation and regulation.
+             */
+            targets: components["schemas"]["TargetRange"][];
+            /**
+             * Spa
+             * @description A spa (whirlpool bath) according to contrat.
+             */
+            spa: boolean;
+        };
+        /**
+         * WaterProfileInput
+         * @description Editable fields of a water profile.
+         */
+        "WaterProfileInput-Input": {
+            /**
+             * Volume M3
+             * @description Volume in m³; 0: computed from the shape, else the installation's.
+             * @default 0
+             */
+            volume_m3?: number;
+            /**
+             * Shape
+             * @description Shape, for the volume.
+             */
+            shape?: ("rectangle" | "round" | "oval" | "freeform") | null;
+            /**
+             * Length M
+             * @description Length in metres (rectangle, oval, free form).
+             * @default 0
+             */
+            length_m?: number;
+            /**
+             * Width M
+             * @description Width in metres (rectangle, oval, free form).
+             * @default 0
+             */
+            width_m?: number;
+            /**
+             * Diameter M
+             * @description Diameter in metres (round).
+             * @default 0
+             */
+            diameter_m?: number;
+            /**
+             * Depth Min M
+             * @description Shallow end depth in metres.
+             * @default 0
+             */
+            depth_min_m?: number;
+            /**
+             * Depth Max M
+             * @description Deep end depth in metres (the shallow one when 0).
+             * @default 0
+             */
+            depth_max_m?: number;
+            /**
+             * Finish
+             * @description Inner finish.
+             */
+            finish?: ("liner" | "concrete" | "polyester") | null;
+            /**
+             * Sanitiser
+             * @description Disinfection system.
+             * @enum {string}
+             */
+            sanitiser: "chlorine" | "salt" | "bromine" | "active_oxygen" | "uv_chlorine";
+            /**
+             * Stabilised
+             * @description Stabilised chlorine (cyanuric acid) used.
+             * @default false
+             */
+            stabilised?: boolean;
+            /**
+             * Indoor
+             * @description Indoor pool.
+             * @default false
+             */
+            indoor?: boolean;
+            /**
+             * Heated
+             * @description Heated.
+             * @default false
+             */
+            heated?: boolean;
+            /**
+             * Cover
+             * @description Cover.
+             */
+            cover?: ("none" | "tarpaulin" | "shutter" | "shelter") | null;
+            /**
+             * Collective
+             * @description Open to the public (campsite, hotel, condominium): the regulatory limits apply.
+             * @default false
+             */
+            collective?: boolean;
+        };
+        /**
+         * WaterProfileInput
+         * @description Editable fields of a water profile.
+         */
+        "WaterProfileInput-Output": {
+            /**
+             * Volume M3
+             * @description Volume in m³; 0: computed from the shape, else the installation's.
+             */
+            volume_m3: number;
+            /**
+             * Shape
+             * @description Shape, for the volume.
+             */
+            shape: ("rectangle" | "round" | "oval" | "freeform") | null;
+            /**
+             * Length M
+             * @description Length in metres (rectangle, oval, free form).
+             */
+            length_m: number;
+            /**
+             * Width M
+             * @description Width in metres (rectangle, oval, free form).
+             */
+            width_m: number;
+            /**
+             * Diameter M
+             * @description Diameter in metres (round).
+             */
+            diameter_m: number;
+            /**
+             * Depth Min M
+             * @description Shallow end depth in metres.
+             */
+            depth_min_m: number;
+            /**
+             * Depth Max M
+             * @description Deep end depth in metres (the shallow one when 0).
+             */
+            depth_max_m: number;
+            /**
+             * Finish
+             * @description Inner finish.
+             */
+            finish: ("liner" | "concrete" | "polyester") | null;
+            /**
+             * Sanitiser
+             * @description Disinfection system.
+             */
+            sanitiser: ("chlorine" | "salt" | "bromine" | "active_oxygen" | "uv_chlorine") | null;
+            /**
+             * Stabilised
+             * @description Stabilised chlorine (cyanuric acid) used.
+             */
+            stabilised: boolean;
+            /**
+             * Indoor
+             * @description Indoor pool.
+             */
+            indoor: boolean;
+            /**
+             * Heated
+             * @description Heated.
+             */
+            heated: boolean;
+            /**
+             * Cover
+             * @description Cover.
+             */
+            cover: ("none" | "tarpaulin" | "shutter" | "shelter") | null;
+            /**
+             * Collective
+             * @description Open to the public (campsite, hotel, condominium): the regulatory limits apply.
+             */
+            collective: boolean;
+        };
+        /**
+         * WaterReading
+         * @description A stored reading with its flags.
+         */
+        WaterReading: {
+            /**
+             * Parameter
+             * @description Parameter.
+             */
+            parameter: ("ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds") | null;
+            /**
+             * Value
+             * @description Value.
+             */
+            value: number;
+            /**
+             * Unit
+             * @description Unit, e.g. "mg/L".
+             */
+            unit: string;
+            /**
+             * Method
+             * @description How it was read.
+             */
+            method: ("strips" | "drops" | "photometer" | "probe") | null;
+            /**
+             * Photometer Serial
+             * @description Photometer serial.
+             */
+            photometer_serial: string;
+            /**
+             * Flags
+             * @description Flags: "below_target", "above_target", "above_regulatory_limit", "below_regulatory_limit", "photometer_calibration_overdue", "photometer_unknown".
+             */
+            flags: string[];
+            /** @description Target it was compared with. */
+            target: components["schemas"]["TargetRange"] | null;
+        };
+        /**
+         * WaterReadingInput
+         * @description One reading as taken on site.
+         */
+        WaterReadingInput: {
+            /**
+             * Parameter
+             * @description Parameter.
+             * @enum {string}
+             */
+            parameter: "ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds";
+            /**
+             * Value
+             * @description Value in the parameter's unit.
+             * @default 0
+             */
+            value?: number;
+            /**
+             * Method
+             * @description How it was read.
+             */
+            method?: ("strips" | "drops" | "photometer" | "probe") | null;
+            /**
+             * Photometer Serial
+             * @description Photometer serial, when read with one.
+             * @default
+             */
+            photometer_serial?: string;
+        };
+        /**
+         * WaterTest
+         * @description Readings of one visit for one installation, and what follows from them.
+         */
+        WaterTest: {
+            /**
+             * Intervention Id
+             * @description Visit.
+             */
+            intervention_id: string;
+            /**
+             * Installation Id
+             * @description Installation.
+             */
+            installation_id: string;
+            /**
+             * Readings
+             * @description Readings with flags.
+             */
+            readings: components["schemas"]["WaterReading"][];
+            /** @description Water balance, when pH, temperature, calcium hardness and TA were read. */
+            balance: components["schemas"]["WaterBalance"] | null;
+            /**
+             * Advice
+             * @description Doses in application order.
+             */
+            advice: components["schemas"]["DoseAdvice"][];
+            /**
+             * Notes
+             * @description Out-of-target values without a product to add (French).
+             */
+            notes: string[];
+            /**
+             * Applied
+             * @description Doses applied so far.
+             */
+            applied: components["schemas"]["AppliedDose"][];
+            /**
+             * Volume M3
+             * @description Volume used, m³.
+             */
+            volume_m3: number;
+        };
+        /**
+         * WorkingPeriod
+         * @description One working period of a week, e.g. Monday 08:00-12:00.
+         */
         WorkingPeriod: {
             /**
              * Weekday
-             * @description 1 = Monday ... 7 = Sunday
+             * @description ISO weekday: 1 = Monday ... 7 = Sunday.
              */
             weekday: number;
             /**
              * Start
+             * @description Start of the period.
+             */
+            start: string | null;
+            /**
+             * End
+             * @description End of the period, after start.
+             */
+            end: string | null;
+        };
+        /**
+         * WorkingPeriodInput
+         * @description One working period of a week, e.g. Monday 08:00-12:00.
+         */
+        WorkingPeriodInput: {
+            /**
+             * Weekday
+             * @description ISO weekday: 1 = Monday ... 7 = Sunday.
+             */
+            weekday: number;
+            /**
+             * Start
+             * @description Start of the period.
              * @example 08:30
              */
             start: string;
             /**
              * End
+             * @description End of the period, after start.
              * @example 08:30
              */
             end: string;
         };
-        /** Address */
-        aquaerp_gateway__schemas__common__Address: {
-            /** Lines */
-            lines?: string[];
-            /**
-             * Postal Code
-             * @default
-             */
-            postal_code: string;
-            /**
-             * City
-             * @default
-             */
-            city: string;
-            /**
-             * Country
-             * @default FR
-             */
-            country: string;
-        };
-        /** GeoPoint */
-        aquaerp_gateway__schemas__contrat__GeoPoint: {
-            /** Latitude */
-            latitude: number;
-            /** Longitude */
-            longitude: number;
-        };
-        /** PaymentTerms */
-        aquaerp_gateway__schemas__contrat__PaymentTerms: {
+        /**
+         * PaymentTermsInput
+         * @description Payment terms of the contract's invoices.
+         */
+        aquaerp_gateway__codec__PaymentTermsInput__1: {
             /**
              * Days
+             * @description Days after the invoice date (0 = on receipt). At most 60 (C. com. L441-10).
              * @default 30
+             */
+            days?: number;
+            /**
+             * End Of Month
+             * @description When true, the due date is the last day of the month in which invoice date + days falls ("45 jours fin de mois").
+             * @default false
+             */
+            end_of_month?: boolean;
+        };
+        /**
+         * PaymentTermsInput
+         * @description Payment terms of an invoice.
+         */
+        aquaerp_gateway__codec__PaymentTermsInput__2: {
+            /**
+             * Days
+             * @description Days after the issue date (0 = on receipt); at most 60 (C. com. L441-10).
+             * @default 30
+             */
+            days?: number;
+            /**
+             * End Of Month
+             * @description The due date is the last day of the month in which issue date + days falls.
+             * @default false
+             */
+            end_of_month?: boolean;
+        };
+        /**
+         * PaymentTerms
+         * @description Payment terms of the contract's invoices.
+         */
+        aquaerp_gateway__codec__PaymentTerms__1: {
+            /**
+             * Days
+             * @description Days after the invoice date (0 = on receipt). At most 60 (C. com. L441-10).
              */
             days: number;
             /**
              * End Of Month
-             * @default false
+             * @description When true, the due date is the last day of the month in which invoice date + days falls ("45 jours fin de mois").
              */
             end_of_month: boolean;
         };
-        /** Site */
-        aquaerp_gateway__schemas__contrat__Site: {
-            /** Id */
-            id: string;
-            /** Customer Id */
-            customer_id: string;
-            /** Name */
-            name: string;
-            address: components["schemas"]["aquaerp_gateway__schemas__common__Address"];
-            geo: components["schemas"]["aquaerp_gateway__schemas__contrat__GeoPoint"] | null;
-            /** Access Notes */
-            access_notes: string;
-            /**
-             * Gate Code
-             * @description Only in GET /sites/{id} for roles allowed to see it
-             */
-            gate_code: string | null;
-            /** Has Gate Code */
-            has_gate_code: boolean;
-            /** Archived */
-            archived: boolean;
-        };
-        /** PaymentTerms */
-        aquaerp_gateway__schemas__facture__PaymentTerms: {
+        /**
+         * PaymentTerms
+         * @description Payment terms of an invoice.
+         */
+        aquaerp_gateway__codec__PaymentTerms__2: {
             /**
              * Days
-             * @description days after the issue date (L441-10)
-             * @default 30
+             * @description Days after the issue date (0 = on receipt); at most 60 (C. com. L441-10).
              */
             days: number;
             /**
              * End Of Month
-             * @default false
+             * @description The due date is the last day of the month in which issue date + days falls.
              */
             end_of_month: boolean;
-        };
-        /** Address */
-        aquaerp_gateway__schemas__intervention__Address: {
-            /** Lines */
-            lines: string[];
-            /** Postal Code */
-            postal_code: string;
-            /** City */
-            city: string;
-            /** Country */
-            country: string;
-        };
-        /** GeoPoint */
-        aquaerp_gateway__schemas__intervention__GeoPoint: {
-            /** Latitude */
-            latitude: number;
-            /** Longitude */
-            longitude: number;
-        };
-        /** Site */
-        aquaerp_gateway__schemas__intervention__Site: {
-            /** Site Id */
-            site_id: string;
-            /** Name */
-            name: string;
-            address: components["schemas"]["aquaerp_gateway__schemas__intervention__Address"];
-            location: components["schemas"]["aquaerp_gateway__schemas__intervention__GeoPoint"] | null;
-            /** Access Notes */
-            access_notes: string;
-            /** Gate Code */
-            gate_code: string;
         };
     };
     responses: never;
@@ -4461,6 +11097,5262 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    enroll_totp_api_v1_auth_totp_enroll_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollTotpResponse"];
+                };
+            };
+        };
+    };
+    confirm_totp_api_v1_auth_totp_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmTotpBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_expiring_certificates_api_v1_stock_certificates_expiring_get: {
+        parameters: {
+            query?: {
+                /** @description Warning period in days (default 60). */
+                within_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListExpiringCertificatesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_consumption_api_v1_stock_reports_consumption_get: {
+        parameters: {
+            query: {
+                /** @description First day (Europe/Paris). */
+                from_date: string;
+                /** @description Last day, included. */
+                to_date: string;
+                /** @description Grouping besides the item (default: per item only). */
+                group_by?: ("product" | "technician" | "customer" | "month") | null;
+                /** @description Only this technician. */
+                technician_id?: string;
+                /** @description Only this customer. */
+                customer_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportConsumptionResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_margins_api_v1_stock_reports_margins_get: {
+        parameters: {
+            query: {
+                /** @description First day (Europe/Paris). */
+                from_date: string;
+                /** @description Last day, included. */
+                to_date: string;
+                /** @description Only this contract. */
+                contract_id?: string;
+                /** @description Only this customer. */
+                customer_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportMarginsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_definition_api_v1_workflows_definitions_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateDefinitionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidateDefinitionResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_price_api_v1_stock_products__product_id__prices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddPriceBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_inventory_count_api_v1_stock_locations__location_id__inventory_counts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecordInventoryCountBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordInventoryCountResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    propose_replenishment_api_v1_stock_locations__location_id__replenishment_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposeReplenishmentResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_run_api_v1_workflows_runs__run_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_product_api_v1_stock_products__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_product_api_v1_stock_products__product_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_certificate_api_v1_stock_certificates__technician_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetCertificateBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_run_api_v1_workflows_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_definition_stats_api_v1_workflows_definitions__name__stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_definition_api_v1_workflows_definitions__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Definition"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upsert_definition_api_v1_workflows_definitions__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpsertDefinitionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertDefinitionResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_definition_api_v1_workflows_definitions__name__delete: {
+        parameters: {
+            query?: {
+                /** @description When true, deleting an unknown definition is not an error (for the operator's finalizer). */
+                allow_missing?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_me_api_v1_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_customer_list_api_v1_customers_export_csv_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Matches name, code, billing email or billing city (case-insensitive substring). */
+                q?: string;
+                /** @description Only customers of this type. */
+                type?: ("private" | "business") | null;
+                /** @description Include archived customers. */
+                include_archived?: boolean;
+                /** @description Sort: one of name, code, city, email, created_at, then " desc" or " asc" (default asc); empty: "name asc". Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_plan_settings_api_v1_settings_plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanSettings"];
+                };
+            };
+        };
+    };
+    update_plan_settings_api_v1_settings_plans_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PlanSettingsInput"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanSettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_invoice_list_api_v1_invoices_export_csv_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this customer's documents (a client always sees only its own). */
+                customer_id?: string;
+                /** @description Only documents of this type. */
+                type?: ("invoice" | "credit_note") | null;
+                /** @description Only documents in these states (any when empty). */
+                status?: ("draft" | "issued" | "partially_paid" | "paid")[];
+                /** @description Issued on or after this day. */
+                issued_from?: string | null;
+                /** @description Issued on or before this day. */
+                issued_to?: string | null;
+                /** @description Only issued invoices past due and not fully settled. */
+                overdue?: boolean;
+                /** @description Number, customer name or customer e-mail contains this text (case-insensitive). */
+                q?: string;
+                /** @description Only documents of this contract. */
+                contract_id?: string;
+                /** @description Only documents from this billing run. */
+                billing_run_id?: string;
+                /** @description Only documents from this source. */
+                source?: ("manual" | "billing_run" | "intervention") | null;
+                /** @description Sort: one of created_at, number, customer_name, issue_date, due_date, total, then " desc" or " asc" (default asc); empty: "created_at desc". Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_chain_api_v1_invoice_chain_verification_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyChainResponse"];
+                };
+            };
+        };
+    };
+    get_aging_report_api_v1_receivables_aging_get: {
+        parameters: {
+            query?: {
+                /** @description Day the aging is computed for; today when absent. */
+                as_of?: string | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgingReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_dunning_api_v1_dunning_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RunDunningBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDunningResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_dunning_letters_api_v1_dunning_letters_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this customer's letters. */
+                customer_id?: string;
+                /** @description Only letters of this level. */
+                level?: ("reminder" | "formal_notice") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListDunningLettersResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_technician_api_v1_technicians_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Technician"];
+                };
+            };
+        };
+    };
+    rotate_my_calendar_token_api_v1_me_calendar_feed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+        };
+    };
+    revoke_calendar_token_api_v1_me_calendar_feed_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mark_overdue_visits_api_v1_visits_mark_overdue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MarkOverdueVisitsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkOverdueVisitsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    auto_assign_api_v1_planning_auto_assign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoAssignBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoAssignResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    shift_day_api_v1_planning_shift_day_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShiftDayBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftDayResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_technician_schedule_api_v1_me_schedule_get: {
+        parameters: {
+            query?: {
+                /** @description First day (default: today). */
+                from_date?: string | null;
+                /** @description Last day, inclusive (default: from_date; at most 31 days after it). */
+                to_date?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetTechnicianScheduleResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_invoice_email_api_v1_emails_invoice_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendInvoiceEmailBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_dunning_email_api_v1_emails_dunning_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendDunningEmailBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_products_api_v1_stock_products_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Matches code, label or EAN (case-insensitive substring). */
+                q?: string;
+                /** @description Only this family. */
+                family?: ("chemical" | "part" | "equipment" | "labour" | "service") | null;
+                /** @description Include archived items. */
+                include_archived?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListProductsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_product_api_v1_stock_products_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    quote_prices_api_v1_stock_quotes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["QuotePricesBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotePricesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_locations_api_v1_stock_locations_get: {
+        parameters: {
+            query?: {
+                /** @description Only this kind. */
+                kind?: ("warehouse" | "van") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListLocationsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_location_api_v1_stock_locations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationInput-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Location"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_movements_api_v1_stock_movements_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this item. */
+                product_id?: string;
+                /** @description Only movements in or out of this location. */
+                location_id?: string;
+                /** @description Only this visit. */
+                intervention_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListMovementsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_movement_api_v1_stock_movements_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MovementInput-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Movement"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_stock_api_v1_stock_on_hand_get: {
+        parameters: {
+            query?: {
+                /** @description Only this location. */
+                location_id?: string;
+                /** @description Only this item. */
+                product_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListStockResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_valuation_api_v1_stock_valuation_get: {
+        parameters: {
+            query?: {
+                /** @description Only this location; empty: every location. */
+                location_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetValuationResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    propose_loading_api_v1_stock_loading_get: {
+        parameters: {
+            query?: {
+                /** @description The day of the visits (default: tomorrow in Paris). */
+                on?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposeLoadingResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    propose_purchases_api_v1_stock_purchase_proposal_get: {
+        parameters: {
+            query?: {
+                /** @description Only this warehouse; empty: every warehouse together. */
+                location_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposePurchasesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_definitions_api_v1_workflows_definitions_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListDefinitionsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_runs_api_v1_workflows_runs_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only runs of this definition. */
+                definition?: string;
+                /** @description Only runs about this kind of business object, e.g. "invoice". */
+                aggregate_type?: string;
+                /** @description Only runs about this object (with aggregate_type). */
+                aggregate_id?: string;
+                /** @description Only runs in this state. */
+                state?: ("pending" | "running" | "succeeded" | "failed" | "skipped") | null;
+                /** @description Only runs started by this event. */
+                event_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListRunsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_totp_api_v1_users__user_id__totp_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    generate_plan_api_v1_contracts__contract_id__visits_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GeneratePlanBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GeneratePlanResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_future_visits_api_v1_contracts__contract_id__visits_cancel_future_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelFutureVisitsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelFutureVisitsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_doses_api_v1_interventions__intervention_id__water_tests__installation_id__doses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApplyDosesBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplyDosesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_absence_api_v1_technicians__technician_id__absences__absence_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+                absence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_water_test_api_v1_interventions__intervention_id__water_tests__installation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaterTest"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_water_readings_api_v1_interventions__intervention_id__water_tests__installation_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecordWaterReadingsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaterTest"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    disable_user_api_v1_users__user_id__disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    enable_user_api_v1_users__user_id__enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_api_key_api_v1_api_keys__api_key_id__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                api_key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    archive_customer_api_v1_customers__customer_id__archive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restore_customer_api_v1_customers__customer_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_site_api_v1_customers__customer_id__sites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    archive_site_api_v1_sites__site_id__archive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_installations_api_v1_sites__site_id__installations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListInstallationsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_installation_api_v1_sites__site_id__installations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstallationInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Installation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    activate_contract_api_v1_contracts__contract_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    suspend_contract_api_v1_contracts__contract_id__suspend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendContractBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resume_contract_api_v1_contracts__contract_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResumeContractBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    terminate_contract_api_v1_contracts__contract_id__terminate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TerminateContractBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    renew_contract_api_v1_contracts__contract_id__renew_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RenewContractBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_prices_api_v1_contracts__contract_id__prices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePricesBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_indexation_api_v1_contracts__contract_id__indexations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyIndexationBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_maintenance_plans_api_v1_contracts__contract_id__plans_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetMaintenancePlansBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_plan_occurrences_api_v1_contracts__contract_id__plan_occurrences_get: {
+        parameters: {
+            query: {
+                /** @description First day, inclusive. Required. */
+                from_date: string;
+                /** @description Last day, inclusive; at most 366 days after `from_date`. Required. */
+                to_date: string;
+                /** @description Only this site's plans. */
+                site_id?: string;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPlanOccurrencesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_customer_personal_data_api_v1_customers__customer_id__personal_data_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPersonalData"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    erase_customer_api_v1_customers__customer_id__erase_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseCustomerBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    issue_invoice_api_v1_invoices__invoice_id__issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_credit_note_api_v1_invoices__invoice_id__credit_notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreateCreditNoteBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invoice_intervention_api_v1_interventions__intervention_id__invoice_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InvoiceInterventionBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceInterventionResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_billing_run_entries_api_v1_billing_runs__run_id__entries_get: {
+        parameters: {
+            query?: {
+                /** @description Only entries with this outcome. */
+                outcome?: ("pending" | "issued" | "skipped" | "failed" | "previewed") | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBillingRunEntriesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resume_billing_run_api_v1_billing_runs__run_id__resume_post: {
+        parameters: {
+            query?: {
+                /** @description Answer once the run has finished instead of once it restarted. */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reverse_payment_api_v1_payments__payment_id__reverse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReversePaymentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer_balance_api_v1_customers__customer_id__balance_get: {
+        parameters: {
+            query?: {
+                /** @description Day the aging is computed for; today when absent. */
+                as_of?: string | null;
+            };
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerBalance"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_dunning_pause_api_v1_customers__customer_id__dunning_pause_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetDunningPauseBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningPause"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_absences_api_v1_technicians__technician_id__absences_get: {
+        parameters: {
+            query?: {
+                /** @description First day of the period (default: today). */
+                from_date?: string | null;
+                /** @description Last day of the period, inclusive (default: a year after from_date). */
+                to_date?: string | null;
+            };
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Absence"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_absence_api_v1_technicians__technician_id__absences_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddAbsenceBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Absence"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_calendar_token_api_v1_technicians__technician_id__calendar_feed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_calendar_token_api_v1_technicians__technician_id__calendar_feed_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reschedule_intervention_api_v1_interventions__intervention_id__reschedule_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleInterventionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_intervention_api_v1_interventions__intervention_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelInterventionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    assign_intervention_api_v1_interventions__intervention_id__assign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignInterventionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unassign_intervention_api_v1_interventions__intervention_id__unassign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    propose_start_api_v1_interventions__intervention_id__proposed_start_get: {
+        parameters: {
+            query: {
+                /** @description Technician whose day it joins. */
+                technician_id: string;
+                /** @description The day. Required. */
+                day: string;
+            };
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposeStartResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_technician_schedule_api_v1_technicians__technician_id__schedule_get: {
+        parameters: {
+            query?: {
+                /** @description First day (default: today). */
+                from_date?: string | null;
+                /** @description Last day, inclusive (default: from_date; at most 31 days after it). */
+                to_date?: string | null;
+            };
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetTechnicianScheduleResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_intervention_api_v1_interventions__intervention_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StartInterventionBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_report_api_v1_interventions__intervention_id__report_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SaveReportBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    complete_intervention_api_v1_interventions__intervention_id__complete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteInterventionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_visit_installations_api_v1_interventions__intervention_id__installations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListVisitInstallationsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_water_profile_api_v1_installations__installation_id__water_profile_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaterProfile"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_water_profile_api_v1_installations__installation_id__water_profile_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaterProfileInput-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaterProfile"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_water_trend_api_v1_installations__installation_id__water_trend_get: {
+        parameters: {
+            query: {
+                /** @description Parameter. */
+                parameter: "ph" | "free_chlorine" | "total_chlorine" | "combined_chlorine" | "total_bromine" | "total_alkalinity" | "calcium_hardness" | "cyanuric_acid" | "salt" | "temperature" | "tds";
+                /** @description Number of visits (12 when 0, at most 52). */
+                visits?: number;
+            };
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetWaterTrendResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_checklist_api_v1_interventions__intervention_id__checklist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitChecklist"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_checklist_api_v1_interventions__intervention_id__checklist_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SaveChecklistBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitChecklist"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_email_api_v1_emails__email_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_template_api_v1_email_templates__name__preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedEmail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_user_api_v1_users__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_user_api_v1_users__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer_api_v1_customers__customer_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_customer_api_v1_customers__customer_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_customer_api_v1_customers__customer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_site_api_v1_sites__site_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_site_api_v1_sites__site_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_installation_api_v1_installations__installation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Installation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_installation_api_v1_installations__installation_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstallationInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Installation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_installation_api_v1_installations__installation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_contract_api_v1_contracts__contract_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_contract_api_v1_contracts__contract_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_contract_api_v1_contracts__contract_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_invoice_api_v1_invoices__invoice_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_invoice_api_v1_invoices__invoice_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_invoice_api_v1_invoices__invoice_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_billing_run_api_v1_billing_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_technician_api_v1_technicians__technician_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Technician"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_technician_api_v1_technicians__technician_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                technician_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateTechnicianBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Technician"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_intervention_api_v1_interventions__intervention_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_photometer_api_v1_photometers__serial__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serial: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotometerInput-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Photometer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_checklist_template_api_v1_checklist_templates__visit_type__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visit_type: "weekly" | "winterising" | "spring_restart" | "breakdown";
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SetChecklistTemplateBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_email_api_v1_emails__email_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only users holding this role. */
+                role?: ("admin" | "bureau" | "compta" | "technicien" | "client") | null;
+                /** @description Matches email or name, case-insensitive. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListUsersResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_user_api_v1_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_audit_events_api_v1_audit_events_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this actor (user id, service or e-mail). */
+                actor?: string;
+                /** @description Only actions starting with this (`auth.user.login` gives successes and failures). */
+                action?: string;
+                /** @description On or after this day (Paris time). */
+                from?: string | null;
+                /** @description On or before this day (Paris time). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListAuditEventsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_api_keys_api_v1_api_keys_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListApiKeysResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_api_key_api_v1_api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateApiKeyResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_customers_api_v1_customers_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Matches name, code, billing email or billing city (case-insensitive substring). */
+                q?: string;
+                /** @description Only customers of this type. */
+                type?: ("private" | "business") | null;
+                /** @description Include archived customers. */
+                include_archived?: boolean;
+                /** @description Sort: one of name, code, city, email, created_at, then " desc" or " asc" (default asc); empty: "name asc". Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListCustomersResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_customer_api_v1_customers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sites_api_v1_sites_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only the sites of this customer. */
+                customer_id?: string;
+                /** @description Matches site name, address or city (case-insensitive substring). */
+                q?: string;
+                /** @description Include archived sites. */
+                include_archived?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSitesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_contracts_api_v1_contracts_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this customer's contracts. */
+                customer_id?: string;
+                /** @description Only contracts covering this site. */
+                site_id?: string;
+                /** @description Only contracts in these states (any when empty). */
+                status?: ("draft" | "active" | "suspended" | "terminated")[];
+                /** @description Matches the number or the customer name (case-insensitive substring). */
+                q?: string;
+                /** @description Sort: one of created_at, number, customer_name, start_date, status, then " desc" or " asc"; empty: "created_at desc". Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListContractsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_contract_api_v1_contracts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_plan_visits_api_v1_plan_previews_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewPlanVisitsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewPlanVisitsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_renewal_notices_api_v1_renewal_notices_get: {
+        parameters: {
+            query?: {
+                /** @description Day to check; today when absent. */
+                on_date?: string | null;
+                /** @description Include contracts whose notice for the current term was already sent. */
+                include_sent?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListRenewalNoticesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_invoices_api_v1_invoices_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this customer's documents (a client always sees only its own). */
+                customer_id?: string;
+                /** @description Only documents of this type. */
+                type?: ("invoice" | "credit_note") | null;
+                /** @description Only documents in these states (any when empty). */
+                status?: ("draft" | "issued" | "partially_paid" | "paid")[];
+                /** @description Issued on or after this day. */
+                issued_from?: string | null;
+                /** @description Issued on or before this day. */
+                issued_to?: string | null;
+                /** @description Only issued invoices past due and not fully settled. */
+                overdue?: boolean;
+                /** @description Number, customer name or customer e-mail contains this text (case-insensitive). */
+                q?: string;
+                /** @description Only documents of this contract. */
+                contract_id?: string;
+                /** @description Only documents from this billing run. */
+                billing_run_id?: string;
+                /** @description Only documents from this source. */
+                source?: ("manual" | "billing_run" | "intervention") | null;
+                /** @description Sort: one of created_at, number, customer_name, issue_date, due_date, total, then " desc" or " asc" (default asc); empty: "created_at desc". Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListInvoicesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_invoice_api_v1_invoices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_billing_runs_api_v1_billing_runs_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only runs in this state. */
+                status?: ("running" | "completed" | "failed") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBillingRunsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_billing_run_api_v1_billing_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StartBillingRunBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_payments_api_v1_payments_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this customer's payments. */
+                customer_id?: string;
+                /** @description Received on or after this day. */
+                received_from?: string | null;
+                /** @description Received on or before this day. */
+                received_to?: string | null;
+                /** @description Only payments settling this invoice. */
+                invoice_id?: string;
+                /** @description Sort: one of created_at, received_on, amount, then " desc" or " asc"; empty: "created_at desc". Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPaymentsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_payment_api_v1_payments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordPaymentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_technicians_api_v1_technicians_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only technicians with this skill. */
+                skill?: string;
+                /** @description Include inactive technicians. */
+                include_inactive?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListTechniciansResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_technician_api_v1_technicians_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTechnicianBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Technician"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_interventions_api_v1_interventions_get: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description Only this technician's. */
+                technician_id?: string;
+                /** @description Only this contract's. */
+                contract_id?: string;
+                /** @description Only this site's. */
+                site_id?: string;
+                /** @description Only this customer's. */
+                customer_id?: string;
+                /** @description Only these statuses. */
+                status?: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue")[];
+                /** @description Only this kind. */
+                kind?: ("preventive" | "corrective") | null;
+                /** @description Planned on or after this date. */
+                from_date?: string | null;
+                /** @description Planned on or before this date. */
+                to_date?: string | null;
+                /** @description Only those without a technician. */
+                unassigned?: boolean;
+                /** @description Sort: one of planned_date, status, created_at, then " desc" or " asc"; empty: the planning order (date, start time, creation). Ties are broken by id. */
+                order_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListInterventionsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_intervention_api_v1_interventions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInterventionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intervention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_planning_api_v1_planning_get: {
+        parameters: {
+            query: {
+                /** @description First day. */
+                from_date: string;
+                /** @description Last day, inclusive (at most 62 days after from_date). */
+                to_date: string;
+                /** @description Only these technicians (default: all active). */
+                technician_id?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetPlanningResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_water_targets_api_v1_water_targets_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SetWaterTargetsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetWaterTargetsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_photometers_api_v1_photometers_get: {
+        parameters: {
+            query?: {
+                /** @description Only those whose calibration is over a year old. */
+                overdue_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPhotometersResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_checklist_templates_api_v1_checklist_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListChecklistTemplatesResponse"];
+                };
+            };
+        };
+    };
+    list_emails_api_v1_emails_get: {
+        parameters: {
+            query?: {
+                /** @description Kind of document: "invoice", "intervention", "contract", "user", ... */
+                document_type?: string | null;
+                /** @description Id of the document in its owning service. */
+                document_id?: string | null;
+                /** @description Only emails in this status. */
+                status?: ("queued" | "sending" | "sent" | "failed_retrying" | "failed_permanent") | null;
+                page_size?: number;
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEmailsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_email_api_v1_emails_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendEmailBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_templates_api_v1_email_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateInfo"][];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -4591,1619 +16483,6 @@ export interface operations {
             };
         };
     };
-    me_api_v1_auth_me_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-        };
-    };
-    change_password_api_v1_auth_password_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordChangeBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    enroll_totp_api_v1_auth_totp_enroll_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TotpEnrollment"];
-                };
-            };
-        };
-    };
-    confirm_totp_api_v1_auth_totp_confirm_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TotpConfirmBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_users_api_v1_users_get: {
-        parameters: {
-            query?: {
-                role?: ("admin" | "bureau" | "compta" | "technicien" | "client") | null;
-                q?: string;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_user_api_v1_users_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserCreateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_user_api_v1_users__user_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_user_api_v1_users__user_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserUpdateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    disable_user_api_v1_users__user_id__disable_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    enable_user_api_v1_users__user_id__enable_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    reset_totp_api_v1_users__user_id__totp_reset_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_definitions_api_v1_workflows_definitions_get: {
-        parameters: {
-            query?: {
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DefinitionList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    validate_definition_api_v1_workflows_definitions_validate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DefinitionValidateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ValidationResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    definition_stats_api_v1_workflows_definitions__name__stats_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DefinitionStats"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_definition_api_v1_workflows_definitions__name__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Definition"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    upsert_definition_api_v1_workflows_definitions__name__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DefinitionUpsertBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DefinitionUpserted"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    delete_definition_api_v1_workflows_definitions__name__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_runs_api_v1_workflows_runs_get: {
-        parameters: {
-            query?: {
-                definition?: string;
-                aggregate_type?: string;
-                aggregate_id?: string;
-                state?: ("pending" | "running" | "succeeded" | "failed" | "skipped") | null;
-                event_id?: string;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RunList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_run_api_v1_workflows_runs__run_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                run_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Run"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    retry_run_api_v1_workflows_runs__run_id__retry_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                run_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Run"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_customers_api_v1_customers_get: {
-        parameters: {
-            query?: {
-                /** @description name, code, email or city */
-                q?: string;
-                type?: ("private" | "business") | null;
-                include_archived?: boolean;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_customer_api_v1_customers_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CustomerBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_customer_api_v1_customers__customer_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_customer_api_v1_customers__customer_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CustomerBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    delete_customer_api_v1_customers__customer_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    archive_customer_api_v1_customers__customer_id__archive_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    restore_customer_api_v1_customers__customer_id__restore_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_site_api_v1_customers__customer_id__sites_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SiteBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["aquaerp_gateway__schemas__contrat__Site"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_sites_api_v1_sites_get: {
-        parameters: {
-            query?: {
-                customer_id?: string;
-                q?: string;
-                include_archived?: boolean;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SiteList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_site_api_v1_sites__site_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                site_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["aquaerp_gateway__schemas__contrat__Site"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_site_api_v1_sites__site_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                site_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SiteBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["aquaerp_gateway__schemas__contrat__Site"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    archive_site_api_v1_sites__site_id__archive_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                site_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["aquaerp_gateway__schemas__contrat__Site"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_installations_api_v1_sites__site_id__installations_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                site_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InstallationList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_installation_api_v1_sites__site_id__installations_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                site_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InstallationBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Installation"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_installation_api_v1_installations__installation_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                installation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Installation"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_installation_api_v1_installations__installation_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                installation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InstallationBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Installation"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    delete_installation_api_v1_installations__installation_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                installation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_contracts_api_v1_contracts_get: {
-        parameters: {
-            query?: {
-                customer_id?: string;
-                site_id?: string;
-                status?: ("draft" | "active" | "suspended" | "terminated")[];
-                /** @description number or customer name */
-                q?: string;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ContractList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_contract_api_v1_contracts_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ContractBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_contract_api_v1_contracts__contract_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_contract_api_v1_contracts__contract_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ContractBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    delete_contract_api_v1_contracts__contract_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    activate_contract_api_v1_contracts__contract_id__activate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    suspend_contract_api_v1_contracts__contract_id__suspend_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReasonedChangeBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    resume_contract_api_v1_contracts__contract_id__resume_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EffectiveDateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    terminate_contract_api_v1_contracts__contract_id__terminate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReasonedChangeBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    renew_contract_api_v1_contracts__contract_id__renew_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RenewBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    change_prices_api_v1_contracts__contract_id__prices_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PriceChangeBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    apply_indexation_api_v1_contracts__contract_id__indexations_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["IndexationBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    set_plans_api_v1_contracts__contract_id__plans_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PlansBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contract"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     billable_periods_api_v1_contracts__contract_id__billable_periods_get: {
         parameters: {
             query: {
@@ -6238,735 +16517,6 @@ export interface operations {
             };
         };
     };
-    plan_occurrences_api_v1_contracts__contract_id__plan_occurrences_get: {
-        parameters: {
-            query: {
-                from_date: string;
-                to_date: string;
-            };
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PlanOccurrenceList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    renewal_notices_api_v1_renewal_notices_get: {
-        parameters: {
-            query?: {
-                on_date?: string | null;
-                include_sent?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RenewalNoticeList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_emails_api_v1_emails_get: {
-        parameters: {
-            query?: {
-                document_type?: string;
-                document_id?: string;
-                status?: ("queued" | "sending" | "sent" | "failed_retrying" | "failed_permanent") | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmailList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    send_email_api_v1_emails_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SendEmailBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Email"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    send_invoice_email_api_v1_emails_invoice_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SendInvoiceEmailBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Email"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    send_dunning_email_api_v1_emails_dunning_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SendDunningEmailBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Email"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_email_api_v1_emails__email_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                email_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Email"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    retry_email_api_v1_emails__email_id__retry_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                email_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Email"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_templates_api_v1_email_templates_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmailTemplate"][];
-                };
-            };
-        };
-    };
-    preview_template_api_v1_email_templates__name__preview_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RenderedEmail"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_technicians_api_v1_technicians_get: {
-        parameters: {
-            query?: {
-                skill?: string;
-                include_inactive?: boolean;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TechnicianList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_technician_api_v1_technicians_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TechnicianCreateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Technician"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    my_technician_api_v1_technicians_me_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Technician"];
-                };
-            };
-        };
-    };
-    get_technician_api_v1_technicians__technician_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Technician"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_technician_api_v1_technicians__technician_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TechnicianUpdateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Technician"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_absences_api_v1_technicians__technician_id__absences_get: {
-        parameters: {
-            query?: {
-                from_date?: string | null;
-                to_date?: string | null;
-            };
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Absence"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    add_absence_api_v1_technicians__technician_id__absences_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AbsenceBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Absence"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    remove_absence_api_v1_technicians__technician_id__absences__absence_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                technician_id: string;
-                absence_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    technician_schedule_api_v1_technicians__technician_id__schedule_get: {
-        parameters: {
-            query?: {
-                from_date?: string | null;
-                to_date?: string | null;
-            };
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Schedule"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    my_schedule_api_v1_me_schedule_get: {
-        parameters: {
-            query?: {
-                from_date?: string | null;
-                to_date?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Schedule"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    rotate_calendar_token_api_v1_technicians__technician_id__calendar_feed_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CalendarFeed"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    revoke_calendar_token_api_v1_technicians__technician_id__calendar_feed_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                technician_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    rotate_my_calendar_token_api_v1_me_calendar_feed_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CalendarFeed"];
-                };
-            };
-        };
-    };
-    revoke_my_calendar_token_api_v1_me_calendar_feed_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     calendar_feed_api_v1_calendar__token__ics_get: {
         parameters: {
             query?: never;
@@ -6985,455 +16535,6 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": unknown;
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    generate_plan_api_v1_contracts__contract_id__visits_generate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GeneratePlanBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GenerationResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    cancel_future_visits_api_v1_contracts__contract_id__visits_cancel_future_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CancelFutureBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CancelledCount"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    mark_overdue_api_v1_visits_mark_overdue_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MarkOverdueBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OverdueCount"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_interventions_api_v1_interventions_get: {
-        parameters: {
-            query?: {
-                technician_id?: string;
-                contract_id?: string;
-                site_id?: string;
-                customer_id?: string;
-                status?: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue")[];
-                kind?: ("preventive" | "corrective") | null;
-                from_date?: string | null;
-                to_date?: string | null;
-                unassigned?: boolean;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InterventionList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_intervention_api_v1_interventions_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CorrectiveCreateBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_intervention_api_v1_interventions__intervention_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    reschedule_api_v1_interventions__intervention_id__reschedule_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RescheduleBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    cancel_api_v1_interventions__intervention_id__cancel_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CancelBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    assign_api_v1_interventions__intervention_id__assign_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AssignBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    unassign_api_v1_interventions__intervention_id__unassign_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    start_api_v1_interventions__intervention_id__start_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["StartBody"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    save_report_api_v1_interventions__intervention_id__report_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReportBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    complete_api_v1_interventions__intervention_id__complete_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CompleteBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Intervention"];
                 };
             };
             /** @description Validation Error */
@@ -7478,274 +16579,6 @@ export interface operations {
             };
         };
     };
-    planning_api_v1_planning_get: {
-        parameters: {
-            query: {
-                from_date: string;
-                to_date: string;
-                technician_id?: string[];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Planning"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    auto_assign_api_v1_planning_auto_assign_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AutoAssignBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AutoAssignResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_invoices_api_v1_invoices_get: {
-        parameters: {
-            query?: {
-                customer_id?: string;
-                type?: ("invoice" | "credit_note") | null;
-                status?: ("draft" | "issued" | "partially_paid" | "paid")[];
-                issued_from?: string | null;
-                issued_to?: string | null;
-                overdue?: boolean;
-                /** @description number or customer name */
-                q?: string;
-                contract_id?: string;
-                billing_run_id?: string;
-                source?: ("manual" | "billing_run" | "intervention") | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_invoice_api_v1_invoices_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InvoiceBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invoice"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_invoice_api_v1_invoices__invoice_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                invoice_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invoice"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_invoice_api_v1_invoices__invoice_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                invoice_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InvoiceBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invoice"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    delete_invoice_api_v1_invoices__invoice_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                invoice_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    issue_invoice_api_v1_invoices__invoice_id__issue_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                invoice_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invoice"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     invoice_pdf_api_v1_invoices__invoice_id__pdf_get: {
         parameters: {
             query?: never;
@@ -7757,505 +16590,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Factur-X PDF as issued */
+            /** @description The Factur-X PDF */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/pdf": unknown;
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_credit_note_api_v1_invoices__invoice_id__credit_notes_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                invoice_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreditNoteBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invoice"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    verify_chain_api_v1_invoice_chain_verification_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChainVerification"];
-                };
-            };
-        };
-    };
-    invoice_intervention_api_v1_interventions__intervention_id__invoice_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                intervention_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InterventionInvoiceBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InterventionInvoice"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_billing_runs_api_v1_billing_runs_get: {
-        parameters: {
-            query?: {
-                status?: ("running" | "completed" | "failed") | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BillingRunList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    start_billing_run_api_v1_billing_runs_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BillingRunBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BillingRun"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_billing_run_api_v1_billing_runs__run_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                run_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BillingRun"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_billing_run_entries_api_v1_billing_runs__run_id__entries_get: {
-        parameters: {
-            query?: {
-                outcome?: ("pending" | "issued" | "skipped" | "failed" | "previewed") | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path: {
-                run_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BillingRunEntryList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    resume_billing_run_api_v1_billing_runs__run_id__resume_post: {
-        parameters: {
-            query?: {
-                wait?: boolean;
-            };
-            header?: never;
-            path: {
-                run_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BillingRun"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_payments_api_v1_payments_get: {
-        parameters: {
-            query?: {
-                customer_id?: string;
-                invoice_id?: string;
-                received_from?: string | null;
-                received_to?: string | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    record_payment_api_v1_payments_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PaymentBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Payment"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    customer_balance_api_v1_customers__customer_id__balance_get: {
-        parameters: {
-            query?: {
-                as_of?: string | null;
-            };
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerBalance"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    aging_report_api_v1_receivables_aging_get: {
-        parameters: {
-            query?: {
-                as_of?: string | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AgingReport"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    run_dunning_api_v1_dunning_runs_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DunningRunBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DunningRunResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_dunning_letters_api_v1_dunning_letters_get: {
-        parameters: {
-            query?: {
-                customer_id?: string;
-                level?: ("reminder" | "formal_notice") | null;
-                page_size?: number;
-                page_token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DunningLetterList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    set_dunning_pause_api_v1_customers__customer_id__dunning_pause_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DunningPauseBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DunningPause"];
                 };
             };
             /** @description Validation Error */
@@ -8365,10 +16706,10 @@ export interface operations {
             };
         };
     };
-    list_messages_api_v1_dev_mail_get: {
+    search_api_v1_search_get: {
         parameters: {
-            query?: {
-                limit?: number;
+            query: {
+                q: string;
             };
             header?: never;
             path?: never;
@@ -8382,132 +16723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MailboxEntry"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_message_api_v1_dev_mail__message_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                message_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MailboxMessage"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    view_html_api_v1_dev_mail__message_id__html_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                message_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    raw_message_api_v1_dev_mail__message_id__raw_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                message_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    download_attachment_api_v1_dev_mail__message_id__attachments__index__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                message_id: string;
-                index: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SearchResult"];
                 };
             };
             /** @description Validation Error */

@@ -28,7 +28,7 @@ export function useAsync<T>(load: () => Promise<T>) {
 
 export interface PageOf<T> {
   items: T[]
-  page: { next_page_token?: string }
+  page?: { next_page_token?: string } | null
 }
 
 /** Pages of a list API: `load(token)` returns one page; previous pages are remembered. */
@@ -47,7 +47,7 @@ export function usePages<T>(load: (pageToken: string) => Promise<PageOf<T>>) {
       const page = await load(tokens.value[position] ?? '')
       items.value = page.items
       index.value = position
-      nextToken.value = page.page.next_page_token ?? ''
+      nextToken.value = page.page?.next_page_token ?? ''
       if (nextToken.value) tokens.value[position + 1] = nextToken.value
     } catch (caught) {
       error.value = caught

@@ -1,18 +1,20 @@
 // Files behind authentication (PDFs): fetched with the token, shown or saved from a blob URL.
 import { onBeforeUnmount, ref } from 'vue'
-import { api } from '@/api/client'
 import { describeError } from '@/lib/problems'
+
+/** Fetches the file, e.g. `() => unwrap(api.GET(path, { params, parseAs: 'blob' }))`. */
+export type FileRequest = () => Promise<Blob>
 
 export function useAuthenticatedFile() {
   const url = ref<string | null>(null)
   const loading = ref(false)
   const error = ref<string | null>(null)
 
-  async function load(path: string): Promise<string | null> {
+  async function load(request: FileRequest): Promise<string | null> {
     loading.value = true
     error.value = null
     try {
-      const blob = await api.get<Blob>(path, undefined, { as: 'blob' })
+      const blob = await request()
       if (url.value) URL.revokeObjectURL(url.value)
       url.value = URL.createObjectURL(blob)
       return url.value
@@ -25,11 +27,11 @@ export function useAuthenticatedFile() {
   }
 
   /** Saves the file under a name (the browser's download), without showing it. */
-  async function save(path: string, filename: string): Promise<void> {
+  async function save(request: FileRequest, filename: string): Promise<void> {
     loading.value = true
     error.value = null
     try {
-      const blob = await api.get<Blob>(path, undefined, { as: 'blob' })
+      const blob = await request()
       const href = URL.createObjectURL(blob)
       const link = document.createElement('a')
       link.href = href

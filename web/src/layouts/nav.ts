@@ -1,5 +1,6 @@
 // The office navigation: each entry with the roles that see it and the API route it needs.
-import type { RoleName } from '@/api/types'
+import type { ApiRoute } from '@/stores/capabilities'
+import type { RoleName } from '@/stores/session'
 
 export interface NavEntry {
   to: string
@@ -7,7 +8,7 @@ export interface NavEntry {
   icon: string
   roles: RoleName[]
   /** API route the screen relies on; without it the entry is shown as unavailable. */
-  requires?: string
+  requires?: ApiRoute
 }
 
 export interface NavGroup {
@@ -40,9 +41,20 @@ export const NAVIGATION: NavGroup[] = [
     ],
   },
   {
+    label: 'Stock',
+    entries: [
+      { to: '/stock/catalogue', label: 'Catalogue', icon: '▣', roles: OFFICE, requires: 'GET /api/v1/stock/products' },
+      { to: '/stock', label: 'Niveaux de stock', icon: '▥', roles: OFFICE, requires: 'GET /api/v1/stock/on-hand' },
+      { to: '/stock/reapprovisionnement', label: 'Réapprovisionnement', icon: '⇪', roles: MANAGERS, requires: 'GET /api/v1/stock/loading' },
+      { to: '/stock/rapports', label: 'Rapports de stock', icon: '∑', roles: OFFICE, requires: 'GET /api/v1/stock/reports/consumption' },
+      { to: '/stock/inventaire', label: 'Inventaire', icon: '☑', roles: MANAGERS, requires: 'POST /api/v1/stock/locations/{location_id}/inventory-counts' },
+    ],
+  },
+  {
     label: 'Facturation',
     entries: [
       { to: '/factures', label: 'Factures', icon: '€', roles: OFFICE, requires: 'GET /api/v1/invoices' },
+      { to: '/factures/a-valider', label: 'À valider', icon: '✓', roles: OFFICE, requires: 'GET /api/v1/invoices' },
       { to: '/facturation', label: 'Facturation des contrats', icon: '↻', roles: ['admin', 'compta'], requires: 'POST /api/v1/billing-runs' },
       { to: '/relances', label: 'Relances', icon: '✉', roles: ['admin', 'compta'], requires: 'GET /api/v1/dunning/letters' },
       { to: '/balance', label: 'Balance âgée', icon: '≡', roles: ['admin', 'compta'], requires: 'GET /api/v1/receivables/aging' },
@@ -57,7 +69,11 @@ export const NAVIGATION: NavGroup[] = [
   },
   {
     label: 'Administration',
-    entries: [{ to: '/utilisateurs', label: 'Utilisateurs', icon: '⚙', roles: ['admin'], requires: 'GET /api/v1/users' }],
+    entries: [
+      { to: '/utilisateurs', label: 'Utilisateurs', icon: '⚙', roles: ['admin'], requires: 'GET /api/v1/users' },
+      { to: '/cles-api', label: "Clés d'API", icon: '⚿', roles: ['admin'], requires: 'GET /api/v1/api-keys' },
+      { to: '/journal', label: "Journal d'audit", icon: '☰', roles: ['admin'], requires: 'GET /api/v1/audit-events' },
+    ],
   },
 ]
 

@@ -1,22 +1,8 @@
 // What the forms hold (strings, as typed), how they become API bodies, and their checks before
 // sending. Error keys match the gateway's field paths so both land on the same field.
-import type {
-  CompleteBody,
-  Invoice,
-  InvoiceBody,
-  Contract,
-  ContractBody,
-  CorrectiveCreateBody,
-  Customer,
-  CustomerBody,
-  InstallationBody,
-  Part,
-  ReportBody,
-  Site,
-  SiteBody,
-} from '@/api/types'
 import { centsToInput, parseDecimal, parseEuros } from './format'
 import { checkMeasurements, type MeasurementInput } from './measurements'
+import type { AnswerOf, BodyOf, Schemas } from '@/api/client'
 import {
   decimal,
   email,
@@ -33,6 +19,17 @@ import {
   vatRate,
   type Errors,
 } from './validation'
+
+// The bodies the forms send, named by their routes.
+type CustomerBody = BodyOf<'/api/v1/customers', 'post'>
+type SiteBody = BodyOf<'/api/v1/customers/{customer_id}/sites', 'post'>
+type InstallationBody = BodyOf<'/api/v1/sites/{site_id}/installations', 'post'>
+type ContractBody = BodyOf<'/api/v1/contracts', 'post'>
+type CorrectiveBody = BodyOf<'/api/v1/interventions', 'post'>
+type ReportBody = BodyOf<'/api/v1/interventions/{intervention_id}/report', 'put'>
+type CompleteBody = BodyOf<'/api/v1/interventions/{intervention_id}/complete', 'post'>
+type InvoiceBody = BodyOf<'/api/v1/invoices', 'post'>
+type Site = AnswerOf<'/api/v1/sites/{site_id}', 'get'>
 
 // -- customers ------------------------------------------------------------------------------------
 
@@ -55,7 +52,7 @@ export interface CustomerDraft {
   code: string
 }
 
-export function customerDraft(customer?: Customer | null): CustomerDraft {
+export function customerDraft(customer?: Schemas['Customer'] | null): CustomerDraft {
   return {
     type: customer?.type ?? 'private',
     name: customer?.name ?? '',
@@ -63,11 +60,11 @@ export function customerDraft(customer?: Customer | null): CustomerDraft {
     siren: customer?.siren ?? '',
     siret: customer?.siret ?? '',
     vat_number: customer?.vat_number ?? '',
-    line1: customer?.billing_address.lines?.[0] ?? '',
-    line2: customer?.billing_address.lines?.[1] ?? '',
-    postal_code: customer?.billing_address.postal_code ?? '',
-    city: customer?.billing_address.city ?? '',
-    country: customer?.billing_address.country || 'FR',
+    line1: customer?.billing_address?.lines?.[0] ?? '',
+    line2: customer?.billing_address?.lines?.[1] ?? '',
+    postal_code: customer?.billing_address?.postal_code ?? '',
+    city: customer?.billing_address?.city ?? '',
+    country: customer?.billing_address?.country || 'FR',
     billing_contact_name: customer?.billing_contact_name ?? '',
     billing_email: customer?.billing_email ?? '',
     phone: customer?.phone ?? '',
@@ -149,10 +146,10 @@ export interface SiteDraft {
 export function siteDraft(site?: Site | null): SiteDraft {
   return {
     name: site?.name ?? '',
-    line1: site?.address.lines?.[0] ?? '',
-    postal_code: site?.address.postal_code ?? '',
-    city: site?.address.city ?? '',
-    country: site?.address.country || 'FR',
+    line1: site?.address?.lines?.[0] ?? '',
+    postal_code: site?.address?.postal_code ?? '',
+    city: site?.address?.city ?? '',
+    country: site?.address?.country || 'FR',
     latitude: site?.geo ? String(site.geo.latitude) : '',
     longitude: site?.geo ? String(site.geo.longitude) : '',
     access_notes: site?.access_notes ?? '',
@@ -246,7 +243,15 @@ export interface PlanDraft {
   required_skill: string
   season_start: string
   season_end: string
+  /** The first season's name and own rule, and the further seasons, kept as they are. */
+  season_name: string
+  season_rrule: string
+  other_seasons: Schemas['Season'][]
+  /** What to do on each visit (a template's checklist). */
+  description: string
 }
+
+export type PlanBody = Schemas['MaintenancePlanInput']
 
 export interface ContractDraft {
   customer_id: string
@@ -281,6 +286,8 @@ export const PLAN_RHYTHMS: { label: string; rrule: string }[] = [
   { label: 'Tous les jours ouvrés', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR' },
   { label: 'Toutes les deux semaines (lundi)', rrule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO' },
   { label: 'Chaque mois (le 5)', rrule: 'FREQ=MONTHLY;BYMONTHDAY=5' },
+  { label: 'Chaque mois (premier lundi)', rrule: 'FREQ=MONTHLY;BYDAY=1MO' },
+  { label: 'Tous les deux mois (le 5)', rrule: 'FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=5' },
 ]
 
 export function emptyPlan(siteId = ''): PlanDraft {
@@ -295,10 +302,80 @@ export function emptyPlan(siteId = ''): PlanDraft {
     required_skill: '',
     season_start: '',
     season_end: '',
+    season_name: '',
+    season_rrule: '',
+    other_seasons: [],
+    description: '',
   }
 }
 
-export function contractDraft(contract?: Contract | null, customerId = ''): ContractDraft {
+/** A one-off yearly visit from a template: on its window's first day, running during the window. */
+export function templatePlan(template: Schemas['VisitTemplate'], siteId = ''): PlanDraft {
+  const [month, day] = template.window_start.split('-').map(Number)
+  return {
+    ...emptyPlan(siteId),
+    label: template.label,
+    rrule: `FREQ=YEARLY;BYMONTH=${month};BYMONTHDAY=${day}`,
+    window_start: '08:00',
+    window_end: '17:00',
+    duration_minutes: String(template.duration_minutes ?? 120),
+    required_skill: template.required_skill ?? '',
+    season_start: template.window_start,
+    season_end: template.window_end,
+    season_name: template.label,
+    description: (template.checklist ?? []).join('\n'),
+  }
+}
+
+export function planDrafts(plans: Schemas['MaintenancePlan'][]): PlanDraft[] {
+  return plans.map((plan) => ({
+    id: plan.id ?? '',
+    site_id: plan.site_id,
+    label: plan.label,
+    rrule: plan.rrule,
+    window_start: plan.time_window?.start ?? '08:00',
+    window_end: plan.time_window?.end ?? '18:00',
+    duration_minutes: String(plan.duration_minutes ?? 60),
+    required_skill: plan.required_skill ?? '',
+    season_start: plan.seasons?.[0]?.start_month_day ?? '',
+    season_end: plan.seasons?.[0]?.end_month_day ?? '',
+    season_name: plan.seasons?.[0]?.name ?? '',
+    season_rrule: plan.seasons?.[0]?.rrule ?? '',
+    other_seasons: plan.seasons?.slice(1) ?? [],
+    description: plan.description ?? '',
+  }))
+}
+
+/** The plans as the API takes them: a plan runs during its seasons (all year without). */
+export function planBodies(plans: PlanDraft[]): PlanBody[] {
+  return plans.map((plan) => ({
+    id: plan.id,
+    site_id: plan.site_id,
+    label: plan.label.trim(),
+    description: plan.description.trim(),
+    rrule: plan.rrule.trim(),
+    seasons:
+      plan.season_start && plan.season_end
+        ? [
+            { name: plan.season_name || 'Saison', start_month_day: plan.season_start, end_month_day: plan.season_end, rrule: plan.season_rrule },
+            ...plan.other_seasons,
+          ]
+        : plan.other_seasons,
+    time_window: { start: plan.window_start, end: plan.window_end },
+    duration_minutes: Number(plan.duration_minutes),
+    required_skill: plan.required_skill.trim().toLowerCase(),
+    next_from_completion: false,
+  }))
+}
+
+/** Errors of the plans alone (the plan editor of an active contract). */
+export function planErrors(plans: PlanDraft[], siteIds: string[]): Errors {
+  const errors: Errors = {}
+  plans.forEach((plan, index) => Object.assign(errors, prefixed(`plans.${index}`, onePlanErrors(plan, siteIds))))
+  return errors
+}
+
+export function contractDraft(contract?: Schemas['Contract'] | null, customerId = ''): ContractDraft {
   if (!contract) {
     return {
       customer_id: customerId,
@@ -321,10 +398,10 @@ export function contractDraft(contract?: Contract | null, customerId = ''): Cont
   return {
     customer_id: contract.customer_id,
     site_ids: [...contract.site_ids],
-    billing_frequency: contract.billing_frequency,
-    billing_timing: contract.billing_timing,
-    payment_days: String(contract.payment_terms.days ?? 30),
-    end_of_month: contract.payment_terms.end_of_month ?? false,
+    billing_frequency: contract.billing_frequency ?? 'monthly',
+    billing_timing: contract.billing_timing ?? 'in_advance',
+    payment_days: String(contract.payment_terms?.days ?? 30),
+    end_of_month: contract.payment_terms?.end_of_month ?? false,
     start_date: contract.start_date ?? '',
     end_date: contract.end_date ?? '',
     tacit_renewal: contract.tacit_renewal,
@@ -336,22 +413,11 @@ export function contractDraft(contract?: Contract | null, customerId = ''): Cont
       product_code: line.product_code,
       label: line.label,
       quantity: line.quantity,
-      unit_price: centsToInput(line.unit_price.amount_cents),
+      unit_price: centsToInput(line.unit_price?.amount_cents ?? 0),
       vat_rate: line.vat_rate,
       site_id: line.site_id,
     })),
-    plans: contract.plans.map((plan) => ({
-      id: plan.id ?? '',
-      site_id: plan.site_id,
-      label: plan.label,
-      rrule: plan.rrule,
-      window_start: plan.time_window?.start ?? '08:00',
-      window_end: plan.time_window?.end ?? '18:00',
-      duration_minutes: String(plan.duration_minutes ?? 60),
-      required_skill: plan.required_skill ?? '',
-      season_start: plan.seasons?.[0]?.start_month_day ?? '',
-      season_end: plan.seasons?.[0]?.end_month_day ?? '',
-    })),
+    plans: planDrafts(contract.plans),
   }
 }
 
@@ -391,29 +457,31 @@ export function contractErrors(draft: ContractDraft): Errors {
       })),
     )
   })
-  draft.plans.forEach((plan, index) => {
-    const planErrors = validate(plan as unknown as Record<string, unknown>, {
-      site_id: [required],
-      label: [required, maxLength(200)],
-      rrule: [required, (v) => (/^FREQ=/.test(String(v)) ? null : 'Règle RRULE (ex. FREQ=WEEKLY;BYDAY=MO)')],
-      duration_minutes: [required, integer({ min: 5, max: 720 })],
-    })
-    for (const key of ['window_start', 'window_end'] as const) {
-      const message = required(plan[key]) ?? timeOfDay(plan[key])
-      if (message) planErrors[`time_window.${key === 'window_start' ? 'start' : 'end'}`] = message
-    }
-    if (!planErrors['time_window.start'] && !planErrors['time_window.end'] && plan.window_end <= plan.window_start) {
-      planErrors['time_window'] = 'La fin doit être après le début'
-    }
-    if (plan.site_id && !draft.site_ids.includes(plan.site_id)) planErrors.site_id = "Ce site n'est pas rattaché au contrat"
-    const seasonGiven = plan.season_start !== '' || plan.season_end !== ''
-    if (seasonGiven) {
-      if (!MONTH_DAY.test(plan.season_start)) planErrors['seasons.0.start_month_day'] = 'Jour au format MM-JJ'
-      if (!MONTH_DAY.test(plan.season_end)) planErrors['seasons.0.end_month_day'] = 'Jour au format MM-JJ'
-    }
-    Object.assign(errors, prefixed(`plans.${index}`, planErrors))
-  })
+  Object.assign(errors, planErrors(draft.plans, draft.site_ids))
   return errors
+}
+
+function onePlanErrors(plan: PlanDraft, siteIds: string[]): Errors {
+  const planErrors = validate(plan as unknown as Record<string, unknown>, {
+    site_id: [required],
+    label: [required, maxLength(200)],
+    rrule: [required, (v) => (/^FREQ=/.test(String(v)) ? null : 'Règle RRULE (ex. FREQ=WEEKLY;BYDAY=MO)')],
+    duration_minutes: [required, integer({ min: 5, max: 720 })],
+  })
+  for (const key of ['window_start', 'window_end'] as const) {
+    const message = required(plan[key]) ?? timeOfDay(plan[key])
+    if (message) planErrors[`time_window.${key === 'window_start' ? 'start' : 'end'}`] = message
+  }
+  if (!planErrors['time_window.start'] && !planErrors['time_window.end'] && plan.window_end <= plan.window_start) {
+    planErrors['time_window'] = 'La fin doit être après le début'
+  }
+  if (plan.site_id && !siteIds.includes(plan.site_id)) planErrors.site_id = "Ce site n'est pas rattaché au contrat"
+  const seasonGiven = plan.season_start !== '' || plan.season_end !== ''
+  if (seasonGiven) {
+    if (!MONTH_DAY.test(plan.season_start)) planErrors['seasons.0.start_month_day'] = 'Jour au format MM-JJ'
+    if (!MONTH_DAY.test(plan.season_end)) planErrors['seasons.0.end_month_day'] = 'Jour au format MM-JJ'
+  }
+  return planErrors
 }
 
 function prefixed(prefix: string, errors: Errors): Errors {
@@ -445,21 +513,7 @@ export function contractBody(draft: ContractDraft): ContractBody {
       vat_rate: line.vat_rate,
       site_id: line.site_id,
     })),
-    plans: draft.plans.map((plan) => ({
-      id: plan.id,
-      site_id: plan.site_id,
-      label: plan.label.trim(),
-      description: '',
-      rrule: plan.rrule.trim(),
-      seasons:
-        plan.season_start && plan.season_end
-          ? [{ name: 'Saison', start_month_day: plan.season_start, end_month_day: plan.season_end, rrule: '' }]
-          : [],
-      time_window: { start: plan.window_start, end: plan.window_end },
-      duration_minutes: Number(plan.duration_minutes),
-      required_skill: plan.required_skill.trim().toLowerCase(),
-      next_from_completion: false,
-    })),
+    plans: planBodies(draft.plans),
   }
 }
 
@@ -468,7 +522,7 @@ export function contractBody(draft: ContractDraft): ContractBody {
 export interface CorrectiveDraft {
   contract_id: string
   site_id: string
-  priority: CorrectiveCreateBody['priority']
+  priority: CorrectiveBody['priority']
   problem_description: string
   billable: boolean
   planned_date: string
@@ -495,7 +549,7 @@ export function correctiveErrors(draft: CorrectiveDraft): Errors {
   return errors
 }
 
-export function correctiveBody(draft: CorrectiveDraft): CorrectiveCreateBody {
+export function correctiveBody(draft: CorrectiveDraft): CorrectiveBody {
   return {
     contract_id: draft.contract_id,
     site_id: draft.site_id,
@@ -512,12 +566,18 @@ export function correctiveBody(draft: CorrectiveDraft): CorrectiveCreateBody {
 
 // -- technician report ----------------------------------------------------------------------------
 
+/** A part on the phone. The technician never types a price: a catalogue item takes the
+ * catalogue's (shown only), a free-text part is priced by the office in the review queue. */
 export interface PartDraft {
   description: string
   quantity: string
   unit: string
-  unit_price: string
   billable: boolean
+  /** The catalogue item picked; absent for a free-text part. */
+  product_id?: string
+  product_code?: string
+  /** Catalogue price when picked, for display only (the server applies its own). */
+  catalogue_price_cents?: number | null
 }
 
 export interface ReportDraft {
@@ -560,10 +620,13 @@ export function reportErrors(draft: ReportDraft): Errors {
   draft.parts.forEach((part, index) => {
     Object.assign(
       errors,
-      prefixed(`parts.${index}`, validate({ ...part, unit_price_cents: part.unit_price }, {
+      prefixed(`parts.${index}`, validate({ ...part }, {
         description: [required, maxLength(200)],
-        quantity: [required, (v) => (/^\d{1,6}([.,]\d{1,3})?$/.test(String(v).trim()) ? null : 'Quantité (ex. 2,5)')],
-        unit_price_cents: [euros, (v) => ((parseEuros(String(v ?? '')) ?? 0) < 0 ? 'Ne doit pas être négatif' : null)],
+        quantity: [
+          required,
+          (v) => (/^\d{1,6}([.,]\d{1,3})?$/.test(String(v).trim()) ? null : 'Quantité (ex. 2,5)'),
+          (v) => (Number(String(v).trim().replace(',', '.')) > 0 ? null : 'Quantité supérieure à zéro'),
+        ],
       })),
     )
   })
@@ -595,12 +658,14 @@ export function completionErrors(draft: ReportDraft): Errors {
 
 export function reportBody(draft: ReportDraft): ReportBody {
   const { values } = checkMeasurements(draft.measurements)
-  const parts: Part[] = draft.parts.map((part) => ({
+  const parts: NonNullable<ReportBody['parts']>[number][] = draft.parts.map((part) => ({
     description: part.description.trim(),
-    product_code: '',
+    product_code: part.product_code ?? '',
+    product_id: part.product_id ?? '',
     quantity: part.quantity.trim().replace(',', '.'),
     unit: part.unit.trim(),
-    unit_price_cents: parseEuros(part.unit_price || '0') ?? 0,
+    // No price from the phone: the catalogue's, or the office's in the review queue.
+    unit_price_cents: 0,
     billable: part.billable,
   }))
   const minutes = draft.time_spent_minutes.trim()
@@ -611,7 +676,8 @@ export function reportBody(draft: ReportDraft): ReportBody {
       .map((line) => line.trim())
       .filter(Boolean),
     parts,
-    time_spent_minutes: minutes ? Number(minutes) : null,
+    // Left out when empty: the server computes it from the start and the end.
+    time_spent_minutes: minutes ? Number(minutes) : undefined,
     notes: draft.notes,
   }
 }
@@ -665,7 +731,7 @@ export function emptyInvoiceLine(): InvoiceLineDraft {
   return { description: '', quantity: '1', unit_price: '', discount_percent: '', vat_rate: '20', exemption_reason: '' }
 }
 
-export function invoiceDraft(invoice?: Invoice | null, customerId = ''): InvoiceDraft {
+export function invoiceDraft(invoice?: Schemas['Invoice'] | null, customerId = ''): InvoiceDraft {
   if (!invoice) {
     return {
       customer_id: customerId,
@@ -683,13 +749,13 @@ export function invoiceDraft(invoice?: Invoice | null, customerId = ''): Invoice
   return {
     customer_id: invoice.customer_id,
     contract_id: invoice.contract_id,
-    operation_category: invoice.operation_category,
+    operation_category: invoice.operation_category ?? undefined,
     purchase_order: invoice.purchase_order,
     contract_reference: invoice.contract_reference,
     note: invoice.note,
     delivery_date: invoice.delivery_date ?? '',
-    payment_days: String(invoice.payment_terms.days ?? 30),
-    end_of_month: invoice.payment_terms.end_of_month ?? false,
+    payment_days: String(invoice.payment_terms?.days ?? 30),
+    end_of_month: invoice.payment_terms?.end_of_month ?? false,
     lines: invoice.lines.map((line) => ({
       description: line.description,
       quantity: line.quantity,

@@ -1,5 +1,5 @@
 // French words for the API's codes.
-import type { RoleName } from '@/api/types'
+import type { RoleName } from '@/stores/session'
 
 export const ROLE_LABELS: Record<RoleName, string> = {
   admin: 'Administrateur',
@@ -69,6 +69,11 @@ const STATUS_TONES: Record<string, string> = {
   skipped: 'muted',
   waiting: 'warning',
   rejected: 'danger',
+}
+
+/** The label of an enum value; empty when the value is missing (an unset proto enum). */
+export function labelOf(labels: Record<string, string>, value: string | null | undefined): string {
+  return value ? (labels[value] ?? value) : ''
 }
 
 export function statusLabel(status: string, kind?: string): string {

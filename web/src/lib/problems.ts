@@ -1,6 +1,7 @@
 // Error messages for people: gateway problems and validation messages in French, network
 // failures explained, field errors kept per field.
 import { ApiError, NetworkError } from '@/api/http'
+import { messageOfCode } from '@/lib/errors-fr'
 
 const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^Field required$/i, () => 'Champ obligatoire'],
@@ -113,7 +114,9 @@ export function describeError(error: unknown): DescribedError {
     const detail = error.problem.detail
     const generic = STATUS_MESSAGES[error.status]
     let message: string
-    if (error.status === 422 && Object.keys(fields).length > 0) message = STATUS_MESSAGES[422]!
+    const coded = messageOfCode(error.problem.code, error.problem.params ?? {})
+    if (coded) message = coded
+    else if (error.status === 422 && Object.keys(fields).length > 0) message = STATUS_MESSAGES[422]!
     else if (error.status >= 500) message = generic ?? `Erreur du serveur (${error.status}).`
     else message = detail ? translateMessage(detail) : (generic ?? `Erreur ${error.status}`)
     if (error.problem.request_id && error.status >= 500) {

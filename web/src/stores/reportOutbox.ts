@@ -4,9 +4,8 @@
 // because every POST of an item carries the same Idempotency-Key on every attempt (the gateway
 // replays the stored answer of a request it already ran).
 import { defineStore } from 'pinia'
-import { api } from '@/api/client'
+import { api, idempotent, unwrap, type BodyOf, type Schemas } from '@/api/client'
 import { ApiError, NetworkError } from '@/api/http'
-import type { CompleteBody, Intervention, ReportBody } from '@/api/types'
 import { describeError } from '@/lib/problems'
 import { newId } from '@/lib/ids'
 import { dropCached } from '@/lib/offlineCache'
@@ -21,16 +20,37 @@ const SENT_LOG_SIZE = 20
 /** Attempts of a conflicting (409) item before it is shown as refused. */
 const MAX_CONFLICT_ATTEMPTS = 5
 
-export type StepKind = 'start' | 'report' | 'complete'
+/** One call of a submission; `idempotencyKey` is the same on every attempt of a POST step. */
+export type OutboxStep = { done: boolean } & (
+  | { kind: 'start'; body: BodyOf<'/api/v1/interventions/{intervention_id}/start', 'post'>; idempotencyKey: string }
+  | { kind: 'report'; body: BodyOf<'/api/v1/interventions/{intervention_id}/report', 'put'> }
+  | { kind: 'complete'; body: BodyOf<'/api/v1/interventions/{intervention_id}/complete', 'post'>; idempotencyKey: string }
+)
 
-export interface OutboxStep {
-  kind: StepKind
-  method: 'POST' | 'PUT'
-  path: string
-  body: unknown
-  /** Same key on every attempt of this step (POST only). */
-  idempotencyKey?: string
-  done: boolean
+export type StepKind = OutboxStep['kind']
+
+/** Sends one step of the intervention's submission. */
+async function sendStep(interventionId: string, step: OutboxStep): Promise<void> {
+  const params = { path: { intervention_id: interventionId } }
+  switch (step.kind) {
+    case 'start':
+      await api.POST('/api/v1/interventions/{intervention_id}/start', {
+        params,
+        body: step.body,
+        ...idempotent(step.idempotencyKey),
+      })
+      return
+    case 'report':
+      await api.PUT('/api/v1/interventions/{intervention_id}/report', { params, body: step.body })
+      return
+    case 'complete':
+      await api.POST('/api/v1/interventions/{intervention_id}/complete', {
+        params,
+        body: step.body,
+        ...idempotent(step.idempotencyKey),
+      })
+      return
+  }
 }
 
 export type OutboxState = 'waiting' | 'sending' | 'rejected'
@@ -83,9 +103,9 @@ export interface Submission {
   interventionId: string
   label: string
   /** Send a start first (the visit was started while offline). */
-  start?: { started_at: string } | null
-  report: ReportBody
-  completion: CompleteBody
+  start?: BodyOf<'/api/v1/interventions/{intervention_id}/start', 'post'> | null
+  report: BodyOf<'/api/v1/interventions/{intervention_id}/report', 'put'>
+  completion: BodyOf<'/api/v1/interventions/{intervention_id}/complete', 'post'>
 }
 
 let flushing: Promise<void> | null = null
@@ -109,27 +129,12 @@ export const useReportOutbox = defineStore('reportOutbox', {
     /** Stores a finished report for sending; returns its id. Replaces a refused one. */
     enqueue(submission: Submission): string {
       const id = newId()
-      const path = `/interventions/${encodeURIComponent(submission.interventionId)}`
       const steps: OutboxStep[] = []
       if (submission.start) {
-        steps.push({
-          kind: 'start',
-          method: 'POST',
-          path: `${path}/start`,
-          body: submission.start,
-          idempotencyKey: `${id}:start`,
-          done: false,
-        })
+        steps.push({ kind: 'start', body: submission.start, idempotencyKey: `${id}:start`, done: false })
       }
-      steps.push({ kind: 'report', method: 'PUT', path: `${path}/report`, body: submission.report, done: false })
-      steps.push({
-        kind: 'complete',
-        method: 'POST',
-        path: `${path}/complete`,
-        body: submission.completion,
-        idempotencyKey: `${id}:complete`,
-        done: false,
-      })
+      steps.push({ kind: 'report', body: submission.report, done: false })
+      steps.push({ kind: 'complete', body: submission.completion, idempotencyKey: `${id}:complete`, done: false })
       this.items = this.items.filter((item) => item.interventionId !== submission.interventionId)
       this.items.push({
         id,
@@ -180,11 +185,7 @@ export const useReportOutbox = defineStore('reportOutbox', {
       for (const step of item.steps) {
         if (step.done) continue
         try {
-          await api.request(step.method, step.path, {
-            body: step.body,
-            idempotencyKey: step.idempotencyKey,
-            as: 'none',
-          })
+          await sendStep(item.interventionId, step)
           step.done = true
           this.save()
         } catch (error) {
@@ -200,6 +201,7 @@ export const useReportOutbox = defineStore('reportOutbox', {
       item.lastError = described.message
       if (error instanceof NetworkError) {
         this.online = false
+        item.lastError = 'Pas de réseau pour le moment : le rapport partira tout seul au retour du réseau.'
         item.state = 'waiting'
         this.save()
         return true
@@ -219,6 +221,10 @@ export const useReportOutbox = defineStore('reportOutbox', {
           return false
         }
         item.state = item.attempts >= MAX_CONFLICT_ATTEMPTS ? 'rejected' : 'waiting'
+        item.lastError =
+          item.state === 'waiting'
+            ? "Le serveur n'a pas encore pris ce rapport : nouvel essai automatique dans un instant."
+            : "Le serveur refuse toujours ce rapport : appelez le bureau avant de le supprimer."
         this.save()
         return false
       }
@@ -234,10 +240,12 @@ export const useReportOutbox = defineStore('reportOutbox', {
       return error instanceof ApiError && error.status === 401
     },
 
-    async currentState(interventionId: string): Promise<Intervention['status'] | null> {
+    async currentState(interventionId: string): Promise<Schemas['Intervention']['status'] | null> {
       try {
-        const intervention = await api.get<Intervention>(
-          `/interventions/${encodeURIComponent(interventionId)}`,
+        const intervention = await unwrap(
+          api.GET('/api/v1/interventions/{intervention_id}', {
+            params: { path: { intervention_id: interventionId } },
+          }),
         )
         return intervention.status
       } catch {

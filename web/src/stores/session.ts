@@ -2,9 +2,12 @@
 // time: refresh tokens rotate and a reused one ends the session), logout. Kept in localStorage so
 // a technician's phone stays logged in and can open the app without network.
 import { defineStore } from 'pinia'
-import { api, bindTokenSource } from '@/api/client'
+import { api, bindTokenSource, publicApi, unwrap, type Schemas } from '@/api/client'
 import { ApiError } from '@/api/http'
-import type { LoginResult, RoleName, TokenPair, User } from '@/api/types'
+
+type User = Schemas['User']
+type TokenPair = Schemas['TokenPair']
+export type RoleName = User['roles'][number]
 
 export const SESSION_KEY = 'aquaerp.session'
 /** Refresh this long before the access token expires, so requests rarely meet a 401. */
@@ -92,10 +95,8 @@ export const useSessionStore = defineStore('session', {
     /** Password step. Returns 'mfa' when a TOTP code is needed next. */
     async login(email: string, password: string): Promise<'done' | 'mfa'> {
       this.expired = false
-      const result = await api.post<LoginResult>(
-        '/auth/login',
-        { email: email.trim(), password },
-        { auth: false },
+      const result = await unwrap(
+        publicApi.POST('/api/v1/auth/login', { body: { email: email.trim(), password } }),
       )
       if (result.mfa_required && result.mfa_token) {
         this.mfaToken = result.mfa_token
@@ -109,10 +110,10 @@ export const useSessionStore = defineStore('session', {
     /** TOTP step. */
     async verifyMfa(code: string): Promise<void> {
       if (!this.mfaToken) throw new Error('aucune connexion en cours')
-      const pair = await api.post<TokenPair>(
-        '/auth/mfa/verify',
-        { mfa_token: this.mfaToken, code: code.replace(/\s+/g, '') },
-        { auth: false },
+      const pair = await unwrap(
+        publicApi.POST('/api/v1/auth/mfa/verify', {
+          body: { mfa_token: this.mfaToken, code: code.replace(/\s+/g, '') },
+        }),
       )
       this.mfaToken = null
       await this.start(pair)
@@ -135,7 +136,7 @@ export const useSessionStore = defineStore('session', {
     },
 
     async loadUser(): Promise<User> {
-      const user = await api.get<User>('/auth/me')
+      const user = await unwrap(api.GET('/api/v1/auth/me'))
       this.user = user
       this.persist()
       return user
@@ -155,10 +156,8 @@ export const useSessionStore = defineStore('session', {
       const current = this.tokens
       if (!current) return false
       try {
-        const pair = await api.post<TokenPair>(
-          '/auth/refresh',
-          { refresh_token: current.refreshToken },
-          { auth: false },
+        const pair = await unwrap(
+          publicApi.POST('/api/v1/auth/refresh', { body: { refresh_token: current.refreshToken } }),
         )
         this.tokens = toTokens(pair)
         this.persist()
@@ -206,10 +205,7 @@ export const useSessionStore = defineStore('session', {
       this.clear()
       if (tokens) {
         try {
-          await api.post('/auth/logout', { refresh_token: tokens.refreshToken }, {
-            auth: false,
-            as: 'none',
-          })
+          await publicApi.POST('/api/v1/auth/logout', { body: { refresh_token: tokens.refreshToken } })
         } catch {
           // Already logged out here; the refresh token expires on its own if unreachable.
         }

@@ -137,19 +137,27 @@ describe('technician report', () => {
     expect(body.technician_signature.signed_at).toBe('2026-05-04T10:00:00.000Z')
   })
 
-  it('checks parts and sends quantities with a dot and prices in cents', () => {
+  it('checks parts, sends quantities with a dot and never a price from the phone', () => {
     const draft = emptyReport('Marc')
-    draft.parts = [{ description: '', quantity: '2,5', unit: 'kg', unit_price: '12,3', billable: true }]
+    draft.parts = [
+      { description: '', quantity: '2,5', unit: 'kg', billable: true },
+      { description: 'Chlore choc', quantity: '0', unit: 'kg', billable: true, product_id: 'p-1', product_code: 'CHL-CHOC', catalogue_price_cents: 1290 },
+    ]
     expect(reportErrors(draft)['parts.0.description']).toBe('Champ obligatoire')
-    draft.parts[0]!.description = 'Chlore'
+    expect(reportErrors(draft)['parts.1.quantity']).toBe('Quantité supérieure à zéro')
+    draft.parts[0]!.description = 'Joint de couvercle'
+    draft.parts[1]!.quantity = '1,5'
     draft.actions = 'Brossage\n\n  Aspiration  '
     draft.measurements = { ph: '7,2', salt_g_l: '' }
     expect(reportErrors(draft)).toEqual({})
     expect(reportBody(draft)).toEqual({
       measurements: { ph: 7.2 },
       actions: ['Brossage', 'Aspiration'],
-      parts: [{ description: 'Chlore', product_code: '', quantity: '2.5', unit: 'kg', unit_price_cents: 1230, billable: true }],
-      time_spent_minutes: null,
+      parts: [
+        { description: 'Joint de couvercle', product_code: '', product_id: '', quantity: '2.5', unit: 'kg', unit_price_cents: 0, billable: true },
+        { description: 'Chlore choc', product_code: 'CHL-CHOC', product_id: 'p-1', quantity: '1.5', unit: 'kg', unit_price_cents: 0, billable: true },
+      ],
+      time_spent_minutes: undefined,
       notes: '',
     })
   })

@@ -12,7 +12,7 @@ const SUBMISSION: Submission = {
   interventionId: 'i-1',
   label: 'Villa Les Pins',
   start: null,
-  report: { measurements: { ph: 7.4 }, actions: ['Brossage'], parts: [], time_spent_minutes: null, notes: '' },
+  report: { measurements: { ph: 7.4 }, actions: ['Brossage'], parts: [], notes: '' },
   completion: {
     technician_signature: { signer_name: 'Marc', signed_at: '2026-05-04T10:00:00+02:00', png_base64: 'iVBORw0KGgo=' },
     customer_signature: null,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { api, setTransport } from '@/api/client'
+import { api, setTransport, unwrap } from '@/api/client'
 import { ApiError, NetworkError } from '@/api/http'
 import { installSession, SESSION_KEY, useSessionStore } from '@/stores/session'
 import { FakeGateway, json, OFFICE_USER, problem, TECH_USER, tokenPair } from './fakeGateway'
@@ -91,7 +91,7 @@ describe('refresh', () => {
         bearer(r) === 'Bearer new' ? json(200, { items: [], page: {} }) : problem(401, 'expired'),
       )
 
-    const answer = await api.get<{ items: unknown[] }>('/customers')
+    const answer = await unwrap(api.GET('/api/v1/customers'))
 
     expect(answer.items).toEqual([])
     expect(gateway.count('GET', '/customers')).toBe(2)
@@ -108,12 +108,12 @@ describe('refresh', () => {
           ? json(200, tokenPair('new', 'r2'))
           : problem(401, 'refresh token already used; session ended')
       })
-      .on('GET', '/a', (r) => (bearer(r) === 'Bearer new' ? json(200, { ok: 'a' }) : problem(401, 'expired')))
-      .on('GET', '/b', (r) => (bearer(r) === 'Bearer new' ? json(200, { ok: 'b' }) : problem(401, 'expired')))
+      .on('GET', '/customers', (r) => (bearer(r) === 'Bearer new' ? json(200, { items: [], page: {} }) : problem(401, 'expired')))
+      .on('GET', '/contracts', (r) => (bearer(r) === 'Bearer new' ? json(200, { items: [], page: {} }) : problem(401, 'expired')))
 
-    const [a, b] = await Promise.all([api.get<{ ok: string }>('/a'), api.get<{ ok: string }>('/b')])
+    const [a, b] = await Promise.all([unwrap(api.GET('/api/v1/customers')), unwrap(api.GET('/api/v1/contracts'))])
 
-    expect([a.ok, b.ok]).toEqual(['a', 'b'])
+    expect([a.items, b.items]).toEqual([[], []])
     expect(gateway.count('POST', '/auth/refresh')).toBe(1)
   })
 
@@ -121,10 +121,10 @@ describe('refresh', () => {
     await loggedIn()
     gateway
       .on('POST', '/auth/refresh', () => json(200, tokenPair('new', 'r2')))
-      .on('GET', '/always', () => problem(401, 'nope'))
+      .on('GET', '/customers', () => problem(401, 'nope'))
 
-    await expect(api.get('/always')).rejects.toMatchObject({ status: 401 })
-    expect(gateway.count('GET', '/always')).toBe(2)
+    await expect(api.GET('/api/v1/customers')).rejects.toMatchObject({ status: 401 })
+    expect(gateway.count('GET', '/customers')).toBe(2)
   })
 
   it('ends the session when the refresh token is refused', async () => {
@@ -133,7 +133,7 @@ describe('refresh', () => {
       .on('POST', '/auth/refresh', () => problem(401, 'session expired or ended'))
       .on('GET', '/customers', () => problem(401, 'expired'))
 
-    await expect(api.get('/customers')).rejects.toBeInstanceOf(ApiError)
+    await expect(api.GET('/api/v1/customers')).rejects.toBeInstanceOf(ApiError)
 
     expect(session.isAuthenticated).toBe(false)
     expect(session.expired).toBe(true)
@@ -147,7 +147,7 @@ describe('refresh', () => {
       throw new TypeError('Failed to fetch')
     })
 
-    await expect(api.get('/customers')).rejects.toBeInstanceOf(NetworkError)
+    await expect(api.GET('/api/v1/customers')).rejects.toBeInstanceOf(NetworkError)
 
     expect(session.isAuthenticated).toBe(true)
     expect(session.tokens?.refreshToken).toBe('r1')
@@ -158,13 +158,13 @@ describe('refresh', () => {
       .on('POST', '/auth/login', () => json(200, { tokens: tokenPair('short', 'r1', 10), mfa_required: false }))
       .on('GET', '/auth/me', () => json(200, OFFICE_USER))
       .on('POST', '/auth/refresh', () => json(200, tokenPair('fresh', 'r2')))
-      .on('GET', '/x', (r) => (bearer(r) === 'Bearer fresh' ? json(200, {}) : problem(401, 'expired')))
+      .on('GET', '/customers', (r) => (bearer(r) === 'Bearer fresh' ? json(200, { items: [], page: {} }) : problem(401, 'expired')))
     const session = useSessionStore()
     await session.login('bureau@example.fr', 'secret')
 
-    await api.get('/x')
+    await api.GET('/api/v1/customers')
 
-    expect(gateway.count('GET', '/x')).toBe(1)
+    expect(gateway.count('GET', '/customers')).toBe(1)
   })
 })
 

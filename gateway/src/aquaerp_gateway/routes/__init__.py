@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..config import GatewaySettings
-from . import auth, contrat, dev_mail, facture, intervention, mailer, system, users, workflow
+from . import auth, contrat, dev_mail, facture, intervention, search, system
 
 API_PREFIX = "/api/v1"
 
@@ -14,12 +14,10 @@ def api_routers(settings: GatewaySettings | None = None) -> list[APIRouter]:
     """Routers mounted under /api/v1. Add a domain's router here."""
     routers = [
         auth.router,
-        users.router,
-        workflow.router,
         contrat.router,
-        mailer.router,
         intervention.router,
         facture.router,
+        search.router,
     ]
     if settings is not None and settings.dev_routes:
         routers.append(dev_mail.router)

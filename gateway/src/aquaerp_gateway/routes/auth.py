@@ -1,32 +1,59 @@
-"""/api/v1/auth: login, second factor, refresh, logout, the caller's profile and password."""
+"""/api/v1/auth credential routes: login, second factor, refresh, logout. Hand-written because
+they shape tokens for the browser (a login answers tokens or a second-factor challenge) and are
+rate limited; the caller's own profile, password and TOTP routes come from the protos."""
 
 from __future__ import annotations
 
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
-from aquaerp_runtime.context import Principal
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..rate_limit import auth_rate_limit
-from ..schemas.auth import (
-    LoginBody,
-    LoginResult,
-    MfaVerifyBody,
-    PasswordChangeBody,
-    RefreshBody,
-    TokenPair,
-    TotpConfirmBody,
-    TotpEnrollment,
-    User,
-)
-from ..security import authenticated
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 # Routes that take credentials are rate limited per client address (password guessing).
 throttled = [Depends(auth_rate_limit)]
 
 
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(RequestBody):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class MfaVerifyBody(RequestBody):
+    mfa_token: str = Field(max_length=4096)
+    code: str = Field(min_length=6, max_length=10)
+
+
+class RefreshBody(RequestBody):
+    refresh_token: str = Field(max_length=512)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class LoginResult(BaseModel):
+    """Either tokens, or `mfa_required` with the token to send to /auth/mfa/verify."""
+
+    tokens: TokenPair | None = None
+    mfa_required: bool = False
+    mfa_token: str | None = None
+
+
 def _auth(request: Request) -> auth_pb2_grpc.AuthServiceStub:
-    return request.app.state.clients.stub("auth", auth_pb2_grpc.AuthServiceStub)  # type: ignore[no-any-return]
+    stub: auth_pb2_grpc.AuthServiceStub = request.app.state.clients.stub(
+        "auth", auth_pb2_grpc.AuthServiceStub
+    )
+    return stub
 
 
 def _pair(tokens: auth_pb2.TokenPair) -> TokenPair:
@@ -38,12 +65,7 @@ def _pair(tokens: auth_pb2.TokenPair) -> TokenPair:
     )
 
 
-@router.post(
-    "/login",
-    dependencies=throttled,
-    response_model=LoginResult,
-    summary="Log in with email and password",
-)
+@router.post("/login", dependencies=throttled, summary="Log in with email and password")
 async def login(body: LoginBody, request: Request) -> LoginResult:
     response = await _auth(request).Login(
         auth_pb2.LoginRequest(email=body.email, password=body.password)
@@ -53,12 +75,7 @@ async def login(body: LoginBody, request: Request) -> LoginResult:
     return LoginResult(tokens=_pair(response.tokens))
 
 
-@router.post(
-    "/mfa/verify",
-    dependencies=throttled,
-    response_model=TokenPair,
-    summary="Complete a login with a TOTP code",
-)
+@router.post("/mfa/verify", dependencies=throttled, summary="Complete a login with a TOTP code")
 async def verify_mfa(body: MfaVerifyBody, request: Request) -> TokenPair:
     return _pair(
         await _auth(request).VerifyMfa(
@@ -67,12 +84,7 @@ async def verify_mfa(body: MfaVerifyBody, request: Request) -> TokenPair:
     )
 
 
-@router.post(
-    "/refresh",
-    dependencies=throttled,
-    response_model=TokenPair,
-    summary="Exchange a refresh token for a new pair",
-)
+@router.post("/refresh", dependencies=throttled, summary="Exchange a refresh token for a new pair")
 async def refresh(body: RefreshBody, request: Request) -> TokenPair:
     return _pair(
         await _auth(request).RefreshToken(
@@ -84,34 +96,3 @@ async def refresh(body: RefreshBody, request: Request) -> TokenPair:
 @router.post("/logout", status_code=204, summary="End the session of a refresh token")
 async def logout(body: RefreshBody, request: Request) -> None:
     await _auth(request).Logout(auth_pb2.LogoutRequest(refresh_token=body.refresh_token))
-
-
-@router.get("/me", response_model=User, summary="The logged-in user")
-async def me(request: Request, principal: Principal = Depends(authenticated)) -> User:
-    return User.from_proto(await _auth(request).GetMe(auth_pb2.GetMeRequest()))
-
-
-@router.post("/password", status_code=204, summary="Change my password (ends my other sessions)")
-async def change_password(
-    body: PasswordChangeBody, request: Request, principal: Principal = Depends(authenticated)
-) -> None:
-    await _auth(request).ChangePassword(
-        auth_pb2.ChangePasswordRequest(
-            current_password=body.current_password, new_password=body.new_password
-        )
-    )
-
-
-@router.post("/totp/enroll", response_model=TotpEnrollment, summary="Start TOTP enrolment")
-async def enroll_totp(
-    request: Request, principal: Principal = Depends(authenticated)
-) -> TotpEnrollment:
-    response = await _auth(request).EnrollTotp(auth_pb2.EnrollTotpRequest())
-    return TotpEnrollment(secret=response.secret, provisioning_uri=response.provisioning_uri)
-
-
-@router.post("/totp/confirm", status_code=204, summary="Confirm TOTP enrolment with a first code")
-async def confirm_totp(
-    body: TotpConfirmBody, request: Request, principal: Principal = Depends(authenticated)
-) -> None:
-    await _auth(request).ConfirmTotp(auth_pb2.ConfirmTotpRequest(code=body.code))

@@ -1,6 +1,7 @@
 """/api/v1/dev/mail: the development SMTP sink's mailbox (the .eml files it keeps), to read what
 the product sent. Mounted only when GATEWAY_DEV_ROUTES is on (the local stack); never in
-production. Handlers are plain functions: FastAPI runs them in a thread (file reads)."""
+production. Administrators only: the mails hold customers' data and invoices. Handlers are plain
+functions: FastAPI runs them in a thread (file reads)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,41 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from aquaerp_runtime.errors import FailedPrecondition, NotFound
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
-from ..schemas.mailer import MailboxAttachment, MailboxEntry, MailboxMessage
+from ..security import require
 
-router = APIRouter(prefix="/dev/mail", tags=["development mailbox"])
+router = APIRouter(
+    prefix="/dev/mail", tags=["development mailbox"], dependencies=[Depends(require("admin"))]
+)
+
+
+class MailboxAttachment(BaseModel):
+    index: int
+    file_name: str
+    content_type: str
+    size: int
+
+
+class MailboxEntry(BaseModel):
+    id: str
+    date: str
+    from_: str = Field(serialization_alias="from")
+
+    model_config = {"populate_by_name": True}
+    to: str
+    cc: str
+    subject: str
+    message_id: str
+    attachments: list[MailboxAttachment]
+
+
+class MailboxMessage(MailboxEntry):
+    text: str
+    html: str
+
 
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # The message's HTML is shown as is: no scripts, no requests except images.
@@ -34,7 +64,7 @@ def _load(request: Request, message_id: str) -> EmailMessage:
     path = _mailbox(request) / f"{message_id}.eml"
     if not MESSAGE_ID.match(message_id) or not path.is_file():
         raise NotFound("no such message in the mailbox")
-    return BytesParser(policy=policy.default).parsebytes(path.read_bytes())  # type: ignore[return-value]
+    return BytesParser(policy=policy.default).parsebytes(path.read_bytes())
 
 
 def _attachments(message: EmailMessage) -> list[tuple[MailboxAttachment, EmailMessage]]:
@@ -47,7 +77,7 @@ def _attachments(message: EmailMessage) -> list[tuple[MailboxAttachment, EmailMe
             content_type=part.get_content_type(),
             size=len(payload) if isinstance(payload, bytes) else 0,
         )
-        found.append((info, part))  # type: ignore[arg-type]
+        found.append((info, part))
     return found
 
 
@@ -95,7 +125,7 @@ def get_message(message_id: str, request: Request) -> MailboxMessage:
         **_entry(message_id, message).model_dump(),
         text=_body(message, "plain"),
         html=_body(message, "html"),
-    )  # type: ignore[arg-type]
+    )
 
 
 @router.get(

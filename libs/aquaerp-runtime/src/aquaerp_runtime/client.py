@@ -1,10 +1,12 @@
-"""gRPC client channels: round-robin, retries on UNAVAILABLE only, a deadline on every call,
-and the caller's identity, request id and trace context forwarded in metadata."""
+"""gRPC client channels: round-robin over the replicas that report SERVING, retries on
+UNAVAILABLE only, a deadline on every call, and the caller's identity, request id and trace
+context forwarded in metadata."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,9 +15,16 @@ import grpc
 
 from .context import client_ip_var, remaining_budget, request_id_var, trace_var
 
-# Retries are safe: reads are idempotent and mutating calls carry an idempotency key.
+log = logging.getLogger(__name__)
+
+# Health checking: the channel watches each replica's gRPC health and stops picking one as soon
+# as it reports NOT_SERVING, i.e. when it starts draining on SIGTERM (RunningService.stop), so
+# that nothing is still arriving when it stops. A call fails at once when no replica is ready (a
+# service down answers 503 without waiting for the deadline); retries are safe: reads are
+# idempotent and mutating calls carry an idempotency key.
 SERVICE_CONFIG = {
     "loadBalancingConfig": [{"round_robin": {}}],
+    "healthCheckConfig": {"serviceName": ""},
     "methodConfig": [
         {
             "name": [{}],
@@ -42,22 +51,29 @@ CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     # Re-resolve quickly when a replica goes away (DNS targets on Kubernetes).
     ("grpc.dns_min_time_between_resolutions_ms", 1_000),
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 2_000),
+    # A replica that comes back on the same address is found within a second.
+    ("grpc.max_reconnect_backoff_ms", 1_000),
 ]
 
 # Returns the bearer token to send, or None for anonymous calls.
 Credentials = Callable[[], Awaitable[str | None]]
 
 
-class OutgoingCallInterceptor(
-    grpc.aio.UnaryUnaryClientInterceptor  # type: ignore[misc]
-):
+class OutgoingCallInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     """Sets the deadline (own default, capped by the incoming call's remaining budget) and
     forwards identity, request id and trace context."""
 
-    def __init__(self, default_timeout: float, credentials: Credentials | None) -> None:
+    def __init__(
+        self,
+        default_timeout: float,
+        credentials: Credentials | None,
+        forwarder: Credentials | None = None,
+    ) -> None:
         self.default_timeout = default_timeout
         self.credentials = credentials
+        # The caller's own service token, vouching for the end user's address when the call
+        # carries someone else's token (the gateway): services believe the address only then.
+        self.forwarder = forwarder
 
     async def intercept_unary_unary(
         self,
@@ -82,6 +98,8 @@ class OutgoingCallInterceptor(
             _add_sentry_headers(metadata)
         if (client_ip := client_ip_var.get()) and "x-client-ip" not in keys:
             metadata.add("x-client-ip", client_ip)
+            if self.forwarder is not None and (vouching := await self._vouching()):
+                metadata.add("x-forwarder-authorization", f"Bearer {vouching}")
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,
             timeout,
@@ -90,6 +108,14 @@ class OutgoingCallInterceptor(
             client_call_details.wait_for_ready,
         )
         return await continuation(details, request)
+
+    async def _vouching(self) -> str | None:
+        assert self.forwarder is not None
+        try:
+            return await self.forwarder()
+        except Exception as error:  # the call goes on; the address is then not believed
+            log.warning("no service token to vouch for the client address: %s", error)
+            return None
 
 
 def _add_sentry_headers(metadata: grpc.aio.Metadata) -> None:
@@ -106,12 +132,14 @@ def create_channel(
     *,
     default_timeout: float = 10.0,
     credentials: Credentials | None = None,
+    forwarder: Credentials | None = None,
 ) -> grpc.aio.Channel:
-    """A channel to `target` ("ipv4:127.0.0.1:p1,127.0.0.1:p2", "dns:///auth-headless:50051")."""
+    """A channel to `target` ("ipv4:127.0.0.1:p1,127.0.0.1:p2", "dns:///auth-headless:50051").
+    `forwarder`: this process's service token, sent with the end user's address it forwards."""
     return grpc.aio.insecure_channel(
         target,
         options=CHANNEL_OPTIONS,
-        interceptors=[OutgoingCallInterceptor(default_timeout, credentials)],
+        interceptors=[OutgoingCallInterceptor(default_timeout, credentials, forwarder)],
     )
 
 

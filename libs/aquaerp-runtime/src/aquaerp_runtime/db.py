@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,6 +19,21 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+# Constraint and index names as PostgreSQL itself chooses them for unnamed constraints, so that
+# the models, the migrations and the database agree on every name (and autogenerate can compare
+# them). Check constraints keep PostgreSQL's own naming (they have no column to name them by).
+NAMING_CONVENTION = {
+    "pk": "%(table_name)s_pkey",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "ix": "ix_%(column_0_label)s",
+}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    """The MetaData of one service's schema, with the naming convention."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 def async_url(url: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wsgiref.simple_server import WSGIServer
+
 from prometheus_client import Counter, Histogram, start_http_server
 
 GRPC_STARTED = Counter(
@@ -20,7 +22,9 @@ GRPC_HANDLING_SECONDS = Histogram(
 )
 
 
-def serve_metrics(port: int, host: str = "0.0.0.0") -> None:
-    """Starts the /metrics endpoint on its own thread (no-op for port 0)."""
-    if port:
-        start_http_server(port, addr=host)
+def serve_metrics(port: int, host: str) -> WSGIServer | None:
+    """Starts the /metrics endpoint on its own thread (no-op for port 0); returns its server."""
+    if not port:
+        return None
+    server, _thread = start_http_server(port, addr=host)
+    return server

@@ -3,6 +3,7 @@
 `record_event` adds the row; `OutboxRelay` delivers unpublished rows in order, at least once,
 to a publisher (the workflow service's Publish RPC). Only one relay per service delivers at a
 time (a PostgreSQL advisory lock), which keeps per-aggregate order with several replicas.
+Delivery times and the lag are read from the injected `Clock`; the loop paces on real sleeps.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -37,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from .clock import SYSTEM_CLOCK, Clock
 from .db import Database
 
 log = logging.getLogger(__name__)
@@ -96,11 +98,15 @@ async def record_event(
     payload: dict[str, Any],
     *,
     event_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
 ) -> uuid.UUID:
-    """Adds an event to the outbox inside the caller's unit of work."""
+    """Adds an event to the outbox inside the caller's unit of work. `occurred_at` is the
+    service clock's instant of the change (the database's time when not given)."""
     event_id = event_id or uuid.uuid4()
+    stamp = {"occurred_at": occurred_at} if occurred_at is not None else {}
     await session.execute(
         insert(table).values(
+            **stamp,
             id=event_id,
             event_type=event_type,
             aggregate_type=aggregate_type,
@@ -127,8 +133,10 @@ class OutboxRelay:
         batch_size: int = 200,
         idle_interval: float = 0.2,
         max_backoff: float = 30.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.database = database
+        self.clock = clock
         self.table = table
         self.publish = publish
         self.source = source
@@ -179,7 +187,7 @@ class OutboxRelay:
                 await session.execute(
                     update(self.table)
                     .where(self.table.c.sequence.in_([e.sequence for e in events]))
-                    .values(published_at=func.now(), attempts=self.table.c.attempts + 1)
+                    .values(published_at=self.clock.now(), attempts=self.table.c.attempts + 1)
                 )
             await self._export_lag(session)
             if not events:
@@ -198,7 +206,7 @@ class OutboxRelay:
             )
         ).one()
         OUTBOX_PENDING.labels(self.source).set(pending)
-        lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        lag = (self.clock.now() - oldest).total_seconds() if oldest else 0.0
         OUTBOX_LAG.labels(self.source).set(max(0.0, lag))
 
     async def run(self) -> None:

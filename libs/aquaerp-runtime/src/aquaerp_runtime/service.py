@@ -26,6 +26,7 @@ from grpc_reflection.v1alpha import reflection
 from sqlalchemy import Table
 
 from .client import MAX_MESSAGE_BYTES, ServiceTokenProvider, create_channel
+from .clock import SYSTEM_CLOCK, Clock
 from .db import Database
 from .interceptors import CallInterceptor, ChainInterceptor
 from .interceptors.access_log import AccessLogInterceptor
@@ -40,7 +41,7 @@ from .outbox import OutboxRelay, grpc_publisher
 from .sentry import init_sentry, sentry_enabled
 from .settings import ServiceSettings
 from .structured_logging import configure_logging
-from .tokens import TokenVerifier
+from .tokens import TokenVerifier, auth_service_verifier
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,18 @@ def discover_services() -> dict[str, ServiceSpec]:
 class ServiceContext:
     """What `setup` gets: settings, database, clients to other services, registration hooks."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, database: Database) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: ServiceSettings,
+        database: Database,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.spec = spec
         self.settings = settings
         self.database = database
+        # The one source of business time for this service (a FixedClock in tests).
+        self.clock = clock
         self.service_names: list[str] = [health.SERVICE_NAME, reflection.SERVICE_NAME]
         self._registrations: list[Callable[[grpc.aio.Server], None]] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
@@ -137,6 +146,7 @@ class ServiceContext:
             table,
             grpc_publisher(self.channel("workflow"), source=self.spec.name),
             source=self.spec.name,
+            clock=self.clock,
         )
         self.add_background(relay.run)
         return relay
@@ -149,13 +159,11 @@ class ServiceContext:
     def verifier(self) -> TokenVerifier:
         if self._verifier is None:
             stub = auth_pb2_grpc.AuthServiceStub(self.channel("auth", authenticated=False))
-
-            async def fetch_jwks() -> str:
-                response = await stub.GetJwks(auth_pb2.GetJwksRequest(), timeout=5)
-                return str(response.jwks_json)
-
-            self._verifier = TokenVerifier(
-                fetch_jwks, issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience
+            # Token lifetimes are checked against the real clock, not the service's business
+            # clock: a token is valid by when it was issued by auth, whatever day the service's
+            # business clock says (tests run services at fixed business instants).
+            self._verifier = auth_service_verifier(
+                stub, issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience
             )
         return self._verifier
 
@@ -259,12 +267,13 @@ async def start_service(
     *,
     database: Database | None = None,
     port: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> RunningService:
     """Builds and starts the server (port 0 picks a free port). Does not apply migrations."""
     database = database or Database.from_url(
         settings.database_url, pool_size=settings.database_pool_size, application_name=spec.name
     )
-    ctx = ServiceContext(spec, settings, database)
+    ctx = ServiceContext(spec, settings, database, clock)
     await spec.setup(ctx)
     server = grpc.aio.server(
         interceptors=[ChainInterceptor(interceptors_for(ctx))],
@@ -272,6 +281,9 @@ async def start_service(
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),
+            # Our clients ping every 30 s while a call is open (client.CHANNEL_OPTIONS); the
+            # default (5 min) answers a long call's pings with GOAWAY "too_many_pings".
+            ("grpc.http2.min_ping_interval_without_data_ms", 20_000),
         ],
     )
     for register in ctx._registrations:
@@ -332,7 +344,7 @@ def run_service(spec: ServiceSpec, argv: list[str] | None = None) -> int:
             service=spec.name,
             traces_sample_rate=settings.sentry_traces_sample_rate,
         )
-        serve_metrics(settings.metrics_port)
+        serve_metrics(settings.metrics_port, settings.metrics_host)
         return asyncio.run(_serve(spec, settings))
     if options.command == "migrate":
         return asyncio.run(_migrate(spec, settings, rest))

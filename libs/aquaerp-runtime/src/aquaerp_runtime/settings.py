@@ -19,6 +19,9 @@ class ServiceSettings(BaseSettings):
     grpc_port: int = DEFAULT_GRPC_PORT
     # 0 disables the /metrics endpoint (tests run many servers in one process).
     metrics_port: int = 0
+    # Loopback unless told otherwise: on a workstation nobody else reads the metrics; in
+    # Kubernetes Prometheus scrapes the pod's address (METRICS_HOST=0.0.0.0 in its config).
+    metrics_host: str = "127.0.0.1"
     # Apply this service's migrations before serving (the local stack and Kubernetes run them
     # as a separate step instead).
     migrate_on_start: bool = False

@@ -9,11 +9,13 @@ import secrets
 from pathlib import Path
 
 from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
+from aquaerp_runtime.client import ServiceTokenProvider, create_channel
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import ServiceContext, ServiceSpec
 from aquaerp_runtime.settings import ServiceSettings
 
 from .config import AuthSettings
+from .customers import ContratCustomers
 from .models import outbox
 from .service import AuthService
 from .servicer import AuthServicer
@@ -23,7 +25,16 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
 PUBLIC_METHODS = frozenset(
     f"/{SERVICE_NAME}/{method}"
-    for method in ("Login", "VerifyMfa", "RefreshToken", "Logout", "GetJwks", "IssueServiceToken")
+    for method in (
+        "Login",
+        "VerifyMfa",
+        "RefreshToken",
+        "Logout",
+        "GetJwks",
+        "IssueServiceToken",
+        "ListRevokedSessions",
+        "ExchangeApiKey",
+    )
 )
 KEY_CHECK_INTERVAL = 3600.0
 
@@ -31,7 +42,14 @@ KEY_CHECK_INTERVAL = 3600.0
 async def setup(ctx: ServiceContext) -> None:
     settings = ctx.settings
     assert isinstance(settings, AuthSettings)
-    service = AuthService(ctx.database, settings)
+    service = AuthService(ctx.database, settings, clock=ctx.clock)
+    if settings.check_customers:
+        channel = create_channel(
+            settings.target("contrat"),
+            default_timeout=settings.call_timeout,
+            credentials=ServiceTokenProvider(service.service_token),
+        )
+        service.check_customer = service.api_keys.check_customer = ContratCustomers(channel).check
     await service.ensure_signing_key()
     if settings.bootstrap_admin_email and settings.bootstrap_admin_password:
         if await service.bootstrap_admin(
@@ -82,4 +100,6 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     public_methods=PUBLIC_METHODS,
     commands={"create-admin": create_admin},
+    # A client user or API key must name a customer contrat knows.
+    calls=("contrat",),
 )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated, Any
+
+from aquaerp_runtime.secrets_at_rest import DEVELOPMENT_KEYS
 from aquaerp_runtime.settings import ServiceSettings
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 
 class AuthSettings(ServiceSettings):
@@ -20,12 +24,20 @@ class AuthSettings(ServiceSettings):
     signing_key_max_age: int = 30 * 24 * 3600
 
     # Roles whose members must use TOTP; until enrolled they get a token with no roles.
-    mfa_required_roles: list[str] = Field(default_factory=list)
+    # AUTH_MFA_REQUIRED_ROLES=admin,compta (comma separated, or a JSON list).
+    mfa_required_roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["admin", "compta"]
+    )
     totp_issuer: str = "AquaERP"
 
-    # Failed logins per account and client address before throttling, and the window.
-    login_max_failures: int = 5
-    login_failure_window: int = 15 * 60
+    # Failed logins (password or second factor) per account, whatever the address, before
+    # each further attempt must wait: `login_delay_base` seconds doubled per further failure,
+    # at most `login_delay_max`. A delay, never a lockout. Failures older than the window, or
+    # before the last success, do not count.
+    login_free_failures: int = 5
+    login_delay_base: float = 1.0
+    login_delay_max: int = 15 * 60
+    login_failure_window: int = 24 * 3600
 
     # OWASP argon2id recommendation: m=19 MiB, t=2, p=1.
     argon2_time_cost: int = 2
@@ -35,6 +47,25 @@ class AuthSettings(ServiceSettings):
     # Service accounts declared by configuration: client id -> secret.
     service_accounts: dict[str, str] = Field(default_factory=dict)
 
+    # Keys encrypting the TOTP secrets at rest: "<id>:<base64 of 32 bytes>", comma separated,
+    # the first one current (see aquaerp_runtime.secrets_at_rest). From the Secret in
+    # Kubernetes; the default is a public development key (the local stack and tests only).
+    secret_keys: str = DEVELOPMENT_KEYS
+
+    # A `client` user or API key must name a customer that contrat knows (off only where auth
+    # runs without contrat: its own tests).
+    check_customers: bool = True
+
     # First administrator, created at start when no administrator exists.
     bootstrap_admin_email: str = ""
     bootstrap_admin_password: str = ""
+
+    @field_validator("mfa_required_roles", mode="before")
+    @classmethod
+    def _roles_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [role.strip() for role in text.split(",") if role.strip()]
+        return value

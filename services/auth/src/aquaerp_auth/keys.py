@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +36,9 @@ class SigningKey:
 
     def sign(self, claims: dict[str, Any]) -> str:
         key = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
-        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": self.kid})  # type: ignore[arg-type]
+        if not isinstance(key, Ed25519PrivateKey):
+            raise TypeError(f"signing key {self.kid} is not an Ed25519 key")
+        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
 
 def token_claims(
@@ -47,10 +48,12 @@ def token_claims(
     subject: str,
     token_type: str,
     ttl: int,
-    now: float | None = None,
+    now: float,
     **extra: Any,
 ) -> dict[str, Any]:
-    issued = int(now if now is not None else time.time())
+    """Registered claims for a token issued at `now` (seconds since the epoch, from the
+    service clock) and valid for `ttl` seconds."""
+    issued = int(now)
     return {
         "iss": issuer,
         "aud": audience,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.db import schema_metadata
 from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-metadata = MetaData(schema="auth")
+metadata = schema_metadata("auth")
 
 users = Table(
     "users",
@@ -31,8 +32,9 @@ users = Table(
     Column("roles", ARRAY(String(32)), nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("customer_id", String(64), nullable=False, server_default=""),
-    Column("totp_secret", String(64)),
-    Column("totp_pending_secret", String(64)),
+    # Encrypted at rest (aquaerp_runtime.secrets_at_rest), never the base32 secret itself.
+    Column("totp_secret", Text),
+    Column("totp_pending_secret", Text),
     # Last accepted TOTP time step: a code is accepted once.
     Column("totp_last_step", Integer),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -49,6 +51,12 @@ sessions = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("revoked_reason", String(64)),
     Column("client_ip", String(64), nullable=False, server_default=""),
+    # The revoked-session feed reads recent revocations.
+    Index(
+        "ix_sessions_revoked_at",
+        "revoked_at",
+        postgresql_where=text("revoked_at IS NOT NULL"),
+    ),
 )
 
 refresh_tokens = Table(
@@ -94,6 +102,48 @@ service_accounts = Table(
     Column("secret_hash", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The audit trail shown to administrators: auth's own events and those other services record.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("target", String(200), nullable=False, server_default=""),
+    Column("client_ip", String(64), nullable=False, server_default=""),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("source", String(64), nullable=False),
+    Index("ix_audit_events_occurred_at", "occurred_at"),
+    Index("ix_audit_events_actor", "actor", "occurred_at"),
+    Index("ix_audit_events_action", "action", "occurred_at"),
+)
+
+# Keys of integrations. Only the SHA-256 of the secret is kept (the secret is 256 random bits,
+# so a fast hash is enough and nothing can be decrypted); `prefix` lets an administrator
+# recognise a key without being able to use it.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("roles", ARRAY(String(32)), nullable=False),
+    Column("customer_id", String(64), nullable=False, server_default=""),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    # The revoked-session feed reads recent revocations of keys too.
+    Index(
+        "ix_api_keys_revoked_at",
+        "revoked_at",
+        postgresql_where=text("revoked_at IS NOT NULL"),
+    ),
 )
 
 outbox = outbox_table(metadata)

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .keys import SigningKey
 from .models import (
+    api_keys,
+    audit_events,
     login_attempts,
     outbox,
     refresh_tokens,
@@ -42,6 +44,18 @@ class UserRow:
 
 
 @dataclass(frozen=True)
+class AuditRow:
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    target: str
+    client_ip: str
+    details: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
 class RefreshTokenRow:
     token_hash: str
     session_id: uuid.UUID
@@ -50,6 +64,21 @@ class RefreshTokenRow:
     session_expires_at: datetime
     session_revoked_at: datetime | None
     user_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ApiKeyRow:
+    id: uuid.UUID
+    name: str
+    secret_hash: str
+    prefix: str
+    roles: list[str]
+    customer_id: str
+    expires_at: datetime
+    created_at: datetime
+    created_by: str
+    last_used_at: datetime | None
+    revoked_at: datetime | None
 
 
 def _user(row: Any) -> UserRow:
@@ -225,33 +254,107 @@ class AuthRepository:
             update(sessions).where(condition).values(revoked_at=now, revoked_reason=reason)
         )
 
+    async def sessions_revoked_after(self, since: datetime) -> list[uuid.UUID]:
+        """Ended sessions and revoked API keys (a key's id is the `sid` of its tokens)."""
+        rows = await self.session.scalars(
+            select(sessions.c.id)
+            .where(sessions.c.revoked_at > since)
+            .union_all(select(api_keys.c.id).where(api_keys.c.revoked_at > since))
+            .limit(100_000)
+        )
+        return list(rows)
+
+    # -- API keys ---------------------------------------------------------------------------
+    async def insert_api_key(self, **values: Any) -> ApiKeyRow:
+        row = (
+            (await self.session.execute(insert(api_keys).values(**values).returning(api_keys)))
+            .mappings()
+            .one()
+        )
+        return ApiKeyRow(**row)
+
+    async def api_key_by_hash(self, secret_hash: str) -> ApiKeyRow | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(api_keys).where(api_keys.c.secret_hash == secret_hash)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return ApiKeyRow(**row) if row else None
+
+    async def api_key_by_id(
+        self, key_id: uuid.UUID, *, for_update: bool = False
+    ) -> ApiKeyRow | None:
+        query = select(api_keys).where(api_keys.c.id == key_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return ApiKeyRow(**row) if row else None
+
+    async def update_api_key(self, key_id: uuid.UUID, **values: Any) -> ApiKeyRow:
+        row = (
+            (
+                await self.session.execute(
+                    update(api_keys)
+                    .where(api_keys.c.id == key_id)
+                    .values(**values)
+                    .returning(api_keys)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return ApiKeyRow(**row)
+
+    async def list_api_keys(
+        self, *, before: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[ApiKeyRow]:
+        query = (
+            select(api_keys)
+            .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.where(
+                or_(
+                    api_keys.c.created_at < before[0],
+                    and_(api_keys.c.created_at == before[0], api_keys.c.id < before[1]),
+                )
+            )
+        return [ApiKeyRow(**row) for row in (await self.session.execute(query)).mappings()]
+
     # -- throttling ------------------------------------------------------------------------
-    async def record_login_attempt(self, email: str, client_ip: str, succeeded: bool) -> None:
+    async def record_login_attempt(
+        self, email: str, client_ip: str, succeeded: bool, at: datetime
+    ) -> None:
+        # The time is the service clock's: throttling windows are compared with it.
         await self.session.execute(
-            insert(login_attempts).values(email=email, client_ip=client_ip, succeeded=succeeded)
+            insert(login_attempts).values(
+                email=email, client_ip=client_ip, succeeded=succeeded, attempted_at=at
+            )
         )
 
-    async def recent_failures(self, email: str, client_ip: str, since: datetime) -> list[datetime]:
-        """Failure times for this account and address since `since` and since the last success."""
+    async def recent_failures(self, email: str, since: datetime) -> list[datetime]:
+        """Failure times for this account (any address) after `since` and its last success,
+        newest first."""
         last_success = (
             select(func.max(login_attempts.c.attempted_at))
-            .where(
-                login_attempts.c.email == email,
-                login_attempts.c.client_ip == client_ip,
-                login_attempts.c.succeeded,
-            )
+            .where(login_attempts.c.email == email, login_attempts.c.succeeded)
             .scalar_subquery()
         )
         rows = await self.session.scalars(
             select(login_attempts.c.attempted_at)
             .where(
                 login_attempts.c.email == email,
-                login_attempts.c.client_ip == client_ip,
                 ~login_attempts.c.succeeded,
-                login_attempts.c.attempted_at >= since,
+                login_attempts.c.attempted_at > since,
                 or_(last_success.is_(None), login_attempts.c.attempted_at > last_success),
             )
             .order_by(login_attempts.c.attempted_at.desc())
+            .limit(64)
         )
         return list(rows)
 
@@ -277,10 +380,14 @@ class AuthRepository:
         """Serialises key creation between replicas."""
         await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext("auth-keys"))))
 
-    async def insert_signing_key(self, key: SigningKey) -> None:
+    async def insert_signing_key(self, key: SigningKey, created_at: datetime) -> None:
+        # The key's age (rotation) is measured with the service clock.
         await self.session.execute(
             insert(signing_keys).values(
-                kid=key.kid, private_pem=key.private_pem, public_jwk=key.public_jwk
+                kid=key.kid,
+                private_pem=key.private_pem,
+                public_jwk=key.public_jwk,
+                created_at=created_at,
             )
         )
 
@@ -314,8 +421,74 @@ class AuthRepository:
             )
         )
 
-    # -- events ----------------------------------------------------------------------------
+    # -- events and the audit trail -------------------------------------------------------
     async def add_event(
-        self, event_type: str, user_id: uuid.UUID | str, payload: dict[str, Any]
+        self, event_type: str, user_id: uuid.UUID | str, payload: dict[str, Any], *, at: datetime
     ) -> None:
+        """An outbox event, and its entry in the audit trail (same transaction)."""
         await record_event(self.session, outbox, event_type, "user", str(user_id), payload)
+        await self.add_audit(
+            occurred_at=at,
+            actor=str(payload.get("by") or user_id),
+            action=event_type,
+            target=str(user_id),
+            client_ip=str(payload.get("client_ip") or ""),
+            details={k: v for k, v in payload.items() if k not in ("by", "client_ip")},
+            source="auth",
+        )
+
+    async def add_audit(
+        self,
+        *,
+        occurred_at: datetime,
+        actor: str,
+        action: str,
+        target: str,
+        client_ip: str,
+        details: dict[str, Any],
+        source: str,
+    ) -> AuditRow:
+        row = (
+            (
+                await self.session.execute(
+                    insert(audit_events)
+                    .values(
+                        occurred_at=occurred_at,
+                        actor=actor,
+                        action=action,
+                        target=target,
+                        client_ip=client_ip,
+                        details=details,
+                        source=source,
+                    )
+                    .returning(audit_events)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return AuditRow(**row)
+
+    async def list_audit(
+        self,
+        *,
+        actor: str | None,
+        action_prefix: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[AuditRow]:
+        query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
+        if actor:
+            query = query.where(audit_events.c.actor == actor)
+        if action_prefix:
+            escaped = action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(audit_events.c.action.like(escaped + "%", escape="\\"))
+        if since is not None:
+            query = query.where(audit_events.c.occurred_at >= since)
+        if until is not None:
+            query = query.where(audit_events.c.occurred_at < until)
+        if before_id is not None:
+            query = query.where(audit_events.c.id < before_id)
+        return [AuditRow(**row) for row in (await self.session.execute(query)).mappings()]

@@ -24,7 +24,8 @@ def code_at(secret: str, unix_time: float, *, digits: int = 6, digest: str = "sh
 def matching_step(secret: str, code: str, unix_time: float, *, window: int = 1) -> int | None:
     """The time step whose code equals `code`, within ±window steps of now; None if none."""
     code = code.strip().replace(" ", "")
-    if not code.isdigit():
+    # ASCII digits only: other Unicode digits (full-width...) are not codes.
+    if not (code.isascii() and code.isdigit()):
         return None
     current = int(unix_time) // STEP_SECONDS
     for step in range(current - window, current + window + 1):

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from aquaerp.contrat.v1 import contrat_pb2, contrat_pb2_grpc
+from aquaerp_runtime.auth_audit import audit_recorder
+from aquaerp_runtime.clock import SYSTEM_CLOCK
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.service import ServiceContext, ServiceSpec
 from aquaerp_runtime.settings import ServiceSettings
@@ -13,18 +15,24 @@ from aquaerp_runtime.settings import ServiceSettings
 from .config import ContratSettings
 from .demo import seed_demo_data
 from .models import outbox
+from .privacy import CustomerPrivacy, grpc_peers
+from .privacy_servicer import ContratApi
 from .service import ContratService
-from .servicer import ContratServicer
 
 SERVICE_NAME = contrat_pb2.DESCRIPTOR.services_by_name["ContratService"].full_name
 
 
 async def setup(ctx: ServiceContext) -> None:
-    service = ContratService(ctx.database)
+    service = ContratService(ctx.database, ctx.clock)
+    privacy = CustomerPrivacy(ctx.database, ctx.clock, grpc_peers(ctx.channel))
+    if ctx.settings.service_client_id:  # auth records only what a service account tells it
+        privacy.audit_trail = audit_recorder(
+            ctx.channel("auth"), prefix="contrat.customer.", target="customer_id"
+        )
     ctx.publish_outbox(outbox)
     ctx.add_servicer(
         contrat_pb2_grpc.add_ContratServiceServicer_to_server,
-        ContratServicer(service),
+        ContratApi(service, privacy),
         SERVICE_NAME,
     )
 
@@ -40,7 +48,9 @@ async def seed_demo(settings: ServiceSettings, argv: list[str]) -> int:
         settings.database_url, pool_size=2, application_name="contrat-seed"
     )
     try:
-        created = await seed_demo_data(ContratService(database), customers=options.customers)
+        created = await seed_demo_data(
+            ContratService(database, SYSTEM_CLOCK), customers=options.customers
+        )
     finally:
         await database.dispose()
     print(
@@ -57,4 +67,6 @@ SPEC = ServiceSpec(
     setup=setup,
     migrations=Path(__file__).parent / "migrations",
     commands={"seed-demo": seed_demo},
+    # The personal-data rights: each service holding data on a customer exports and erases it.
+    calls=("facture", "intervention", "mailer"),
 )

@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date, timedelta
 
 from aquaerp_runtime.context import Principal, principal_var
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
+from dateutil.relativedelta import relativedelta
 
 from . import identifiers, validation
 from .domain import (
@@ -149,11 +149,11 @@ async def seed_demo_data(service: ContratService, *, customers: int = 50, seed: 
     """Creates the demo data; returns the number of customers created (0 when present)."""
     token = principal_var.set(Principal(subject="seed-demo", roles=frozenset({"admin"})))
     try:
-        existing = await service.list_customers(DEMO_CODE.format(1), None, True, 1, "")
+        existing = await service.parties.list_customers(DEMO_CODE.format(1), None, True, 1, "")
         if existing.items:
             return 0
         rng = random.Random(seed)
-        today = service.today()
+        today = service.clock.today()
         for number in range(1, customers + 1):
             await _seed_customer(service, rng, number, today)
         return customers
@@ -174,7 +174,7 @@ async def _seed_customer(
         contact = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         domain = name.lower().replace(" ", "-").replace("'", "")
         domain = "".join(c for c in domain if c.isascii())[:30]
-        customer = await service.create_customer(
+        customer = await service.parties.create_customer(
             validation.CustomerDraft(
                 type=CustomerType.BUSINESS,
                 name=name,
@@ -194,7 +194,7 @@ async def _seed_customer(
         # "Aurélie" -> "aurelie": drop the accents, keep the letters.
         decomposed = unicodedata.normalize("NFKD", f"{first}.{last}".lower())
         email_name = "".join(c for c in decomposed if c.isascii() and c != " ")
-        customer = await service.create_customer(
+        customer = await service.parties.create_customer(
             validation.CustomerDraft(
                 type=CustomerType.PRIVATE,
                 name=f"{first} {last}",
@@ -205,7 +205,7 @@ async def _seed_customer(
                 code=DEMO_CODE.format(number),
             )
         )
-    site = await service.create_site(
+    site = await service.parties.create_site(
         str(customer.id),
         validation.SiteDraft(
             name=customer.name if business else f"Villa {customer.name.split()[-1]}",
@@ -228,7 +228,7 @@ async def _seed_customer(
         if not business
         else rng.choice([120.0, 180.0, 250.0])
     )
-    await service.create_installation(
+    await service.parties.create_installation(
         str(site.id),
         validation.InstallationDraft(
             type=InstallationType.POOL,
@@ -245,7 +245,7 @@ async def _seed_customer(
     )
     has_spa = business and rng.random() < 0.5
     if has_spa:
-        await service.create_installation(
+        await service.parties.create_installation(
             str(site.id),
             validation.InstallationDraft(
                 type=InstallationType.SPA,
@@ -315,7 +315,9 @@ async def _seed_contract(
                     SUMMER.end_month_day,
                     SUMMER.rrule.format(day=visit_day),
                 ),
-                validation.SeasonDraft("Hivernage", "12-01", "02-28", ""),
+                # Spring and autumn on the plan's monthly rule; no visit while winterised.
+                validation.SeasonDraft("Printemps", "03-01", "05-31", ""),
+                validation.SeasonDraft("Automne", "10-01", "11-30", ""),
             ],
             window_start=rng.choice(["08:00", "09:00", "13:30"]),
             window_end=rng.choice(["12:00", "17:00"]) if not business else "11:00",
@@ -371,5 +373,5 @@ async def _seed_contract(
         sla_hours=48 if not business else 8,
         plans=plans,
     )
-    contract = await service.create_contract(draft)
-    await service.activate_contract(str(contract.id))
+    contract = await service.contracts.create_contract(draft)
+    await service.contracts.activate_contract(str(contract.id))

@@ -8,6 +8,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
+# Customers and sites hold the platform's one postal address type.
+from aquaerp_runtime.convert import Address as Address
+
 
 class CustomerType(StrEnum):
     PRIVATE = "private"
@@ -60,14 +63,6 @@ class IndexationMethod(StrEnum):
 # Contracts that are (or were) in force, i.e. numbered.
 NUMBERED_STATUSES = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED, ContractStatus.TERMINATED)
 LIVE_STATUSES = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
-
-
-@dataclass(frozen=True)
-class Address:
-    lines: tuple[str, ...] = ()
-    postal_code: str = ""
-    city: str = ""
-    country: str = "FR"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.db import schema_metadata
 from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
     BigInteger,
@@ -14,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     Table,
@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-metadata = MetaData(schema="contrat")
+metadata = schema_metadata("contrat")
 
 # Named counters: "customer" for customer codes, "contract-<year>" for contract numbers. A
 # number is taken by updating the row inside the activating transaction, so it is locked until
@@ -58,8 +58,19 @@ customers = Table(
     Column("archived_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Marketing e-mails only; service e-mails (invoices, visits, reminders) never depend on it.
+    Column("marketing_consent", Boolean, nullable=False, server_default=text("false")),
+    Column("marketing_consent_at", DateTime(timezone=True)),
+    Column("marketing_consent_source", String(100), nullable=False, server_default=""),
+    # Set by the GDPR erasure: the personal data of the row and its dependants is gone.
+    Column("erased_at", DateTime(timezone=True)),
     CheckConstraint("type IN ('private', 'business')", name="customer_type"),
     Index("ix_customers_name", "name", "id"),
+    # The list's other sorts, each ending on the id (migration 0006).
+    Index("ix_customers_code_sort", "code", "id"),
+    Index("ix_customers_city_sort", "billing_city", "id"),
+    Index("ix_customers_email_sort", "billing_email", "id"),
+    Index("ix_customers_created_sort", "created_at", "id"),
 )
 
 sites = Table(
@@ -147,6 +158,8 @@ contracts = Table(
     CheckConstraint("(status = 'draft') = (number IS NULL)", name="number_when_numbered"),
     Index("ix_contracts_status", "status", "id"),
     Index("ix_contracts_created", "created_at", "id"),
+    Index("ix_contracts_number_sort", text("(coalesce(number, ''))"), "id"),
+    Index("ix_contracts_start_sort", "start_date", "id"),
 )
 
 contract_sites = Table(
@@ -278,3 +291,12 @@ maintenance_plans = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# Company settings, one JSON document per key (e.g. "plans": season regions, visit templates).
+company_settings = Table(
+    "company_settings",
+    metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

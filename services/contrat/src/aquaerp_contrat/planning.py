@@ -1,8 +1,10 @@
-"""Maintenance plan schedules: RFC 5545 RRULEs with seasonal overrides and a local time window.
+"""Maintenance plan schedules: an RFC 5545 RRULE during the plan's seasons, in a local time window.
 
-A day belongs to at most one season; on days outside every season the plan's default rule
-applies, inside a season that season's rule (an empty rule means no visits then). Rules start
-(DTSTART) on the contract start date at the window start, Europe/Paris local time.
+A plan is a rhythm *during* its seasons: without seasons it runs all year; with seasons it has
+visits only on days inside one of them (a day belongs to at most one season; a season may wrap
+the year end, e.g. 10-01 to 04-30). Inside a season its own rule applies, or the plan's rule
+when the season's is empty. Rules start (DTSTART) on the contract start date, Europe/Paris
+local time.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from itertools import pairwise
 
-from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
+from aquaerp_runtime.clock import BUSINESS_TZ
+from dateutil.rrule import rrule, rrulestr
 
 from .domain import MaintenancePlan, Season
 from .terms import Range, is_covered
 
-PARIS = ZoneInfo("Europe/Paris")
 ALLOWED_FREQUENCIES = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY"}
 # The contract bounds the schedule and the window gives the time, so COUNT, UNTIL and BYHOUR
 # are out; BYSETPOS, BYYEARDAY and BYWEEKNO are left out because some of their combinations
@@ -114,8 +116,8 @@ class Occurrence:
     def window(self, plan: MaintenancePlan) -> tuple[datetime, datetime]:
         """Start and end of the plan's window on that day, as aware Europe/Paris datetimes."""
         return (
-            datetime.combine(self.day, plan.window_start, tzinfo=PARIS),
-            datetime.combine(self.day, plan.window_end, tzinfo=PARIS),
+            datetime.combine(self.day, plan.window_start, tzinfo=BUSINESS_TZ),
+            datetime.combine(self.day, plan.window_end, tzinfo=BUSINESS_TZ),
         )
 
 
@@ -127,6 +129,15 @@ def _rule_days(text: str, anchor: date, first: date, last: date) -> list[date]:
     return [moment.date() for moment in found]
 
 
+def season_of(plan: MaintenancePlan, day: date) -> Season | None:
+    return next((season for season in plan.seasons if season.contains(day)), None)
+
+
+def runs_on(plan: MaintenancePlan, day: date) -> bool:
+    """Whether `day` is in the plan's active period (all year without seasons)."""
+    return not plan.seasons or season_of(plan, day) is not None
+
+
 def occurrences(
     plan: MaintenancePlan, anchor: date, first: date, last: date, covered: list[Range]
 ) -> list[Occurrence]:
@@ -134,18 +145,18 @@ def occurrences(
     `anchor` is the rules' DTSTART day (the contract start)."""
     if first > last:
         return []
-    result = [
-        Occurrence(day, "")
-        for day in _rule_days(plan.rrule, anchor, first, last)
-        if not any(season.contains(day) for season in plan.seasons)
-    ]
-    for season in plan.seasons:
-        result += [
-            Occurrence(day, season.name)
-            for day in _rule_days(season.rrule, anchor, first, last)
-            if season.contains(day)
-        ]
-    result.sort(key=lambda occurrence: occurrence.day)
+    if not plan.seasons:
+        result = [Occurrence(day, "") for day in _rule_days(plan.rrule, anchor, first, last)]
+    else:
+        result = []
+        for season in plan.seasons:
+            rule = season.rrule or plan.rrule
+            result += [
+                Occurrence(day, season.name)
+                for day in _rule_days(rule, anchor, first, last)
+                if season.contains(day)
+            ]
+        result.sort(key=lambda occurrence: occurrence.day)
     return [o for o in result if is_covered(o.day, covered)]
 
 
@@ -155,17 +166,58 @@ def next_after_completion(
     """Next visit when the schedule restarts from the completion day: the rule in force on
     that day, anchored on it. When that lands in another season, the regular schedule of
     that season is used instead."""
-    season = next((s for s in plan.seasons if s.contains(completed_on)), None)
-    text = season.rrule if season else plan.rrule
+    season = season_of(plan, completed_on)
+    text = (season.rrule or plan.rrule) if season else ("" if plan.seasons else plan.rrule)
     horizon = min(covered_until, completed_on + timedelta(days=800))
     if text:
         days = _rule_days(text, completed_on, completed_on + timedelta(days=1), horizon)
-        if days:
-            candidate = days[0]
-            candidate_season = next((s for s in plan.seasons if s.contains(candidate)), None)
-            if candidate_season == season:
-                return Occurrence(candidate, season.name if season else "")
+        if days and season_of(plan, days[0]) == season:
+            return Occurrence(days[0], season.name if season else "")
     regular = occurrences(
         plan, anchor, completed_on + timedelta(days=1), horizon, [(completed_on, horizon)]
     )
     return regular[0] if regular else None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewVisit:
+    day: date
+    plan_index: int
+    plan: MaintenancePlan
+    season: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewMonth:
+    first_day: date
+    visits: list[PreviewVisit]
+
+
+PREVIEW_MONTHS = 12
+
+
+def preview(
+    plans: list[MaintenancePlan], start: date, end: date | None, first: date
+) -> list[PreviewMonth]:
+    """The visits of `plans` in the twelve months from `first`'s month, for a contract running
+    from `start` (the rules' DTSTART) to `end` (open when None); none before `first`."""
+    months = [_month_start(first, n) for n in range(PREVIEW_MONTHS + 1)]
+    last = months[-1] - timedelta(days=1)
+    covered: list[Range] = [(max(start, first), min(end, last) if end else last)]
+    visits = sorted(
+        (
+            PreviewVisit(o.day, index, plan, o.season)
+            for index, plan in enumerate(plans)
+            for o in occurrences(plan, start, months[0], last, covered)
+        ),
+        key=lambda visit: (visit.day, visit.plan_index),
+    )
+    return [
+        PreviewMonth(month, [v for v in visits if month <= v.day < following])
+        for month, following in pairwise(months)
+    ]
+
+
+def _month_start(day: date, months_later: int) -> date:
+    index = day.year * 12 + day.month - 1 + months_later
+    return date(index // 12, index % 12 + 1, 1)

@@ -14,6 +14,8 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from aquaerp_runtime.convert import EUR
+from aquaerp_runtime.countries import is_country
 from aquaerp_runtime.errors import InvalidArgument
 
 from . import identifiers
@@ -35,7 +37,7 @@ from .planning import normalize_rrule, rrule_error, seasons_error
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-FRENCH_POSTAL_CODE = re.compile(r"^\d{5}$")
+FRENCH_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 PRODUCT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 UNIT_CODE = re.compile(r"^[A-Z0-9]{2,3}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -45,7 +47,6 @@ DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # French VAT rates in basis points (C. général des impôts art. 278 to 281 nonies).
 VAT_RATES_BP = {2000, 1000, 550, 210, 0}
 MAX_PRICE_CENTS = 100_000_000  # 1 million euros per unit and period
-CURRENCY = "EUR"
 
 
 def vat_rate_text(basis_points: int) -> str:
@@ -212,7 +213,7 @@ def address(violations: Violations, path: str, value: Address, *, required: bool
         violations.add(f"{path}.lines", "street address required")
     if len(lines) > 3 or any(len(line) > 200 for line in lines):
         violations.add(f"{path}.lines", "at most 3 lines of 200 characters")
-    if not COUNTRY.match(country):
+    if not COUNTRY.match(country) or not is_country(country):
         violations.add(f"{path}.country", "ISO 3166 two-letter country code")
     if not postal_code:
         violations.add(f"{path}.postal_code", "required")
@@ -357,7 +358,7 @@ def price_cents(violations: Violations, path: str, cents: int | None, currency: 
     if cents is None:
         violations.add(path, "required")
         return 0
-    if currency and currency.upper() != CURRENCY:
+    if currency and currency.upper() != EUR:
         violations.add(path, "prices are in EUR")
     if cents < 0:
         violations.add(path, "must not be negative")
@@ -389,6 +390,11 @@ def quantity_milli(violations: Violations, path: str, value: str) -> int:
     elif not 0 < milli <= 1_000_000_000:
         violations.add(path, "more than 0 and at most 1,000,000")
     return int(milli)
+
+
+def month_day(violations: Violations, path: str, value: str) -> tuple[int, int]:
+    """A day of the year, "MM-DD" (29 February allowed)."""
+    return _month_day(violations, path, value)
 
 
 def _month_day(violations: Violations, path: str, value: str) -> tuple[int, int]:
@@ -601,7 +607,8 @@ def contract_terms(draft: ContractDraft) -> ContractTerms:
     return ContractTerms(customer_id, tuple(site_ids), tuple(lines), tuple(plan_list), values)
 
 
-def effective_date(value: date | None, path: str = "effective_date") -> date:
+def required_date(value: date | None, path: str) -> date:
+    """A date the request must carry; 422 naming `path` when it does not."""
     if value is None:
         raise InvalidArgument(f"{path}: required", fields={path: "required"})
     return value

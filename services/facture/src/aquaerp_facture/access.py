@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from aquaerp_runtime.authz import ADMIN, BUREAU, CLIENT, COMPTA
 from aquaerp_runtime.context import Principal
 from aquaerp_runtime.errors import InvalidArgument
-
-from .paging import decode_token
 
 # Office staff read everything and prepare drafts; accounting issues, collects and exports;
 # a client reads its own customer's issued documents.
@@ -25,6 +22,7 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     next_page_token: str
+    total_size: int = -1  # of the filtered list; -1 when not counted
 
 
 def client_customer(principal: Principal) -> str | None:
@@ -40,17 +38,4 @@ def parse_id(value: str, field_name: str) -> uuid.UUID:
     except (ValueError, AttributeError):
         raise InvalidArgument(
             f"{field_name} is not a valid id", fields={field_name: "not a valid id"}
-        ) from None
-
-
-def after_token(token: str) -> tuple[datetime, uuid.UUID] | None:
-    """The (creation time, id) sort key a page token carries."""
-    values = decode_token(token, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
-    except ValueError:
-        raise InvalidArgument(
-            "invalid page token", fields={"page.page_token": "invalid page token"}
         ) from None

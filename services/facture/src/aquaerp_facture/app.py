@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from aquaerp.facture.v1 import facture_pb2, facture_pb2_grpc
+from aquaerp_runtime.auth_audit import audit_recorder
 from aquaerp_runtime.authz import SERVICE
 from aquaerp_runtime.context import Principal, principal_var
 from aquaerp_runtime.db import Database
-from aquaerp_runtime.service import ServiceContext, ServiceSpec, Setup
+from aquaerp_runtime.service import ServiceContext, ServiceSpec
 from aquaerp_runtime.settings import ServiceSettings
 
 from .billing_runs import BillingRuns
@@ -20,10 +20,10 @@ from .clients import GrpcContratDirectory, GrpcInterventionDirectory
 from .config import FactureSettings
 from .issuing import Issuer
 from .models import outbox
+from .privacy import FactureApi, FacturePersonalData
 from .receivables import PaymentInput, Receivables
 from .rendering import acquire_render_pool, release_render_pool
 from .service import FactureService
-from .servicer import FactureServicer
 from .verification import verify_chain
 
 log = logging.getLogger(__name__)
@@ -31,25 +31,13 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = facture_pb2.DESCRIPTOR.services_by_name["FactureService"].full_name
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def build_setup(clock: Callable[[], datetime] = utc_now) -> Setup:
-    """The service's setup, reading the time from `clock` (tests move it forward)."""
-
-    async def setup(ctx: ServiceContext) -> None:
-        await _setup(ctx, clock)
-
-    return setup
-
-
-async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
+async def setup(ctx: ServiceContext) -> None:
     settings = ctx.settings
     assert isinstance(settings, FactureSettings)
     # Font subsetting reports every table it prunes at INFO: not news for an operator.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     pool = acquire_render_pool(settings.render_processes, settings.font_dir)
+    clock = ctx.clock
     issuer = Issuer(settings.seller, pool, clock, render_processes=settings.render_processes)
     contrat = GrpcContratDirectory(ctx.channel("contrat"))
     documents = FactureService(
@@ -62,12 +50,16 @@ async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
     )
     runs = BillingRuns(ctx.database, settings, contrat=contrat, issuer=issuer, clock=clock)
     receivables = Receivables(ctx.database, settings, contrat=contrat, clock=clock)
+    if settings.service_client_id:  # auth records only what a service account tells it
+        receivables.audit_hook = audit_recorder(
+            ctx.channel("auth"), prefix="facture.", target="payment_id"
+        )
     relay = ctx.publish_outbox(outbox)
     if relay is not None:
         documents.on_events = runs.on_events = receivables.on_events = relay.notify
     ctx.add_servicer(
         facture_pb2_grpc.add_FactureServiceServicer_to_server,
-        FactureServicer(documents, runs, receivables),
+        FactureApi(documents, runs, receivables, FacturePersonalData(ctx.database, clock)),
         SERVICE_NAME,
     )
 
@@ -87,11 +79,22 @@ async def _setup(ctx: ServiceContext, clock: Callable[[], datetime]) -> None:
         finally:
             await runs.stop_runs()
 
+    async def join_billing_runs() -> None:
+        # One run uses every replica's renderers: each joins the runs the others are working.
+        while True:
+            try:
+                await runs.join_live_runs()
+            except Exception:
+                log.exception("looking for billing runs to join failed")
+            await asyncio.sleep(settings.billing_join_interval_seconds)
+
     async def release_renderers() -> None:
         await release_render_pool(pool)
 
     ctx.add_background(warm_up_renderers)
     ctx.add_background(resume_billing_runs)
+    if settings.billing_join_interval_seconds > 0:
+        ctx.add_background(join_billing_runs)
     ctx.on_shutdown(release_renderers)
 
 
@@ -140,12 +143,12 @@ async def seed_demo(settings: ServiceSettings, argv: list[str]) -> int:
             settings,
             contrat=contrat,
             issuer=Issuer(
-                settings.seller, pool, utc_now, render_processes=settings.render_processes
+                settings.seller, pool, ctx.clock, render_processes=settings.render_processes
             ),
-            clock=utc_now,
+            clock=ctx.clock,
         )
-        receivables = Receivables(database, settings, contrat=contrat, clock=utc_now)
-        today = runs.today()
+        receivables = Receivables(database, settings, contrat=contrat, clock=ctx.clock)
+        today = ctx.clock.today()
         last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         run = await runs.start_billing_run(
             up_to=today,
@@ -189,7 +192,7 @@ async def seed_demo(settings: ServiceSettings, argv: list[str]) -> int:
 SPEC = ServiceSpec(
     name="facture",
     settings_class=FactureSettings,
-    setup=build_setup(),
+    setup=setup,
     migrations=Path(__file__).parent / "migrations",
     commands={"verify-chain": verify_chain_command, "seed-demo": seed_demo},
     calls=("contrat", "intervention"),

@@ -4,8 +4,9 @@ report, and resumption after a crash. No gRPC here.
 A run first plans its entries (one per contract and billing period, from the contrat
 service's billable items) and stores them; then it issues them in batches, each batch in one
 transaction under the chain lock, skipping the (contract line, period) keys an invoice already
-covers. Entries are claimed with SKIP LOCKED, so two workers on one run never take the same
-entries, and a run whose worker went silent is taken over by another replica.
+covers. Every replica works the batches of a running run (it joins it), entries are claimed
+with SKIP LOCKED so two workers never take the same ones, the numbers batches render with are
+reserved across replicas (run_numbers), and a run whose worker went silent is taken over.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +23,16 @@ from datetime import date, datetime
 from typing import Any
 
 from aquaerp_runtime.authz import require_roles
+from aquaerp_runtime.clock import Clock
+from aquaerp_runtime.convert import EUR
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from aquaerp_runtime.paging import decode_key, encode_token, page_limit
 
 from . import billing, metrics
-from .access import ACCOUNTING, OFFICE, Page, after_token, parse_id
+from .access import ACCOUNTING, OFFICE, Page, parse_id
 from .billing import CannotBill, Entry
+from .billing_preview import Confirmation, check_confirmation
 from .config import FactureSettings
 from .documents import (
     Document,
@@ -36,41 +43,20 @@ from .documents import (
     compute_totals,
 )
 from .drafts import build_document, buyer_of
-from .issuing import CURRENCY, Issuer, PendingIssue, count_issued, series_of, today_in_paris
-from .paging import decode_token, encode_token, page_limit
+from .issuing import Issuer, PendingIssue, count_issued, series_of
+from .models import BillingEntryOutcome, BillingRunStatus, InvoiceSource
 from .records import ContratDirectory
-from .repository import EntryRow, FactureRepository, RunCounts, RunRow
+from .repository.billing_runs import BillingRunRepository, EntryRow, RunCounts, RunRow
+from .repository.invoices import InvoiceRepository
+from .run_numbers import ChainLockTimer, Reservation, SharedForecast, number_value
 
 log = logging.getLogger(__name__)
 
-# The documents of a batch, by entry, and the rendering of all of them ahead of their issue.
-RenderedAhead = tuple[dict[int, Document], "asyncio.Task[list[RenderedDocument]]"]
-
-
-class NumberForecast:
-    """The numbers the next batches of a run should get, so that they render before they take
-    the chain lock. A wrong guess (another issue came in between, an entry was skipped) only
-    costs rendering those documents again; the issuer always checks."""
-
-    def __init__(self, series: str, next_number: int) -> None:
-        self.series = series
-        self.next_number = next_number
-
-    def reserve(self, count: int) -> int:
-        first = self.next_number
-        self.next_number += count
-        return first
-
-    def number(self, value: int) -> str:
-        return f"{self.series}-{value:06d}"
-
-    def observe(self, reserved: tuple[int, int], last_issued: str) -> None:
-        """Shifts the next guesses by how far a batch's guess `reserved` (first, count) was
-        from the numbers it actually got, ending with `last_issued`."""
-        series, _, value = last_issued.rpartition("-")
-        if series == self.series and value.isdigit():
-            first, count = reserved
-            self.next_number += int(value) + 1 - (first + count)
+# The documents of a batch, by entry, the rendering of all of them ahead of their issue,
+# the numbers they were rendered with, and the forecast that reserved them.
+RenderedAhead = tuple[
+    dict[int, Document], "asyncio.Task[list[RenderedDocument]]", Reservation, SharedForecast
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +73,7 @@ class BillingRuns:
         *,
         contrat: ContratDirectory,
         issuer: Issuer,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -98,9 +84,8 @@ class BillingRuns:
         # Called after each commit that wrote events (the outbox relay's notify).
         self.on_events: Callable[[], None] = lambda: None
         self._runs: dict[uuid.UUID, asyncio.Task[None]] = {}
-
-    def today(self) -> date:
-        return today_in_paris(self.clock)
+        # Which replica settled an entry (the pod's name on Kubernetes).
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"[:100]
 
     async def start_billing_run(
         self,
@@ -111,23 +96,34 @@ class BillingRuns:
         dry_run: bool,
         wait: bool,
         idempotency_key: str,
+        confirmation: Confirmation | None = None,
     ) -> RunView:
         principal = require_roles(*ACCOUNTING)
-        today = self.today()
+        today = self.clock.today()
         up_to = up_to or today
         if up_to > today:
             raise InvalidArgument(
                 "periods are billed once due: the date may not be in the future",
-                fields={"period_start": "is in the future"},
+                fields={"up_to": "is in the future"},
+                reason="billing_run.future_date",
             )
         if from_date is not None and from_date > up_to:
             raise InvalidArgument(
-                "from_date is after the billing date", fields={"from_date": "is after period_start"}
+                "from_date is after the billing date", fields={"from_date": "is after up_to"}
             )
         if contract_id:
             parse_id(contract_id, "contract_id")
+        if not dry_run:
+            await check_confirmation(
+                self.database,
+                principal,
+                confirmation or Confirmation("", None),
+                up_to=up_to,
+                from_date=from_date,
+                contract_id=contract_id,
+            )
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = BillingRunRepository(session)
             existing = (
                 await repo.run_by_idempotency_key(idempotency_key) if idempotency_key else None
             )
@@ -160,11 +156,11 @@ class BillingRuns:
         require_roles(*ACCOUNTING)
         run_id = parse_id(run_id_text, "id")
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = BillingRunRepository(session)
             run = await repo.run(run_id)
             if run is None:
                 raise NotFound("billing run not found")
-            if run.status == "completed":
+            if run.status == BillingRunStatus.COMPLETED:
                 raise FailedPrecondition("the billing run is completed")
             claimed = run_id not in self._runs and await repo.claim_run(run_id, stale_after=None)
         if claimed:
@@ -179,7 +175,7 @@ class BillingRuns:
 
     async def _run_view(self, run_id: uuid.UUID) -> RunView:
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = BillingRunRepository(session)
             run = await repo.run(run_id)
             if run is None:
                 raise NotFound("billing run not found")
@@ -192,8 +188,9 @@ class BillingRuns:
         require_roles(*OFFICE)
         limit = page_limit(page_size)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
-            runs = await repo.list_runs(status=status, limit=limit, after=after_token(page_token))
+            repo = BillingRunRepository(session)
+            after = decode_key(page_token, datetime.fromisoformat, uuid.UUID)
+            runs = await repo.list_runs(status=status, limit=limit, after=after)
             counts = await repo.run_counts([run.id for run in runs])
         token = (
             encode_token(runs[-1].created_at.isoformat(), runs[-1].id) if len(runs) == limit else ""
@@ -206,13 +203,13 @@ class BillingRuns:
         require_roles(*OFFICE)
         parsed = parse_id(run_id, "run_id")
         limit = page_limit(page_size, maximum=2000)
-        after = decode_token(page_token, 1)
+        after = decode_key(page_token, int)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = BillingRunRepository(session)
             if await repo.run(parsed) is None:
                 raise NotFound("billing run not found")
             entries = await repo.list_entries(
-                parsed, outcome=outcome, limit=limit, after_id=int(after[0]) if after else None
+                parsed, outcome=outcome, limit=limit, after_id=after[0] if after else None
             )
         token = encode_token(entries[-1].id) if len(entries) == limit else ""
         return Page(entries, token)
@@ -232,8 +229,8 @@ class BillingRuns:
                 # The caller's deadline may cancel the wait, never the run.
                 await asyncio.shield(task)
             async with self.database.unit_of_work() as session:
-                run = await FactureRepository(session).run(run_id)
-            if run is None or run.status != "running":
+                run = await BillingRunRepository(session).run(run_id)
+            if run is None or run.status != BillingRunStatus.RUNNING:
                 return
             await asyncio.sleep(0.2)
 
@@ -242,12 +239,12 @@ class BillingRuns:
         stale_after = self.settings.billing_stale_after_seconds
         resumed = []
         async with self.database.unit_of_work() as session:
-            candidates = await FactureRepository(session).stale_run_ids(stale_after)
+            candidates = await BillingRunRepository(session).stale_run_ids(stale_after)
         for run_id in candidates:
             if run_id in self._runs:
                 continue
             async with self.database.unit_of_work() as session:
-                claimed = await FactureRepository(session).claim_run(
+                claimed = await BillingRunRepository(session).claim_run(
                     run_id, stale_after=stale_after
                 )
             if claimed:
@@ -255,6 +252,19 @@ class BillingRuns:
                 self._launch(run_id)
                 resumed.append(run_id)
         return resumed
+
+    async def join_live_runs(self) -> list[uuid.UUID]:
+        """Works the batches of the runs other replicas are running, so that one run uses
+        every replica's renderers. The worker that finishes last marks the run finished."""
+        async with self.database.unit_of_work() as session:
+            candidates = await BillingRunRepository(session).joinable_run_ids(
+                self.settings.billing_stale_after_seconds
+            )
+        joined = [run_id for run_id in candidates if run_id not in self._runs]
+        for run_id in joined:
+            log.info("joining billing run %s", run_id)
+            self._launch(run_id)
+        return joined
 
     async def stop_runs(self) -> None:
         """At shutdown: stop working on runs (they are resumed from where they are)."""
@@ -267,7 +277,7 @@ class BillingRuns:
 
     async def _execute_run(self, run_id: uuid.UUID) -> None:
         async with self.database.unit_of_work() as session:
-            run = await FactureRepository(session).run(run_id)
+            run = await BillingRunRepository(session).run(run_id)
         assert run is not None
         heartbeat = asyncio.create_task(self._heartbeat(run.id))
         try:
@@ -275,14 +285,16 @@ class BillingRuns:
                 await self._plan_run(run)
             await self._process_entries(run)
             heartbeat.cancel()
-            await self._finish_run(run, "completed")
+            await self._finish_run(run, BillingRunStatus.COMPLETED)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.exception("billing run %s failed", run_id)
             heartbeat.cancel()
             with contextlib.suppress(Exception):
-                await self._finish_run(run, "failed", str(error) or type(error).__name__)
+                await self._finish_run(
+                    run, BillingRunStatus.FAILED, str(error) or type(error).__name__
+                )
         finally:
             heartbeat.cancel()
 
@@ -293,12 +305,12 @@ class BillingRuns:
         while True:
             with contextlib.suppress(Exception):
                 async with self.database.unit_of_work() as session:
-                    await FactureRepository(session).touch_run(run_id)
+                    await BillingRunRepository(session).touch_run(run_id)
             await asyncio.sleep(interval)
 
     async def _finish_run(self, run: RunRow, status: str, error: str = "") -> None:
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = BillingRunRepository(session)
             if not await repo.finish_run(run.id, status, error):
                 return
             counts = (await repo.run_counts([run.id]))[run.id]
@@ -315,12 +327,14 @@ class BillingRuns:
                         "failed": counts.failed,
                         "pending": counts.pending,
                         "total_cents": counts.total_including_vat_cents,
-                        "currency": CURRENCY,
+                        "currency": EUR,
                         "error": error,
                     },
                 )
         if not run.dry_run:
-            metrics.BILLING_RUNS.labels("succeeded" if status == "completed" else "failed").inc()
+            metrics.BILLING_RUNS.labels(
+                "succeeded" if status == BillingRunStatus.COMPLETED else "failed"
+            ).inc()
         self.on_events()
 
     async def _plan_run(self, run: RunRow) -> None:
@@ -347,17 +361,17 @@ class BillingRuns:
                 for entry in billing.plan_entries(contracts)
             ]
             async with self.database.unit_of_work() as session:
-                repo = FactureRepository(session)
+                repo = BillingRunRepository(session)
                 for start in range(0, len(rows), 1000):
                     await repo.insert_entries(rows[start : start + 1000])
             if not token:
                 break
         async with self.database.unit_of_work() as session:
-            await FactureRepository(session).mark_planned(run.id)
+            await BillingRunRepository(session).mark_planned(run.id)
 
     async def _process_entries(self, run: RunRow) -> None:
         batch_size = self.settings.billing_batch_size
-        forecast = None if run.dry_run else await self._number_forecast()
+        forecast = None if run.dry_run else self._number_forecast()
         while True:
             try:
                 handled = await self._process_batches(run, batch_size, forecast)
@@ -373,19 +387,20 @@ class BillingRuns:
             if handled:
                 continue
             async with self.database.unit_of_work() as session:
-                pending = (await FactureRepository(session).run_counts([run.id]))[run.id].pending
+                pending = (await BillingRunRepository(session).run_counts([run.id]))[run.id].pending
             if not pending:
                 return
             await asyncio.sleep(0.2)  # another worker holds the remaining entries
 
-    async def _number_forecast(self) -> NumberForecast:
-        series = series_of(DocumentType.INVOICE, self.today())
-        async with self.database.unit_of_work() as session:
-            last = await FactureRepository(session).counter_value(series)
-        return NumberForecast(series, last + 1)
+    def _number_forecast(self) -> SharedForecast:
+        return SharedForecast(
+            self.database,
+            series_of(DocumentType.INVOICE, self.clock.today()),
+            self.settings.billing_stale_after_seconds,
+        )
 
     async def _process_batches(
-        self, run: RunRow, size: int, forecast: NumberForecast | None
+        self, run: RunRow, size: int, forecast: SharedForecast | None
     ) -> int:
         """Batches until none is left; each next batch claims its entries and starts rendering
         while the previous one is being stored, so the renderers never wait for the database.
@@ -431,13 +446,14 @@ class BillingRuns:
 
     async def _fail_next_entry(self, run: RunRow, reason: str) -> int:
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = BillingRunRepository(session)
             entries = await repo.lock_pending_entries(run.id, 1)
             await repo.set_entry_outcomes(
                 [
-                    {"id": entry.id, "outcome": "failed", "reason": reason[:1000]}
+                    {"id": entry.id, "outcome": BillingEntryOutcome.FAILED, "reason": reason[:1000]}
                     for entry in entries
-                ]
+                ],
+                worker=self.worker,
             )
             return len(entries)
 
@@ -445,7 +461,7 @@ class BillingRuns:
         self,
         run: RunRow,
         limit: int,
-        forecast: NumberForecast | None = None,
+        forecast: SharedForecast | None = None,
         claimed: asyncio.Future[None] | None = None,
     ) -> int:
         """Handles up to `limit` pending entries in one transaction; returns how many.
@@ -453,11 +469,17 @@ class BillingRuns:
         With a forecast, the documents are rendered with their expected numbers before the
         chain lock is taken; the issuer keeps those PDFs only where the document it builds under
         the lock is the same (otherwise it renders again)."""
-        today = self.today()
+        today = self.clock.today()
         issued: list[PendingIssue] = []
+        chain_lock = ChainLockTimer()
+        # Reserved before the batch's transaction, in a short one of its own, so that the other
+        # replicas see it while this batch renders; a full batch is the usual case.
+        reservation = None if forecast is None else await forecast.reserve(limit)
+        settled = False
         try:
             async with self.database.unit_of_work() as session:
-                repo = FactureRepository(session)
+                repo = BillingRunRepository(session)
+                invoices = InvoiceRepository(session)
                 rows = await repo.lock_pending_entries(run.id, limit)
                 if not rows:
                     return 0
@@ -473,24 +495,32 @@ class BillingRuns:
                     )
                     problem = self._entry_problem(entry, today)
                     if problem:
-                        outcomes.append(_outcome(row, "failed", problem))
+                        outcomes.append(_outcome(row, BillingEntryOutcome.FAILED, problem))
                     else:
                         candidates.append((row, entry))
                 if run.dry_run:
-                    await self._preview(repo, candidates, outcomes, today)
+                    await self._preview(invoices, candidates, outcomes, today)
                 else:
-                    ahead, reserved = self._render_ahead(candidates, forecast, today)
+                    ahead = self._render_ahead(candidates, forecast, reservation, today)
                     if claimed is not None and not claimed.done():
                         claimed.set_result(None)
-                    issued = await self._issue_entries(repo, run, candidates, ahead, outcomes)
-                    last = issued[-1].document if issued else None
-                    if forecast is not None and reserved is not None and last is not None:
-                        forecast.observe(reserved, last.number)
-                await repo.set_entry_outcomes(outcomes)
+                    issued = await self._issue_entries(
+                        invoices, run, candidates, ahead, outcomes, chain_lock
+                    )
+                    if forecast is not None and reservation is not None:
+                        last = issued[-1].document if issued else None
+                        await forecast.settle(
+                            session, reservation, number_value(last.number) if last else None
+                        )
+                await repo.set_entry_outcomes(outcomes, worker=self.worker)
+            settled = True
         finally:
+            if forecast is not None and reservation is not None and not settled:
+                await asyncio.shield(forecast.give_up(reservation))
             if claimed is not None and not claimed.done():
                 claimed.set_result(None)
         if not run.dry_run:
+            chain_lock.committed(len(issued))
             count_issued(issued)
             self.on_events()
         return len(rows)
@@ -498,31 +528,30 @@ class BillingRuns:
     def _render_ahead(
         self,
         candidates: list[tuple[EntryRow, Entry]],
-        forecast: NumberForecast | None,
+        forecast: SharedForecast | None,
+        reservation: Reservation | None,
         today: date,
-    ) -> tuple[RenderedAhead | None, tuple[int, int] | None]:
-        """Starts rendering the entries' documents with the numbers they are expected to get;
-        returns the documents by entry with their rendering, and the numbers reserved
-        (first, count)."""
-        if forecast is None or not candidates:
-            return None, None
-        first = forecast.reserve(len(candidates))
+    ) -> RenderedAhead | None:
+        """Starts rendering the entries' documents with the numbers reserved for them;
+        returns the documents by entry with their rendering."""
+        if forecast is None or reservation is None or not candidates:
+            return None
         documents: dict[int, Document] = {}
         for offset, (row, entry) in enumerate(candidates):
             documents[row.id] = build_document(
                 billing.entry_draft(entry, self.settings.zero_rate_exemption_reason),
                 type=DocumentType.INVOICE,
-                number=forecast.number(first + offset),
+                number=reservation.number(offset),
                 issue_date=today,
                 seller=self.seller,
                 buyer=buyer_of(entry.customer),
             )
         rendering = asyncio.create_task(self.issuer.render_all(list(documents.values())))
-        return (documents, rendering), (first, len(candidates))
+        return documents, rendering, reservation, forecast
 
     async def _preview(
         self,
-        repo: FactureRepository,
+        repo: InvoiceRepository,
         candidates: list[tuple[EntryRow, Entry]],
         outcomes: list[dict[str, Any]],
         today: date,
@@ -545,7 +574,9 @@ class BillingRuns:
                 seller=self.seller,
                 buyer=buyer_of(entry.customer),
             )
-            outcomes.append(_outcome(row, "previewed", "", totals=compute_totals(sample)))
+            outcomes.append(
+                _outcome(row, BillingEntryOutcome.PREVIEWED, "", totals=compute_totals(sample))
+            )
 
     @staticmethod
     def _already_billed(
@@ -555,25 +586,31 @@ class BillingRuns:
         if not all(key in billed for key in entry.line_keys):
             return None
         invoice_id, number = billed[entry.line_keys[0]]
-        return _outcome(row, "skipped", f"already invoiced by {number}", invoice_id, number)
+        return _outcome(
+            row, BillingEntryOutcome.SKIPPED, f"already invoiced by {number}", invoice_id, number
+        )
 
     async def _issue_entries(
         self,
-        repo: FactureRepository,
+        repo: InvoiceRepository,
         run: RunRow,
         candidates: list[tuple[EntryRow, Entry]],
         ahead: RenderedAhead | None,
         outcomes: list[dict[str, Any]],
+        chain_lock: ChainLockTimer,
     ) -> list[PendingIssue]:
         """Issues the entries not billed yet; returns what it issued."""
         prerendered: dict[int, tuple[Document, RenderedDocument]] = {}
         try:
             if ahead is not None:
-                documents, rendering = ahead
+                documents, rendering, reservation, forecast = ahead
                 for entry_id, pdf in zip(documents, await rendering, strict=True):
                     prerendered[entry_id] = (documents[entry_id], pdf)
+                # Batches take the chain lock in the order their numbers were reserved.
+                await forecast.wait_for_turn(repo.session, reservation)
             # Locked before looking at what is billed: no other issue can bill meanwhile.
             head = await repo.lock_chain_head()
+            chain_lock.locked()
             billed = await repo.billed_lines(
                 key for _, entry in candidates for key in entry.line_keys
             )
@@ -594,7 +631,7 @@ class BillingRuns:
                                 entry, self.settings.zero_rate_exemption_reason
                             ),
                             customer=entry.customer,
-                            source="billing_run",
+                            source=InvoiceSource.BILLING_RUN,
                             contract_id=entry.contract_id,
                             billing_run_id=run.id,
                             billed_periods=[
@@ -611,7 +648,14 @@ class BillingRuns:
             for row, item in pending:
                 assert item.document is not None and item.totals is not None
                 outcomes.append(
-                    _outcome(row, "issued", "", item.issued_id, item.document.number, item.totals)
+                    _outcome(
+                        row,
+                        BillingEntryOutcome.ISSUED,
+                        "",
+                        item.issued_id,
+                        item.document.number,
+                        item.totals,
+                    )
                 )
             return [item for _, item in pending]
         finally:

@@ -6,17 +6,18 @@ Their errors become domain errors here: an unknown customer is the caller's mist
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2, contrat_pb2_grpc
 from aquaerp.intervention.v1 import intervention_pb2, intervention_pb2_grpc
+from aquaerp_runtime.clock import BUSINESS_TZ
+from aquaerp_runtime.convert import address_from, date_message, to_date, to_datetime
 from aquaerp_runtime.errors import DomainError, InvalidArgument, NotFound, Unavailable
 
-from .documents import Address
+from .drafts import printed_address
 from .records import (
     BillableItem,
     ContractBillables,
@@ -24,27 +25,6 @@ from .records import (
     InterventionPart,
     InterventionRecord,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def _date(message: common_pb2.Date) -> date:
-    return date(message.year, message.month, message.day)
-
-
-def _proto_date(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def _address(message: common_pb2.Address) -> Address:
-    lines = [line for line in message.lines if line.strip()]
-    return Address(
-        line1=lines[0] if lines else "",
-        line2=" ".join(lines[1:]) or None,
-        postal_code=message.postal_code,
-        city=message.city,
-        country_code=message.country or "FR",
-    )
 
 
 def customer_record(customer: contrat_pb2.Customer) -> CustomerRecord:
@@ -55,7 +35,7 @@ def customer_record(customer: contrat_pb2.Customer) -> CustomerRecord:
         is_business=customer.type == contrat_pb2.CUSTOMER_TYPE_BUSINESS,
         siren=customer.siren,
         vat_number=customer.vat_number,
-        address=_address(customer.billing_address),
+        address=printed_address(address_from(customer.billing_address)),
         email=customer.billing_email,
         contact_name=customer.billing_contact_name,
     )
@@ -66,10 +46,10 @@ def _item(period: contrat_pb2.BillablePeriod) -> BillableItem:
         key=period.key,
         line_id=period.line_id,
         label=period.label,
-        period_start=_date(period.period_start),
-        period_end=_date(period.period_end),
-        start=_date(period.start),
-        end=_date(period.end),
+        period_start=to_date(period.period_start, "period_start"),
+        period_end=to_date(period.period_end, "period_end"),
+        start=to_date(period.start, "start"),
+        end=to_date(period.end, "end"),
         days=period.days,
         period_days=period.period_days,
         quantity=Decimal(period.quantity or "1"),
@@ -95,20 +75,29 @@ class GrpcContratDirectory:
     """ContratDirectory over a channel carrying facture's service account."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = contrat_pb2_grpc.ContratServiceStub(channel)
+        self._contrat = contrat_pb2_grpc.ContratServiceStub(channel)
 
     async def customer(self, customer_id: str) -> CustomerRecord:
         try:
-            customer = await self._stub.GetCustomer(contrat_pb2.GetCustomerRequest(id=customer_id))
+            customer = await self._contrat.GetCustomer(
+                contrat_pb2.GetCustomerRequest(id=customer_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise _translate(error, "customer", "customer_id") from None
         return customer_record(customer)
 
-    async def contract_number(self, contract_id: str) -> str:
+    async def contract_number(self, contract_id: str, customer_id: str = "") -> str:
         try:
-            contract = await self._stub.GetContract(contrat_pb2.GetContractRequest(id=contract_id))
+            contract = await self._contrat.GetContract(
+                contrat_pb2.GetContractRequest(id=contract_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise _translate(error, "contract", "contract_id") from None
+        if customer_id and contract.customer_id != customer_id:
+            raise InvalidArgument(
+                "the contract is not a contract of this customer",
+                fields={"contract_id": "not a contract of this customer"},
+            )
         return str(contract.number)
 
     async def billables(
@@ -122,13 +111,12 @@ class GrpcContratDirectory:
     ) -> tuple[list[ContractBillables], str]:
         request = contrat_pb2.ListBillablePeriodsRequest(
             contract_id=contract_id,
-            up_to=_proto_date(up_to),
+            up_to=date_message(up_to),
+            from_date=date_message(from_date),
             page=common_pb2.PageRequest(page_size=page_size, page_token=page_token),
         )
-        if from_date is not None:
-            request.from_date.CopyFrom(_proto_date(from_date))
         try:
-            response = await self._stub.ListBillablePeriods(request)
+            response = await self._contrat.ListBillablePeriods(request)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound("contract not found", fields={"contract_id": "not found"}) from None
@@ -153,11 +141,11 @@ class GrpcInterventionDirectory:
     """InterventionDirectory over a channel carrying facture's service account."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = intervention_pb2_grpc.InterventionServiceStub(channel)
+        self._intervention = intervention_pb2_grpc.InterventionServiceStub(channel)
 
     async def intervention(self, intervention_id: str) -> InterventionRecord:
         try:
-            found = await self._stub.GetIntervention(
+            found = await self._intervention.GetIntervention(
                 intervention_pb2.GetInterventionRequest(id=intervention_id)
             )
         except grpc.aio.AioRpcError as error:
@@ -165,8 +153,7 @@ class GrpcInterventionDirectory:
         report = found.report
         completed_on = None
         if found.HasField("completed_at"):
-            completed = found.completed_at.ToDatetime(tzinfo=UTC)
-            completed_on = completed.astimezone(PARIS).date()
+            completed_on = to_datetime(found.completed_at).astimezone(BUSINESS_TZ).date()
         parts = []
         for part in report.parts:
             if not part.billable:
@@ -183,7 +170,9 @@ class GrpcInterventionDirectory:
                     part.description, quantity, part.unit, part.unit_price.amount_cents
                 )
             )
-        address = _address(found.site.address) if found.site.address.lines else None
+        address = (
+            printed_address(address_from(found.site.address)) if found.site.address.lines else None
+        )
         return InterventionRecord(
             id=found.id,
             customer_id=found.customer_id,

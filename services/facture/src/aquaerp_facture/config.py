@@ -105,6 +105,9 @@ class FactureSettings(ServiceSettings):
     # Wording printed on 0 % contract lines (e.g. an exemption article); such lines fail to be
     # billed while it is empty.
     zero_rate_exemption_reason: str = ""
+    # Invoices of completed interventions wait as drafts in the office's review queue unless
+    # this is true (for companies whose technicians bill from a trusted price list).
+    auto_issue_intervention_invoices: bool = False
 
     # -- rendering and billing runs -------------------------------------------------------------
     # PDF rendering processes (one per core is right; rendering is CPU-bound).
@@ -116,6 +119,9 @@ class FactureSettings(ServiceSettings):
     billing_page_size: int = Field(default=500, ge=1, le=2000)
     # A running billing run whose worker has been silent this long is resumed by another one.
     billing_stale_after_seconds: float = 60.0
+    # How often a replica looks for runs other replicas are working, to work their batches
+    # too (0: only the runs it started or took over).
+    billing_join_interval_seconds: float = Field(default=2.0, ge=0)
 
     # -- dunning --------------------------------------------------------------------------------
     # Days past due at which each level is reached.

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from aquaerp_runtime.convert import EUR, MAX_CENTS
+from aquaerp_runtime.convert import Address as PostalAddress
 from aquaerp_runtime.errors import InvalidArgument
 
 from .documents import (
@@ -32,9 +34,11 @@ from .documents import (
 )
 from .records import CustomerRecord
 
-CURRENCY = "EUR"
 MAX_PAYMENT_DAYS = 60  # C. com. L441-10
 MAX_LINES = 200
+# A line's quantity, in absolute value: with prices bounded by MAX_CENTS and at most MAX_LINES
+# lines, every total fits a 64-bit integer (and is refused above MAX_CENTS, see the service).
+MAX_QUANTITY = 1_000_000
 MAX_TEXT = 1000
 
 # French unit words (as technicians type them) -> UN/ECE Rec. 20 codes.
@@ -85,14 +89,6 @@ def canonical_decimal(value: Decimal) -> Decimal:
 
 
 @dataclass(frozen=True, slots=True)
-class AddressInput:
-    lines: tuple[str, ...]
-    postal_code: str
-    city: str
-    country: str
-
-
-@dataclass(frozen=True, slots=True)
 class LineInput:
     """One line as received, before validation."""
 
@@ -100,7 +96,7 @@ class LineInput:
     quantity: str
     unit: str
     unit_price_cents: int
-    currency: str = CURRENCY
+    currency: str = EUR
     discount_percent: str = ""
     vat_rate: str = ""
     vat_category: VatCategory | None = None
@@ -121,7 +117,7 @@ class DraftInput:
     contract_id: str = ""
     contract_reference: str = ""
     note: str = ""
-    delivery_address: AddressInput | None = None
+    delivery_address: PostalAddress | None = None
     delivery_date: date | None = None
     billing_period_start: date | None = None
     billing_period_end: date | None = None
@@ -244,12 +240,18 @@ def _line(raw: LineInput, path: str, out: dict[str, str]) -> Line | None:
     if len(raw.description) > MAX_TEXT:
         out[f"{path}.description"] = f"is longer than {MAX_TEXT} characters"
     quantity = _decimal(raw.quantity, f"{path}.quantity", out)
+    if abs(quantity) > MAX_QUANTITY:
+        out[f"{path}.quantity"] = f"at most {MAX_QUANTITY:,} in absolute value"
     discount = _decimal(raw.discount_percent, f"{path}.discount_percent", out, default="0")
+    if not 0 <= discount <= 100:
+        out[f"{path}.discount_percent"] = "between 0 and 100"
+    if abs(raw.unit_price_cents) > MAX_CENTS:
+        out[f"{path}.unit_price.amount_cents"] = "amount out of range"
     rate = canonical_decimal(_decimal(raw.vat_rate, f"{path}.vat_rate", out))
     unit = parse_unit(raw.unit)
     if unit is None:
         out[f"{path}.unit_code"] = "unknown unit: use C62, HUR, DAY, MON, ANN, LTR, KGM, MTR, LS"
-    if raw.currency not in ("", CURRENCY):
+    if raw.currency not in ("", EUR):
         out[f"{path}.unit_price.currency"] = "only EUR is supported"
     category = raw.vat_category or (VatCategory.EXEMPT if rate == 0 else VatCategory.STANDARD)
     exemption = None
@@ -275,17 +277,32 @@ def _line(raw: LineInput, path: str, out: dict[str, str]) -> Line | None:
     )
 
 
-def _address(raw: AddressInput, path: str, out: dict[str, str]) -> Address | None:
-    lines = [line.strip() for line in raw.lines if line.strip()]
-    if not lines:
+def _address(raw: PostalAddress, path: str, out: dict[str, str]) -> Address | None:
+    if not any(line.strip() for line in raw.lines):
         out[f"{path}.lines"] = "is required"
         return None
+    return printed_address(raw)
+
+
+def printed_address(value: PostalAddress) -> Address:
+    """A postal address as a document prints it: its first line, then the others joined."""
+    lines = [line.strip() for line in value.lines if line.strip()]
     return Address(
-        line1=lines[0],
+        line1=lines[0] if lines else "",
         line2=" ".join(lines[1:]) or None,
-        postal_code=raw.postal_code.strip(),
-        city=raw.city.strip(),
-        country_code=(raw.country.strip() or "FR").upper(),
+        postal_code=value.postal_code.strip(),
+        city=value.city.strip(),
+        country_code=(value.country.strip() or "FR").upper(),
+    )
+
+
+def postal_address(address: Address) -> PostalAddress:
+    """A document's address as a postal address (its lines, empty ones left out)."""
+    return PostalAddress(
+        lines=tuple(line for line in (address.line1, address.line2) if line),
+        postal_code=address.postal_code,
+        city=address.city,
+        country=address.country_code,
     )
 
 

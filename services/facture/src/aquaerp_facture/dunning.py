@@ -16,13 +16,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import IntEnum
 
 from .documents.mentions import RECOVERY_INDEMNITY_CENTS
 from .documents.totals import round_cents
 
-REMINDER = 1
-FORMAL_NOTICE = 2
-LEVEL_NAMES = {REMINDER: "reminder", FORMAL_NOTICE: "formal_notice"}
+
+class DunningLevel(IntEnum):
+    REMINDER = 1
+    FORMAL_NOTICE = 2
+
+
+REMINDER = DunningLevel.REMINDER
+FORMAL_NOTICE = DunningLevel.FORMAL_NOTICE
+LEVEL_NAMES: dict[int, str] = {REMINDER: "reminder", FORMAL_NOTICE: "formal_notice"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +129,11 @@ def compose_letter(invoices: list[Overdue], as_of: date, rules: DunningRules) ->
     if not new_level:
         return None
     return Letter(level=max(item.level for item in items), items=tuple(items))
+
+
+class DunningPreview(Exception):
+    """Raised inside a dunning run's transaction to roll it back and hand its letters over."""
+
+    def __init__(self, result: object) -> None:
+        super().__init__("dunning preview")
+        self.result = result

@@ -4,21 +4,31 @@ CSV files are what French spreadsheets open directly: UTF-8 with a byte order ma
 separator, decimal comma. The FEC (Fichier des Écritures Comptables, LPF art. A47 A-1) has
 its 18 columns in the prescribed order, tab-separated, dates as YYYYMMDD, amounts with a decimal
 comma; sales go to journal VE (411 customer / 706 or 707 sales per VAT rate / 44571 VAT
-collected per rate), payments to journal BQ (512 bank / 411 customer).
+collected per rate), payments to journal BQ (512 bank / 411 customer). A customer has one
+auxiliary account, its customer code, on its sales and bank lines; the 411 lines of invoices and
+of the payments allocated to them carry the same lettering code (AA, AB...: upper case when the
+group balances, lower case while it is partly paid) and the date of the group's last entry.
+
+No cell starts a spreadsheet formula: a text cell starting with = + - @, a tab or a carriage
+return is prefixed with an apostrophe (OWASP "CSV injection"), in every file: the runtime's
+csv_export does it for every service.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from aquaerp_runtime.csv_export import CSV_MEDIA_TYPE as CSV_MEDIA_TYPE
+from aquaerp_runtime.csv_export import csv_bytes, euros, neutralised
+
 from .documents import Document, OperationCategory, Totals, VatCategory
 from .models import CREDIT_NOTE
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 FEC_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 VAT_COLUMNS = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"))
 METHOD_LABELS = {
@@ -27,12 +37,6 @@ METHOD_LABELS = {
     "card": "carte",
     "sepa_direct_debit": "prélèvement SEPA",
 }
-
-
-def euros(cents: int) -> str:
-    """1234567 -> '12345,67' (no grouping: accounting software reads it back)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
 def _rate_label(rate: Decimal) -> str:
@@ -64,14 +68,69 @@ class ExportedPayment:
     allocations: tuple[tuple[str, int], ...]  # (invoice number, cents)
     unallocated_cents: int
     id: str
+    customer_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListedDocument:
+    """A row of the invoice list as exported (drafts included)."""
+
+    number: str
+    type: str
+    customer_name: str
+    status: str
+    issue_date: date | None
+    due_date: date | None
+    excluding_vat_cents: int
+    vat_cents: int
+    including_vat_cents: int
+    settled_cents: int
+
+
+STATUS_LABELS = {
+    "draft": "brouillon",
+    "issued": "émise",
+    "partially_paid": "partiellement réglée",
+    "paid": "réglée",
+}
+
+
+def invoice_list_csv(documents: list[ListedDocument]) -> bytes:
+    """The office's invoice list as shown, one row per document, in the list's order."""
+    header = [
+        "Numéro",
+        "Type",
+        "Client",
+        "Statut",
+        "Émise le",
+        "Échéance",
+        "Total HT",
+        "TVA",
+        "Total TTC",
+        "Réglé",
+        "Reste dû",
+    ]
+    rows = [
+        [
+            d.number,
+            "avoir" if d.type == CREDIT_NOTE else "facture",
+            d.customer_name,
+            STATUS_LABELS.get(d.status, d.status),
+            d.issue_date.isoformat() if d.issue_date else "",
+            d.due_date.isoformat() if d.due_date else "",
+            euros(d.excluding_vat_cents),
+            euros(d.vat_cents),
+            euros(d.including_vat_cents),
+            euros(d.settled_cents),
+            euros(d.including_vat_cents - d.settled_cents),
+        ]
+        for d in documents
+    ]
+    return _csv(header, rows)
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(header, rows)
 
 
 def invoices_csv(documents: list[ExportedDocument]) -> bytes:
@@ -211,9 +270,70 @@ def _sides(cents: int, *, debit: bool, reverse: bool) -> tuple[int, int]:
     return (cents, 0) if debit != reverse else (0, cents)
 
 
-def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> tuple[bytes, int]:
-    """The FEC file and its number of entry lines."""
+def lettering_code(index: int) -> str:
+    """AA, AB, ..., AZ, BA, ..., ZZ, AAA, ... for 0, 1, 2, ..."""
+    width = 2
+    while index >= 26**width:
+        index -= 26**width
+        width += 1
+    letters = []
+    for _ in range(width):
+        index, rest = divmod(index, 26)
+        letters.append(chr(ord("A") + rest))
+    return "".join(reversed(letters))
+
+
+def _letterings(
+    documents: list[ExportedDocument], payments: list[ExportedPayment]
+) -> dict[str, tuple[str, date]]:
+    """(code, date) of each lettered 411 entry, keyed `invoice:<number>` / `payment:<id>`:
+    invoices and the payments allocated to them, grouped when a payment settles several."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    invoices = {d.number: d for d in documents if d.type != CREDIT_NOTE}
+    for payment in payments:
+        for number, _cents in payment.allocations:
+            if number in invoices:
+                parent[root(f"payment:{payment.id}")] = root(f"invoice:{number}")
+    groups: dict[str, list[str]] = {}
+    for node in list(parent):
+        groups.setdefault(root(node), []).append(node)
+    days = {f"invoice:{d.number}": d.document.issue_date for d in invoices.values()}
+    days |= {f"payment:{p.id}": p.received_on for p in payments}
+    debit = {f"invoice:{d.number}": d.totals.grand_total_cents for d in invoices.values()}
+    credit = {f"payment:{p.id}": p.amount_cents for p in payments}
+    result: dict[str, tuple[str, date]] = {}
+    ordered = sorted(groups.values(), key=lambda nodes: min((days[n], n) for n in nodes))
+    for index, nodes in enumerate(ordered):
+        balanced = sum(debit.get(n, 0) for n in nodes) == sum(credit.get(n, 0) for n in nodes)
+        code = lettering_code(index)
+        code = code if balanced else code.lower()
+        last = max(days[n] for n in nodes)
+        result.update({node: (code, last) for node in nodes})
+    return result
+
+
+def fec(
+    documents: list[ExportedDocument],
+    payments: list[ExportedPayment],
+    customer_codes: Mapping[str, str] | None = None,
+) -> tuple[bytes, int]:
+    """The FEC file and its number of entry lines. `customer_codes`: each customer's code (its
+    auxiliary account), else the code on its documents, else its id."""
     lines: list[list[str]] = []
+    codes = dict(customer_codes or {})
+    for exported in documents:
+        codes.setdefault(
+            exported.customer_id, exported.document.buyer.customer_number or exported.customer_id
+        )
+    for payment in payments:
+        codes.setdefault(payment.customer_id, payment.customer_code or payment.customer_id)
+    letterings = _letterings(documents, payments)
 
     def entry(
         journal: tuple[str, str],
@@ -224,6 +344,7 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
         label: str,
         debit: int,
         credit: int,
+        lettering: tuple[str, date] | None = None,
     ) -> None:
         lines.append(
             [
@@ -240,8 +361,8 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
                 _clean(label),
                 euros(debit),
                 euros(credit),
-                "",
-                "",
+                lettering[0] if lettering else "",
+                _fec_date(lettering[1]) if lettering else "",
                 _fec_date(day),
                 "",
                 "",
@@ -251,7 +372,7 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
     sales = ("VE", "Ventes")
     for exported in documents:
         document, totals = exported.document, exported.totals
-        customer = (document.buyer.customer_number or exported.customer_id, document.buyer.name)
+        customer = (codes[exported.customer_id], document.buyer.name)
         credit_note = exported.type == CREDIT_NOTE
         label = f"{'Avoir' if credit_note else 'Facture'} {exported.number} {document.buyer.name}"
         day = document.issue_date
@@ -264,6 +385,7 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
             customer,
             label,
             *_sides(totals.grand_total_cents, debit=True, reverse=credit_note),
+            None if credit_note else letterings.get(f"invoice:{exported.number}"),
         )
         sales_account = (
             GOODS_ACCOUNT
@@ -294,7 +416,7 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
     bank = ("BQ", "Banque")
     for payment in payments:
         number = f"RG-{payment.id[:8].upper()}"
-        customer = (payment.customer_id, payment.customer_name)
+        customer = (codes[payment.customer_id], payment.customer_name)
         label = f"Règlement {METHOD_LABELS.get(payment.method, payment.method)} {payment.reference}"
         entry(bank, number, payment.received_on, BANK_ACCOUNT, None, label, payment.amount_cents, 0)
         entry(
@@ -306,11 +428,12 @@ def fec(documents: list[ExportedDocument], payments: list[ExportedPayment]) -> t
             label,
             0,
             payment.amount_cents,
+            letterings.get(f"payment:{payment.id}"),
         )
     buffer = io.StringIO()
     writer = csv.writer(
         buffer, delimiter="\t", lineterminator="\r\n", quoting=csv.QUOTE_NONE, escapechar="\\"
     )
     writer.writerow(FEC_COLUMNS)
-    writer.writerows(lines)
+    writer.writerows([neutralised(cell) for cell in line] for line in lines)
     return buffer.getvalue().encode("utf-8"), len(lines)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
+from aquaerp_runtime.clock import Clock
+from aquaerp_runtime.convert import EUR
 from aquaerp_runtime.errors import FailedPrecondition
 
 from . import chain, metrics
@@ -26,15 +26,10 @@ from .documents import Document, DocumentType, InvoiceReference, RenderedDocumen
 from .drafts import Draft, build_document, buyer_of
 from .models import CREDIT_NOTE, INVOICE
 from .records import CustomerRecord
-from .repository import ChainHead, FactureRepository
+from .repository.invoices import ChainHead, InvoiceRepository
+from .repository.receivables import ReceivablesRepository
 
-PARIS = ZoneInfo("Europe/Paris")
-CURRENCY = "EUR"
 SERIES_PREFIX = {DocumentType.INVOICE: "FA", DocumentType.CREDIT_NOTE: "AV"}
-
-
-def today_in_paris(clock: Callable[[], datetime]) -> date:
-    return clock().astimezone(PARIS).date()
 
 
 def series_of(kind: DocumentType, day: date) -> str:
@@ -76,7 +71,7 @@ class Issuer:
         self,
         seller: Seller,
         renderer: Renderer,
-        clock: Callable[[], datetime],
+        clock: Clock,
         *,
         render_processes: int = 1,
     ) -> None:
@@ -94,17 +89,18 @@ class Issuer:
         )
         return list(rendered)
 
-    async def issue(self, repo: FactureRepository, pending: list[PendingIssue]) -> None:
+    async def issue(self, repo: InvoiceRepository, pending: list[PendingIssue]) -> None:
         head = await repo.lock_chain_head()
         await self.issue_locked(repo, head, pending)
 
     async def issue_locked(
-        self, repo: FactureRepository, head: ChainHead, pending: list[PendingIssue]
+        self, repo: InvoiceRepository, head: ChainHead, pending: list[PendingIssue]
     ) -> None:
         """Numbers, renders, chains and stores `pending` (the chain head is locked)."""
         if not pending:
             return
-        today = today_in_paris(self.clock)
+        now = self.clock.now()
+        today = self.clock.today()
         if head.issue_date is not None and head.issue_date > today:
             raise FailedPrecondition(
                 f"the last document is dated {head.issue_date}, after today: check the clock"
@@ -114,7 +110,7 @@ class Issuer:
             indexes = [i for i, p in enumerate(pending) if p.type is kind]
             if not indexes:
                 continue
-            series = f"{SERIES_PREFIX[kind]}-{today.year}"
+            series = series_of(kind, today)
             first = await repo.allocate_numbers(series, len(indexes))
             for offset, index in enumerate(indexes):
                 numbers[index] = f"{series}-{first + offset:06d}"
@@ -156,6 +152,8 @@ class Issuer:
                 "total_vat_cents": result.totals.vat_total_cents,
                 "total_including_vat_cents": result.totals.grand_total_cents,
                 "issued_by": item.created_by,
+                "issued_at": now,
+                "updated_at": now,
             }
             previous_hash = link
             if item.existing_id is not None:
@@ -195,14 +193,15 @@ class Issuer:
         for item in pending:
             await _issued_event(repo, item)
         # Credit the customers have (overpayments, credit notes) settles the new documents.
-        customers = await repo.customers_with_credit({item.customer.id for item in pending})
+        receivables = ReceivablesRepository(repo.session)
+        customers = await receivables.customers_with_credit({item.customer.id for item in pending})
         for customer_id in sorted(customers):
             corrected = [
                 item.corrected[0]
                 for item in pending
                 if item.corrected and item.customer.id == customer_id
             ]
-            await settle(repo, customer_id, corrected[0] if corrected else None)
+            await settle(receivables, customer_id, corrected[0] if corrected else None)
 
     async def _rendered(self, pending: list[PendingIssue]) -> list[RenderedDocument]:
         """Each document's PDF: the one rendered ahead when it is of this very document (same
@@ -227,7 +226,7 @@ def count_issued(items: list[PendingIssue]) -> None:
     )
 
 
-async def _issued_event(repo: FactureRepository, item: PendingIssue) -> None:
+async def _issued_event(repo: InvoiceRepository, item: PendingIssue) -> None:
     document, totals = item.document, item.totals
     assert document is not None and totals is not None and item.issued_id is not None
     credit_note = item.type is DocumentType.CREDIT_NOTE
@@ -242,7 +241,7 @@ async def _issued_event(repo: FactureRepository, item: PendingIssue) -> None:
         "total_including_vat_cents": totals.grand_total_cents,
         "total_excluding_vat_cents": totals.tax_basis_cents,
         "total_vat_cents": totals.vat_total_cents,
-        "currency": CURRENCY,
+        "currency": EUR,
         "issue_date": document.issue_date.isoformat(),
         "due_date": document.due_date.isoformat() if document.due_date else None,
         "contract_id": item.contract_id,
@@ -261,7 +260,7 @@ async def _issued_event(repo: FactureRepository, item: PendingIssue) -> None:
 
 
 async def settle(
-    repo: FactureRepository, customer_id: str, first_invoice: uuid.UUID | None
+    repo: ReceivablesRepository, customer_id: str, first_invoice: uuid.UUID | None
 ) -> list[dict[str, Any]]:
     """Applies the customer's unapplied payments and credit notes to its open invoices:
     `first_invoice` first, then the oldest due. Returns the allocations made."""

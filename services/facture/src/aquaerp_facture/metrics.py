@@ -24,6 +24,21 @@ PDF_RENDER_SECONDS = Histogram(
     buckets=(0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4),
 )
 
+CHAIN_LOCK_SECONDS_PER_INVOICE = Histogram(
+    "aquaerp_facture_chain_lock_seconds_per_invoice",
+    "Time a billing run batch holds the chain lock (numbering, hashing, inserts, events, until"
+    " the commit) divided by the invoices it issued: the serial part of billing",
+    buckets=(0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128),
+)
+
+
+def observe_chain_lock(seconds: float, invoices: int) -> None:
+    """A batch held the chain lock `seconds` (lock to commit) to issue `invoices`."""
+    if invoices:
+        per_invoice = seconds / invoices
+        for _ in range(invoices):
+            CHAIN_LOCK_SECONDS_PER_INVOICE.observe(per_invoice)
+
 
 def count_issued(documents: Iterable[tuple[DocumentType, int]]) -> None:
     """(type, total including VAT) of each document a committed transaction issued."""

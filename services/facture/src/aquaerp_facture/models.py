@@ -8,6 +8,9 @@ other tables.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+from aquaerp_runtime.db import schema_metadata
 from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
     BigInteger,
@@ -21,7 +24,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
     String,
@@ -33,13 +35,51 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-metadata = MetaData(schema="facture")
+metadata = schema_metadata("facture")
 
 # Document kinds and states as stored.
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 DRAFT = "draft"
 ISSUED = "issued"
+
+
+class InvoiceStatus(StrEnum):
+    """A document's status as read: draft or issued as stored; an issued invoice is then
+    partially paid or paid by the payments and credit notes that settle it."""
+
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+
+
+class InvoiceSource(StrEnum):
+    MANUAL = "manual"
+    BILLING_RUN = "billing_run"
+    INTERVENTION = "intervention"
+
+
+class BillingRunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class BillingEntryOutcome(StrEnum):
+    PENDING = "pending"
+    ISSUED = "issued"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    PREVIEWED = "previewed"
+
+
+class PaymentMethod(StrEnum):
+    TRANSFER = "transfer"
+    CHEQUE = "cheque"
+    CARD = "card"
+    SEPA_DIRECT_DEBIT = "sepa_direct_debit"
+
 
 invoices = Table(
     "invoices",
@@ -94,6 +134,14 @@ invoices = Table(
     Index("ix_invoices_created", "created_at"),
     Index("ix_invoices_corrected", "corrected_invoice_id"),
     Index("ix_invoices_billing_run", "billing_run_id"),
+    # The list's sorts, each ending on the id (migration 0004; nullable ones on a coalesce).
+    Index("ix_invoices_created_id", "created_at", "id"),
+    Index("ix_invoices_status_created", "status", "created_at", "id"),
+    Index("ix_invoices_number_sort", text("(coalesce(number, ''))"), "id"),
+    Index("ix_invoices_customer_name_sort", "customer_name", "id"),
+    Index("ix_invoices_issue_date_sort", text("(COALESCE(issue_date, '0001-01-01'::date))"), "id"),
+    Index("ix_invoices_due_date_sort", text("(COALESCE(due_date, '0001-01-01'::date))"), "id"),
+    Index("ix_invoices_total_sort", "total_including_vat_cents", "id"),
     # One invoice per intervention, ever.
     Index(
         "ux_invoices_intervention",
@@ -110,6 +158,21 @@ counters = Table(
     metadata,
     Column("series", String(16), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+# The numbers billing batches expect to get, reserved when they start rendering so that batches
+# rendered on different replicas do not guess the same numbers. Batches take the chain lock in
+# the order of their reservation (id); a reservation is deleted by its batch's commit, and one
+# older than the stale delay is ignored (its worker died).
+number_reservations = Table(
+    "number_reservations",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("series", String(16), nullable=False),
+    Column("first_number", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("reserved_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_number_reservations_series", "series", "id"),
 )
 
 # The head of the hash chain, one row. Every issuing transaction locks it first, which orders
@@ -181,6 +244,8 @@ billing_run_entries = Table(
     Column("total_excluding_vat_cents", BigInteger, nullable=False, server_default="0"),
     Column("total_vat_cents", BigInteger, nullable=False, server_default="0"),
     Column("total_including_vat_cents", BigInteger, nullable=False, server_default="0"),
+    # The replica (host:pid) that settled the entry: every replica works a run's batches.
+    Column("handled_by", String(100)),
     UniqueConstraint("run_id", "contract_id", "period_start"),
     CheckConstraint(
         "outcome IN ('pending', 'issued', 'skipped', 'failed', 'previewed')", name="entry_outcome"
@@ -207,8 +272,16 @@ payments = Table(
     Column("idempotency_key", String(200), unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", String(100), nullable=False, server_default=""),
+    # A reversed payment stays, with when, by whom and why; its allocations are gone.
+    Column("reversed_at", DateTime(timezone=True)),
+    Column("reversed_by", String(100)),
+    Column("reversal_reason", Text),
     CheckConstraint("amount_cents > 0", name="payment_positive"),
+    CheckConstraint("amount_cents <= 100000000000", name="payment_bounded"),
     Index("ix_payments_customer", "customer_id", "received_on"),
+    Index("ix_payments_created_id", "created_at", "id"),
+    Index("ix_payments_received_sort", "received_on", "id"),
+    Index("ix_payments_amount_sort", "amount_cents", "id"),
 )
 
 # A payment or an issued credit note applied to an issued invoice.

@@ -5,24 +5,47 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from aquaerp_runtime.authz import BUREAU, require_roles
+from aquaerp_runtime.clock import Clock
+from aquaerp_runtime.convert import EUR, MAX_CENTS
 from aquaerp_runtime.db import Database
-from aquaerp_runtime.errors import InvalidArgument, NotFound
+from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from aquaerp_runtime.paging import decode_key, encode_token, page_limit
 
-from .access import ACCOUNTING, READERS, Page, after_token, client_customer, parse_id
+from .access import ACCOUNTING, READERS, Page, client_customer, parse_id
 from .config import FactureSettings
-from .dunning import LEVEL_NAMES, DunningRules, Letter, Overdue, compose_letter
-from .issuing import CURRENCY, settle, today_in_paris
-from .models import INVOICE, ISSUED
-from .paging import decode_token, encode_token, page_limit
+from .dunning import (
+    LEVEL_NAMES,
+    DunningPreview,
+    DunningRules,
+    Letter,
+    Overdue,
+    compose_letter,
+)
+from .issuing import settle
+from .models import INVOICE, ISSUED, PaymentMethod
 from .records import ContratDirectory
-from .repository import AllocationRow, FactureRepository, LetterRow, OpenInvoiceRow, PaymentRow
+from .repository.invoices import InvoiceRepository
+from .repository.receivables import (
+    PAYMENT_SORTING,
+    AllocationRow,
+    LetterRow,
+    OpenInvoiceRow,
+    PaymentRow,
+    ReceivablesRepository,
+)
 
-PAYMENT_METHODS = ("transfer", "cheque", "card", "sepa_direct_debit")
+PAYMENT_METHODS = [method.value for method in PaymentMethod]
+# Payments received before this day are not recorded (the product's records start later).
+EARLIEST_PAYMENT = date(2000, 1, 1)
+
+
+async def _no_audit(action: str, actor: str, details: dict[str, str]) -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +68,8 @@ class PaymentView:
 
     @property
     def unallocated_cents(self) -> int:
+        if self.row.reversed_at is not None:
+            return 0  # no credit left on the customer
         return self.row.amount_cents - sum(a.amount_cents for a in self.allocations)
 
 
@@ -134,7 +159,7 @@ class Receivables:
         settings: FactureSettings,
         *,
         contrat: ContratDirectory,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -147,31 +172,35 @@ class Receivables:
         )
         # Called after each commit that wrote events (the outbox relay's notify).
         self.on_events: Callable[[], None] = lambda: None
-
-    def today(self) -> date:
-        return today_in_paris(self.clock)
+        # The audit trail of sensitive acts (action, actor, details), inside the transaction;
+        # the `facture.payment.reversed` event carries the same facts meanwhile.
+        self.audit_hook: Callable[[str, str, dict[str, str]], Awaitable[None]] = _no_audit
 
     # -- payments and balances --------------------------------------------------------------
     async def record_payment(self, request: PaymentInput) -> PaymentView:
         principal = require_roles(*ACCOUNTING)
-        today = self.today()
+        today = self.clock.today()
         problems: dict[str, str] = {}
         if request.amount_cents <= 0:
             problems["amount.amount_cents"] = "must be positive"
-        if request.currency not in ("", CURRENCY):
+        elif request.amount_cents > MAX_CENTS:
+            problems["amount.amount_cents"] = "amount out of range"
+        if request.currency not in ("", EUR):
             problems["amount.currency"] = "only EUR is supported"
         if request.method not in PAYMENT_METHODS:
             problems["method"] = "is required: transfer, cheque, card or sepa_direct_debit"
         received_on = request.received_on or today
         if received_on > today:
             problems["received_on"] = "is in the future"
+        elif received_on < EARLIEST_PAYMENT:
+            problems["received_on"] = f"is before {EARLIEST_PAYMENT.isoformat()}"
         if len(request.reference) > 200:
             problems["reference"] = "is longer than 200 characters"
         invoice_id = parse_id(request.invoice_id, "invoice_id") if request.invoice_id else None
         if problems:
             raise InvalidArgument("the payment is not valid", fields=problems)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = ReceivablesRepository(session)
             if request.idempotency_key:
                 existing = await repo.payment_by_idempotency_key(request.idempotency_key)
                 if existing is not None:
@@ -179,9 +208,9 @@ class Receivables:
         parse_id(request.customer_id, "customer_id")
         await self.contrat.customer(request.customer_id)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = ReceivablesRepository(session)
             if invoice_id is not None:
-                target = await repo.invoice(invoice_id)
+                target = await InvoiceRepository(session).invoice(invoice_id)
                 if (
                     target is None
                     or target.customer_id != request.customer_id
@@ -220,7 +249,7 @@ class Receivables:
                     "payment_id": str(payment_id),
                     "customer_id": request.customer_id,
                     "amount_cents": request.amount_cents,
-                    "currency": CURRENCY,
+                    "currency": EUR,
                     "method": request.method,
                     "received_on": received_on.isoformat(),
                     "reference": payment.row.reference,
@@ -241,7 +270,64 @@ class Receivables:
         self.on_events()
         return payment
 
-    async def _payment_view(self, repo: FactureRepository, row: PaymentRow) -> PaymentView:
+    async def reverse_payment(self, payment_id: str, reason: str) -> PaymentView:
+        """Reverses a payment: allocations undone, invoices open again (then settled by any
+        other credit of the customer), the row kept with who, when and why."""
+        principal = require_roles(*ACCOUNTING)
+        identifier = parse_id(payment_id, "id")
+        reason = reason.strip()
+        if len(reason) < 3:
+            raise InvalidArgument(
+                "a reason is required", fields={"reason": "is required (3 characters or more)"}
+            )
+        now = self.clock.now()
+        async with self.database.unit_of_work() as session:
+            repo = ReceivablesRepository(session)
+            row = await repo.payment_for_update(identifier)
+            if row is None:
+                raise NotFound("payment not found")
+            if row.reversed_at is not None:
+                raise FailedPrecondition("this payment is already reversed")
+            await repo.lock_customer(row.customer_id)
+            undone = await repo.reverse_payment(identifier, now, principal.subject, reason)
+            await settle(repo, row.customer_id, None)
+            reversed_row = await repo.payment(identifier)
+            totals = await repo.customer_totals(row.customer_id)
+            await repo.record_event(
+                "facture.payment.reversed",
+                "payment",
+                str(identifier),
+                {
+                    "payment_id": str(identifier),
+                    "customer_id": row.customer_id,
+                    "amount_cents": row.amount_cents,
+                    "currency": EUR,
+                    "received_on": row.received_on.isoformat(),
+                    "reason": reason,
+                    "reversed_by": principal.subject,
+                    "reversed_at": now.isoformat(),
+                    "allocations_undone": [
+                        {
+                            "invoice_id": str(a.invoice_id),
+                            "number": a.invoice_number,
+                            "amount_cents": a.amount_cents,
+                        }
+                        for a in undone
+                    ],
+                    "customer_balance_cents": totals.invoiced_cents
+                    - totals.credited_cents
+                    - totals.paid_cents,
+                },
+            )
+            await self.audit_hook(
+                "payment.reversed",
+                principal.subject,
+                {"payment_id": str(identifier), "customer_id": row.customer_id, "reason": reason},
+            )
+        self.on_events()
+        return PaymentView(reversed_row, ())
+
+    async def _payment_view(self, repo: ReceivablesRepository, row: PaymentRow) -> PaymentView:
         allocations = await repo.allocations_of_payments([row.id])
         return PaymentView(row, tuple(allocations.get(row.id, [])))
 
@@ -254,6 +340,7 @@ class Receivables:
         invoice_id: str,
         page_size: int,
         page_token: str,
+        order_by: str = "",
     ) -> Page[PaymentView]:
         principal = require_roles(*READERS)
         client = client_customer(principal)
@@ -262,21 +349,21 @@ class Receivables:
                 return Page([], "")
             customer_id = client
         limit = page_limit(page_size)
+        order = PAYMENT_SORTING.order(order_by)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
-            rows = await repo.list_payments(
+            repo = ReceivablesRepository(session)
+            rows, token, total = await repo.list_payments(
                 customer_id=customer_id,
                 received_from=received_from,
                 received_to=received_to,
                 invoice_id=parse_id(invoice_id, "invoice_id") if invoice_id else None,
+                order=order,
+                page_token=page_token,
                 limit=limit,
-                after=after_token(page_token),
             )
             allocations = await repo.allocations_of_payments([row.id for row in rows])
-        token = (
-            encode_token(rows[-1].created_at.isoformat(), rows[-1].id) if len(rows) == limit else ""
-        )
-        return Page([PaymentView(row, tuple(allocations.get(row.id, []))) for row in rows], token)
+        views = [PaymentView(row, tuple(allocations.get(row.id, []))) for row in rows]
+        return Page(views, token, total)
 
     async def customer_balance(self, customer_id: str, as_of: date | None) -> Balance:
         principal = require_roles(*READERS)
@@ -285,9 +372,9 @@ class Receivables:
             raise NotFound("customer not found")
         if not customer_id:
             raise InvalidArgument("customer_id is required", fields={"customer_id": "is required"})
-        as_of = as_of or self.today()
+        as_of = as_of or self.clock.today()
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = ReceivablesRepository(session)
             totals = await repo.customer_totals(customer_id)
             rows = await repo.open_invoices(customer_id=customer_id)
             paused = customer_id in await repo.paused_customers(as_of)
@@ -315,11 +402,11 @@ class Receivables:
         self, as_of: date | None, page_size: int, page_token: str
     ) -> AgingReport:
         require_roles(*ACCOUNTING, BUREAU)
-        as_of = as_of or self.today()
+        as_of = as_of or self.clock.today()
         limit = page_limit(page_size)
-        start = _offset(page_token)
+        after = decode_key(page_token, int, str)
         async with self.database.unit_of_work() as session:
-            rows = await FactureRepository(session).open_invoices()
+            rows = await ReceivablesRepository(session).open_invoices()
         by_customer: dict[str, Aging] = defaultdict(Aging)
         names: dict[str, str] = {}
         totals = Aging()
@@ -330,9 +417,15 @@ class Receivables:
             )
             names[row.customer_id] = row.customer_name
             totals = totals.plus(row.amount_due_cents, days)
+        # Largest amount due first; the token carries the (total, customer) of the last one.
         ordered = sorted(by_customer.items(), key=lambda item: (-item[1].total, item[0]))
-        page = ordered[start : start + limit]
-        token = encode_token(start + limit) if start + limit < len(ordered) else ""
+        if after is not None:
+            last_total, last_customer = after
+            ordered = [
+                item for item in ordered if (-item[1].total, item[0]) > (-last_total, last_customer)
+            ]
+        page = ordered[:limit]
+        token = encode_token(page[-1][1].total, page[-1][0]) if len(ordered) > limit else ""
         return AgingReport(
             as_of,
             [CustomerAging(customer, names[customer], aging) for customer, aging in page],
@@ -341,16 +434,30 @@ class Receivables:
         )
 
     # -- dunning ----------------------------------------------------------------------------
-    async def run_dunning(self, as_of: date | None, idempotency_key: str) -> DunningResult:
+    async def run_dunning(
+        self, as_of: date | None, idempotency_key: str, preview: bool = False
+    ) -> DunningResult:
         require_roles(*ACCOUNTING)
-        today = self.today()
+        today = self.clock.today()
         as_of = as_of or today
         if as_of > today:
             raise InvalidArgument(
                 "dunning cannot run for a future day", fields={"as_of": "is in the future"}
             )
+        if preview:
+            # The very run, rolled back: the letters previewed are the letters a run sends.
+            try:
+                await self._dunning_run(as_of, "", rollback=True)
+            except DunningPreview as done:
+                assert isinstance(done.result, DunningResult)
+                return done.result
+        return await self._dunning_run(as_of, idempotency_key, rollback=False)
+
+    async def _dunning_run(
+        self, as_of: date, idempotency_key: str, *, rollback: bool
+    ) -> DunningResult:
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = ReceivablesRepository(session)
             await repo.lock_dunning()
             if idempotency_key:
                 done = await repo.dunning_run_by_key(idempotency_key)
@@ -385,13 +492,15 @@ class Receivables:
                 if letter is not None:
                     await self._write_letter(repo, run_id, rows[-1], letter, as_of)
             letters = await repo.letters(run_id=run_id)
+            if rollback:
+                raise DunningPreview(DunningResult(letters, paused_with_overdue))
         if letters:
             self.on_events()
         return DunningResult(letters, paused_with_overdue)
 
     async def _write_letter(
         self,
-        repo: FactureRepository,
+        repo: ReceivablesRepository,
         run_id: uuid.UUID,
         latest: OpenInvoiceRow,
         letter: Letter,
@@ -437,7 +546,7 @@ class Receivables:
                 "total_claimed_cents": letter.total_due_cents
                 + letter.indemnity_cents
                 + letter.interest_cents,
-                "currency": CURRENCY,
+                "currency": EUR,
             },
         )
 
@@ -452,8 +561,11 @@ class Receivables:
             customer_id = client
         limit = page_limit(page_size)
         async with self.database.unit_of_work() as session:
-            letters = await FactureRepository(session).letters(
-                customer_id=customer_id, level=level, limit=limit, after=after_token(page_token)
+            letters = await ReceivablesRepository(session).letters(
+                customer_id=customer_id,
+                level=level,
+                limit=limit,
+                after=decode_key(page_token, datetime.fromisoformat, uuid.UUID),
             )
         token = (
             encode_token(letters[-1].created_at.isoformat(), letters[-1].id)
@@ -468,7 +580,7 @@ class Receivables:
         principal = require_roles(*ACCOUNTING)
         if not customer_id.strip():
             raise InvalidArgument("customer_id is required", fields={"customer_id": "is required"})
-        if until is not None and until < self.today():
+        if until is not None and until < self.clock.today():
             raise InvalidArgument(
                 "the pause would already be over", fields={"until": "is in the past"}
             )
@@ -476,22 +588,15 @@ class Receivables:
             raise InvalidArgument(
                 "reason is too long", fields={"reason": "at most 1000 characters"}
             )
+        parse_id(customer_id, "customer_id")
+        try:
+            await self.contrat.customer(customer_id)
+        except InvalidArgument:  # contrat does not know it: the path names nothing
+            raise NotFound("customer not found") from None
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = ReceivablesRepository(session)
             if paused:
                 await repo.set_pause(customer_id, until, reason.strip(), principal.subject)
                 return PauseView(customer_id, True, until, reason.strip())
             await repo.remove_pause(customer_id)
         return PauseView(customer_id, False, None, "")
-
-
-def _offset(page_token: str) -> int:
-    """The position a page token of the aging report points at."""
-    values = decode_token(page_token, 1)
-    if values is None:
-        return 0
-    if not values[0].isdigit():
-        raise InvalidArgument(
-            "invalid page token", fields={"page.page_token": "invalid page token"}
-        )
-    return int(values[0])

@@ -141,7 +141,9 @@ class ContratDirectory(Protocol):
 
     async def customer(self, customer_id: str) -> CustomerRecord: ...
 
-    async def contract_number(self, contract_id: str) -> str: ...
+    async def contract_number(self, contract_id: str, customer_id: str = "") -> str:
+        """The contract's number; 422 on `contract_id` when it is not `customer_id`'s."""
+        ...
 
     async def billables(
         self,

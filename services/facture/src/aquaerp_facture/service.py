@@ -11,15 +11,18 @@ import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from aquaerp_runtime.authz import require_roles
+from aquaerp_runtime.clock import Clock
+from aquaerp_runtime.convert import MAX_CENTS
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from aquaerp_runtime.paging import page_limit
 
-from . import billing, exports
-from .access import ACCOUNTING, OFFICE, READERS, Page, after_token, client_customer, parse_id
+from . import billing, exports, review_queue
+from .access import ACCOUNTING, OFFICE, READERS, Page, client_customer, parse_id
 from .billing import CannotBill, LabourPrice
 from .config import FactureSettings
 from .documents import (
@@ -34,21 +37,28 @@ from .documents import (
     from_data,
 )
 from .drafts import Draft, DraftInput, buyer_of, check_with_engine, parse_draft
-from .issuing import Issuer, PendingIssue, count_issued, today_in_paris
-from .models import CREDIT_NOTE, DRAFT, INVOICE, ISSUED
-from .paging import encode_token, page_limit
+from .issuing import Issuer, PendingIssue, count_issued
+from .models import CREDIT_NOTE, DRAFT, INVOICE, ISSUED, InvoiceSource, InvoiceStatus
 from .records import ContratDirectory, CustomerRecord, InterventionDirectory
-from .repository import FactureRepository, InvoiceFilter, InvoiceRow
+from .repository.invoices import (
+    INVOICE_SORTING,
+    InvoiceFilter,
+    InvoiceRepository,
+    InvoiceRow,
+)
+from .repository.receivables import ReceivablesRepository
 from .verification import ChainReport, verify_chain
 
-STATUSES = ("draft", "issued", "partially_paid", "paid")
 MAX_EXPORT_DAYS = 366
+# An exported list is what a spreadsheet comfortably opens; narrow the filter for more.
+MAX_LIST_EXPORT = 10_000
+LIST_EXPORTERS = OFFICE
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceView:
     row: InvoiceRow
-    status: str  # draft, issued, partially_paid, paid
+    status: InvoiceStatus
     draft: Draft  # the content (for an issued document, what it was issued from)
     lines: tuple[Line, ...]
     totals: Totals
@@ -85,7 +95,7 @@ class FactureService:
         contrat: ContratDirectory,
         interventions: InterventionDirectory,
         issuer: Issuer,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -97,9 +107,6 @@ class FactureService:
         # Called after each commit that wrote events (the outbox relay's notify).
         self.on_events: Callable[[], None] = lambda: None
 
-    def today(self) -> date:
-        return today_in_paris(self.clock)
-
     # -- reading documents ------------------------------------------------------------------
     def _view(self, row: InvoiceRow, credit_notes: Sequence[uuid.UUID], today: date) -> InvoiceView:
         draft = Draft.from_json(row.content)
@@ -108,16 +115,16 @@ class FactureService:
             document = from_data(row.document)
             totals = compute_totals(document)
             if row.type == CREDIT_NOTE:
-                status = "issued"
+                status = InvoiceStatus.ISSUED
             elif row.settled_cents >= row.total_including_vat_cents:
-                status = "paid"
+                status = InvoiceStatus.PAID
             elif row.settled_cents > 0:
-                status = "partially_paid"
+                status = InvoiceStatus.PARTIALLY_PAID
             else:
-                status = "issued"
+                status = InvoiceStatus.ISSUED
             overdue = (
                 row.type == INVOICE
-                and status != "paid"
+                and status != InvoiceStatus.PAID
                 and row.due_date is not None
                 and row.due_date < today
             )
@@ -137,7 +144,7 @@ class FactureService:
         buyer = buyer_of(CustomerRecord.from_json(customer)) if customer else None
         return InvoiceView(
             row,
-            DRAFT,
+            InvoiceStatus.DRAFT,
             draft,
             draft.lines,
             compute_totals(sample),
@@ -147,12 +154,12 @@ class FactureService:
             False,
         )
 
-    async def _views(self, repo: FactureRepository, rows: list[InvoiceRow]) -> list[InvoiceView]:
+    async def _views(self, repo: InvoiceRepository, rows: list[InvoiceRow]) -> list[InvoiceView]:
         credit_notes = await repo.credit_notes_of([row.id for row in rows if row.type == INVOICE])
-        today = self.today()
+        today = self.clock.today()
         return [self._view(row, credit_notes.get(row.id, []), today) for row in rows]
 
-    async def _visible_invoice(self, repo: FactureRepository, invoice_id: str) -> InvoiceRow:
+    async def _visible_invoice(self, repo: InvoiceRepository, invoice_id: str) -> InvoiceRow:
         principal = require_roles(*READERS)
         row = await repo.invoice(parse_id(invoice_id, "id"))
         client = client_customer(principal)
@@ -164,36 +171,86 @@ class FactureService:
 
     async def get_invoice(self, invoice_id: str) -> InvoiceView:
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             row = await self._visible_invoice(repo, invoice_id)
             return (await self._views(repo, [row]))[0]
 
-    async def list_invoices(
-        self, where: InvoiceFilter, page_size: int, page_token: str
-    ) -> Page[InvoiceView]:
+    def _readable(self, where: InvoiceFilter, overdue_only: bool) -> InvoiceFilter | None:
+        """The filter as the caller may read it (a client: its own issued documents); None
+        when it can see nothing."""
         principal = require_roles(*READERS)
+        if overdue_only:
+            where = replace(where, overdue_on=self.clock.today())
         client = client_customer(principal)
         if client is not None:
             if where.customer_id and where.customer_id != client:
-                return Page([], "")
+                return None
             where = replace(where, customer_id=client, issued_only=True)
         for status in where.statuses:
-            if status not in STATUSES:
+            if status not in [known.value for known in InvoiceStatus]:
                 raise InvalidArgument("unknown status", fields={"statuses": f"unknown {status!r}"})
+        return where
+
+    async def list_invoices(
+        self,
+        where: InvoiceFilter,
+        page_size: int,
+        page_token: str,
+        *,
+        overdue_only: bool = False,
+        order_by: str = "",
+    ) -> Page[InvoiceView]:
+        """A page of documents in `order_by` with the filtered total; `overdue_only`: issued
+        invoices past due today, not paid."""
+        readable = self._readable(where, overdue_only)
+        order = INVOICE_SORTING.order(order_by)
         limit = page_limit(page_size)
+        if readable is None:
+            return Page([], "", 0)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
-            rows = await repo.list_invoices(where, limit=limit, after=after_token(page_token))
+            repo = InvoiceRepository(session)
+            rows, token, total = await repo.list_invoices(
+                readable, order, page_token=page_token, limit=limit
+            )
             views = await self._views(repo, rows)
-        token = (
-            encode_token(rows[-1].created_at.isoformat(), rows[-1].id) if len(rows) == limit else ""
+        return Page(views, token, total)
+
+    async def export_invoice_list(
+        self, where: InvoiceFilter, *, overdue_only: bool = False, order_by: str = ""
+    ) -> ExportResult:
+        """The filtered, sorted list as CSV (at most MAX_LIST_EXPORT rows)."""
+        require_roles(*LIST_EXPORTERS)
+        readable = self._readable(where, overdue_only)
+        order = INVOICE_SORTING.order(order_by)
+        views: list[InvoiceView] = []
+        if readable is not None:
+            async with self.database.unit_of_work() as session:
+                repo = InvoiceRepository(session)
+                rows = await repo.export_invoices(readable, order, maximum=MAX_LIST_EXPORT)
+                views = await self._views(repo, rows)
+        listed = [
+            exports.ListedDocument(
+                number=v.row.number or "",
+                type=v.row.type,
+                customer_name=v.row.customer_name,
+                status=v.status.value,
+                issue_date=v.row.issue_date,
+                due_date=v.row.due_date,
+                excluding_vat_cents=v.totals.tax_basis_cents,
+                vat_cents=v.totals.vat_total_cents,
+                including_vat_cents=v.totals.grand_total_cents,
+                settled_cents=v.row.settled_cents,
+            )
+            for v in views
+        ]
+        return ExportResult(
+            exports.invoice_list_csv(listed), "factures.csv", exports.CSV_MEDIA_TYPE, len(listed)
         )
-        return Page(views, token)
 
     async def invoice_pdf(self, invoice_id: str) -> tuple[str, bytes]:
         """(number, PDF bytes) of an issued document."""
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             row = await self._visible_invoice(repo, invoice_id)
             if row.status != ISSUED or row.number is None:
                 raise FailedPrecondition("a draft has no PDF yet: it is rendered at issue")
@@ -208,14 +265,19 @@ class FactureService:
 
     def _checked_draft(self, raw: DraftInput, *, credit_note: bool = False) -> Draft:
         draft = parse_draft(raw, default_payment_days=self.settings.default_payment_days)
-        check_with_engine(draft, self.seller, self.today(), credit_note=credit_note)
+        check_with_engine(draft, self.seller, self.clock.today(), credit_note=credit_note)
         return draft
 
     def _draft_values(
         self, draft: Draft, customer: CustomerRecord, credit_note: bool
     ) -> dict[str, Any]:
-        sample = check_with_engine(draft, self.seller, self.today(), credit_note=credit_note)
+        sample = check_with_engine(draft, self.seller, self.clock.today(), credit_note=credit_note)
         totals = compute_totals(sample)
+        if abs(totals.grand_total_cents) > MAX_CENTS:
+            raise InvalidArgument(
+                "the document's total is out of range",
+                fields={"lines": f"the total is above {MAX_CENTS // 100:,} euros"},
+            )
         return {
             "content": {**draft.to_json(), "customer": customer.to_json()},
             "customer_id": customer.id,
@@ -232,17 +294,18 @@ class FactureService:
         if raw.contract_id:
             parse_id(raw.contract_id, "contract_id")
         customer = await self._customer_for_draft(raw.customer_id)
-        if raw.contract_id and draft.contract_reference is None:
-            number = await self.contrat.contract_number(raw.contract_id)
-            draft = Draft(**{**_fields(draft), "contract_reference": number or None})
+        if raw.contract_id:
+            number = await self.contrat.contract_number(raw.contract_id, raw.customer_id)
+            if draft.contract_reference is None:
+                draft = Draft(**{**_fields(draft), "contract_reference": number or None})
         values = self._draft_values(draft, customer, credit_note=False)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             invoice_id = await repo.insert_draft(
                 {
                     **values,
                     "type": INVOICE,
-                    "source": "manual",
+                    "source": InvoiceSource.MANUAL,
                     "contract_id": raw.contract_id or None,
                     "idempotency_key": idempotency_key or None,
                     "created_by": principal.subject,
@@ -260,7 +323,7 @@ class FactureService:
         require_roles(*OFFICE)
         draft_id = parse_id(invoice_id, "id")
         async with self.database.unit_of_work() as session:
-            current = await FactureRepository(session).invoice(draft_id)
+            current = await InvoiceRepository(session).invoice(draft_id)
         if current is None:
             raise NotFound("invoice not found")
         self._refuse_issued(current)
@@ -272,9 +335,12 @@ class FactureService:
                 fields={"customer_id": "must be the customer of the corrected invoice"},
             )
         customer = await self._customer_for_draft(raw.customer_id)
+        if raw.contract_id and not credit_note:
+            parse_id(raw.contract_id, "contract_id")
+            await self.contrat.contract_number(raw.contract_id, raw.customer_id)
         values = self._draft_values(draft, customer, credit_note)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             row = await repo.invoice(draft_id, for_update=True)
             if row is None:
                 raise NotFound("invoice not found")
@@ -286,7 +352,7 @@ class FactureService:
                 )
             else:
                 values["contract_id"] = raw.contract_id or None
-            await repo.update_draft(row.id, values)
+            await repo.update_draft(row.id, values, at=self.clock.now())
             updated = await repo.invoice(row.id)
             assert updated is not None
             return (await self._views(repo, [updated]))[0]
@@ -303,7 +369,7 @@ class FactureService:
     async def delete_invoice(self, invoice_id: str) -> None:
         require_roles(*OFFICE)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             row = await repo.invoice(parse_id(invoice_id, "id"), for_update=True)
             if row is None:
                 raise NotFound("invoice not found")
@@ -317,7 +383,7 @@ class FactureService:
         principal = require_roles(*OFFICE)
         original_id = parse_id(invoice_id, "invoice_id")
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             if idempotency_key:
                 existing = await repo.invoice_by_idempotency_key(idempotency_key)
                 if existing is not None:
@@ -344,7 +410,7 @@ class FactureService:
         customer = await self.contrat.customer(original.customer_id)
         values = self._draft_values(draft, customer, credit_note=True)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             await self._check_creditable(
                 repo, original.id, values["total_including_vat_cents"], None
             )
@@ -352,7 +418,7 @@ class FactureService:
                 {
                     **values,
                     "type": CREDIT_NOTE,
-                    "source": "manual",
+                    "source": InvoiceSource.MANUAL,
                     "corrected_invoice_id": original.id,
                     "contract_id": original.contract_id,
                     "idempotency_key": idempotency_key or None,
@@ -369,7 +435,7 @@ class FactureService:
 
     async def _check_creditable(
         self,
-        repo: FactureRepository,
+        repo: InvoiceRepository,
         original_id: uuid.UUID,
         amount: int,
         exclude: uuid.UUID | None,
@@ -390,14 +456,14 @@ class FactureService:
         principal = require_roles(*ACCOUNTING)
         draft_id = parse_id(invoice_id, "id")
         async with self.database.unit_of_work() as session:
-            row = await FactureRepository(session).invoice(draft_id)
+            row = await InvoiceRepository(session).invoice(draft_id)
         if row is None:
             raise NotFound("invoice not found")
         if row.status == DRAFT:
             customer = await self.contrat.customer(row.customer_id)
             issued_now: list[PendingIssue] = []
             async with self.database.unit_of_work() as session:
-                repo = FactureRepository(session)
+                repo = InvoiceRepository(session)
                 row = await repo.invoice(draft_id, for_update=True)
                 assert row is not None
                 if row.status == DRAFT:
@@ -427,7 +493,7 @@ class FactureService:
             count_issued(issued_now)
             self.on_events()
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             issued = await repo.invoice(draft_id)
             assert issued is not None
             return (await self._views(repo, [issued]))[0]
@@ -446,7 +512,7 @@ class FactureService:
                 "intervention_id is required", fields={"intervention_id": "is required"}
             )
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             existing = await self._intervention_invoice(repo, request)
             if existing is not None:
                 return (await self._views(repo, [existing]))[0], ""
@@ -487,7 +553,7 @@ class FactureService:
                 payment_days=self.settings.default_payment_days,
                 zero_rate_reason=self.settings.zero_rate_exemption_reason,
             )
-            check_with_engine(draft, self.seller, self.today())
+            check_with_engine(draft, self.seller, self.clock.today())
         except CannotBill as error:
             raise InvalidArgument(str(error), fields={"items": str(error)}) from None
         except InvalidDocument as error:
@@ -496,9 +562,19 @@ class FactureService:
                 path.replace("lines[", "items[", 1): why for path, why in error.fields.items()
             }
             raise InvalidArgument("the billable items are not valid", fields=fields) from None
+        if not self.settings.auto_issue_intervention_invoices:
+            return await review_queue.queue_intervention_draft(
+                self.database,
+                request.intervention_id,
+                self._draft_values(draft, customer, credit_note=False),
+                contract_id=contract_id or None,
+                idempotency_key=request.idempotency_key or None,
+                created_by=principal.subject,
+                views=self._views,
+            ), ""
         issued_now: list[PendingIssue] = []
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             head = await repo.lock_chain_head()
             existing = await self._intervention_invoice(repo, request)
             if existing is None:
@@ -506,7 +582,7 @@ class FactureService:
                     type=DocumentType.INVOICE,
                     draft=draft,
                     customer=customer,
-                    source="intervention",
+                    source=InvoiceSource.INTERVENTION,
                     contract_id=contract_id or None,
                     intervention_id=request.intervention_id,
                     idempotency_key=request.idempotency_key or None,
@@ -523,7 +599,7 @@ class FactureService:
         return view, ""
 
     async def _intervention_invoice(
-        self, repo: FactureRepository, request: InterventionRequest
+        self, repo: InvoiceRepository, request: InterventionRequest
     ) -> InvoiceRow | None:
         if request.idempotency_key:
             found = await repo.invoice_by_idempotency_key(request.idempotency_key)
@@ -548,7 +624,7 @@ class FactureService:
         return first, last
 
     async def _exported_documents(
-        self, repo: FactureRepository, first: date, last: date
+        self, repo: InvoiceRepository, first: date, last: date
     ) -> list[exports.ExportedDocument]:
         result = []
         for row in await repo.issued_between(first, last):
@@ -569,11 +645,13 @@ class FactureService:
         return result
 
     async def _exported_payments(
-        self, repo: FactureRepository, first: date, last: date
+        self, repo: InvoiceRepository, first: date, last: date
     ) -> list[exports.ExportedPayment]:
-        rows = await repo.payments_between(first, last)
-        allocations = await repo.allocations_of_payments([row.id for row in rows])
+        receivables = ReceivablesRepository(repo.session)
+        rows = await receivables.payments_between(first, last)
+        allocations = await receivables.allocations_of_payments([row.id for row in rows])
         names = await repo.customer_names({row.customer_id for row in rows})
+        codes = await receivables.customer_codes({row.customer_id for row in rows})
         return [
             exports.ExportedPayment(
                 received_on=row.received_on,
@@ -588,6 +666,7 @@ class FactureService:
                 unallocated_cents=row.amount_cents
                 - sum(a.amount_cents for a in allocations.get(row.id, [])),
                 id=str(row.id),
+                customer_code=codes.get(row.customer_id, ""),
             )
             for row in rows
         ]
@@ -596,7 +675,7 @@ class FactureService:
         require_roles(*ACCOUNTING)
         first, last = self._export_range(first, last)
         async with self.database.unit_of_work() as session:
-            documents = await self._exported_documents(FactureRepository(session), first, last)
+            documents = await self._exported_documents(InvoiceRepository(session), first, last)
         return ExportResult(
             exports.invoices_csv(documents),
             f"factures-{first.isoformat()}-{last.isoformat()}.csv",
@@ -608,7 +687,7 @@ class FactureService:
         require_roles(*ACCOUNTING)
         first, last = self._export_range(first, last)
         async with self.database.unit_of_work() as session:
-            payments = await self._exported_payments(FactureRepository(session), first, last)
+            payments = await self._exported_payments(InvoiceRepository(session), first, last)
         return ExportResult(
             exports.payments_csv(payments),
             f"reglements-{first.isoformat()}-{last.isoformat()}.csv",
@@ -620,10 +699,12 @@ class FactureService:
         require_roles(*ACCOUNTING)
         first, last = self._export_range(first, last)
         async with self.database.unit_of_work() as session:
-            repo = FactureRepository(session)
+            repo = InvoiceRepository(session)
             documents = await self._exported_documents(repo, first, last)
             payments = await self._exported_payments(repo, first, last)
-        content, rows = exports.fec(documents, payments)
+            customers = {d.customer_id for d in documents} | {p.customer_id for p in payments}
+            codes = await ReceivablesRepository(session).customer_codes(customers)
+        content, rows = exports.fec(documents, payments, codes)
         return ExportResult(
             content,
             f"{self.seller.siren}FEC{last.strftime('%Y%m%d')}.txt",

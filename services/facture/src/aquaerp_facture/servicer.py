@@ -3,117 +3,60 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
+import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.facture.v1 import facture_pb2 as pb
 from aquaerp.facture.v1 import facture_pb2_grpc
+from aquaerp_runtime.convert import (
+    address_from,
+    address_message,
+    date_message,
+    enum_map,
+    money,
+    optional_date,
+    timestamp,
+)
 from aquaerp_runtime.errors import InvalidArgument
-from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
+from aquaerp_runtime.paging import page_response
+from google.api import httpbody_pb2
 
 from .billing import InterventionItem
+from .billing_preview import Confirmation
 from .billing_runs import BillingRuns, RunView
-from .documents import Address, Buyer, Line, OperationCategory, VatCategory
-from .drafts import AddressInput, DraftInput, LineInput
-from .dunning import LetterItem
+from .documents import Address, Buyer, DocumentType, Line, OperationCategory, VatCategory
+from .drafts import DraftInput, LineInput, postal_address
+from .dunning import DunningLevel, LetterItem
+from .models import (
+    BillingEntryOutcome,
+    BillingRunStatus,
+    InvoiceSource,
+    InvoiceStatus,
+    PaymentMethod,
+)
 from .receivables import Aging, Balance, PaymentInput, PaymentView, Receivables
-from .repository import EntryRow, InvoiceFilter, LetterRow
+from .repository.billing_runs import EntryRow
+from .repository.invoices import InvoiceFilter
+from .repository.receivables import LetterRow
 from .service import ExportResult, FactureService, InterventionRequest, InvoiceView
 
-CURRENCY = "EUR"
-DOCUMENT_TYPES = {pb.DOCUMENT_TYPE_INVOICE: "invoice", pb.DOCUMENT_TYPE_CREDIT_NOTE: "credit_note"}
-DOCUMENT_TYPE_VALUES = {name: value for value, name in DOCUMENT_TYPES.items()}
-STATUSES = {
-    pb.INVOICE_STATUS_DRAFT: "draft",
-    pb.INVOICE_STATUS_ISSUED: "issued",
-    pb.INVOICE_STATUS_PARTIALLY_PAID: "partially_paid",
-    pb.INVOICE_STATUS_PAID: "paid",
-}
-STATUS_VALUES = {name: value for value, name in STATUSES.items()}
-CATEGORIES = {
-    pb.OPERATION_CATEGORY_GOODS: OperationCategory.GOODS,
-    pb.OPERATION_CATEGORY_SERVICES: OperationCategory.SERVICES,
-    pb.OPERATION_CATEGORY_MIXED: OperationCategory.MIXED,
-}
-CATEGORY_VALUES = {name: value for value, name in CATEGORIES.items()}
-VAT_CATEGORIES = {
-    pb.VAT_CATEGORY_STANDARD: VatCategory.STANDARD,
-    pb.VAT_CATEGORY_EXEMPT: VatCategory.EXEMPT,
-    pb.VAT_CATEGORY_REVERSE_CHARGE: VatCategory.REVERSE_CHARGE,
-}
-VAT_CATEGORY_VALUES = {name: value for value, name in VAT_CATEGORIES.items()}
-SOURCES = {
-    pb.INVOICE_SOURCE_MANUAL: "manual",
-    pb.INVOICE_SOURCE_BILLING_RUN: "billing_run",
-    pb.INVOICE_SOURCE_INTERVENTION: "intervention",
-}
-SOURCE_VALUES = {name: value for value, name in SOURCES.items()}
-METHODS = {
-    pb.PAYMENT_METHOD_TRANSFER: "transfer",
-    pb.PAYMENT_METHOD_CHEQUE: "cheque",
-    pb.PAYMENT_METHOD_CARD: "card",
-    pb.PAYMENT_METHOD_SEPA_DIRECT_DEBIT: "sepa_direct_debit",
-}
-METHOD_VALUES = {name: value for value, name in METHODS.items()}
-RUN_STATUSES = {
-    pb.BILLING_RUN_STATUS_RUNNING: "running",
-    pb.BILLING_RUN_STATUS_COMPLETED: "completed",
-    pb.BILLING_RUN_STATUS_FAILED: "failed",
-}
-RUN_STATUS_VALUES = {name: value for value, name in RUN_STATUSES.items()}
-OUTCOMES = {
-    pb.BILLING_ENTRY_OUTCOME_PENDING: "pending",
-    pb.BILLING_ENTRY_OUTCOME_ISSUED: "issued",
-    pb.BILLING_ENTRY_OUTCOME_SKIPPED: "skipped",
-    pb.BILLING_ENTRY_OUTCOME_FAILED: "failed",
-    pb.BILLING_ENTRY_OUTCOME_PREVIEWED: "previewed",
-}
-OUTCOME_VALUES = {name: value for value, name in OUTCOMES.items()}
+# Stored as "invoice" and "credit_note": the member names in lower case.
+DOCUMENT_TYPE = enum_map(pb.DocumentType, DocumentType)
+STATUS = enum_map(pb.InvoiceStatus, InvoiceStatus)
+CATEGORY = enum_map(pb.OperationCategory, OperationCategory)
+VAT_CATEGORY = enum_map(pb.VatCategory, VatCategory)
+SOURCE = enum_map(pb.InvoiceSource, InvoiceSource)
+METHOD = enum_map(pb.PaymentMethod, PaymentMethod)
+RUN_STATUS = enum_map(pb.BillingRunStatus, BillingRunStatus)
+OUTCOME = enum_map(pb.BillingEntryOutcome, BillingEntryOutcome)
+DUNNING_LEVEL = enum_map(pb.DunningLevel, DunningLevel)
 
 
 # -- small conversions -----------------------------------------------------------------------------
-def money(cents: int) -> common_pb2.Money:
-    return common_pb2.Money(amount_cents=cents, currency=CURRENCY)
-
-
-def proto_date(value: date | None) -> common_pb2.Date | None:
-    if value is None:
-        return None
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def optional_date(message: Message, name: str) -> date | None:
-    """A common Date field as a date; None when absent. A malformed date is a field error."""
-    if not message.HasField(name):
-        return None
-    value = getattr(message, name)
-    try:
-        return date(value.year, value.month, value.day)
-    except ValueError:
-        raise InvalidArgument(
-            f"{name} is not a valid date", fields={name: "not a valid date"}
-        ) from None
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def address_message(address: Address | None) -> common_pb2.Address | None:
-    if address is None:
-        return None
-    return common_pb2.Address(
-        lines=[line for line in (address.line1, address.line2) if line],
-        postal_code=address.postal_code,
-        city=address.city,
-        country=address.country_code,
-    )
+def _address_message(address: Address | None) -> common_pb2.Address | None:
+    return None if address is None else address_message(postal_address(address))
 
 
 def decimal_text(value: Decimal) -> str:
@@ -130,7 +73,7 @@ def line_input(message: pb.InvoiceLineInput, prefix: str = "lines") -> LineInput
         currency=message.unit_price.currency,
         discount_percent=message.discount_percent,
         vat_rate=message.vat_rate,
-        vat_category=VAT_CATEGORIES.get(message.vat_category),
+        vat_category=VAT_CATEGORY.optional(message.vat_category),
         exemption_reason=message.exemption_reason,
         exemption_code=message.exemption_code,
         period_start=optional_date(message, "period_start"),
@@ -139,17 +82,14 @@ def line_input(message: pb.InvoiceLineInput, prefix: str = "lines") -> LineInput
 
 
 def draft_input(message: pb.InvoiceInput) -> DraftInput:
-    delivery = None
-    if message.HasField("delivery_address"):
-        address = message.delivery_address
-        delivery = AddressInput(
-            tuple(address.lines), address.postal_code, address.city, address.country
-        )
+    delivery = (
+        address_from(message.delivery_address) if message.HasField("delivery_address") else None
+    )
     terms = message.payment_terms if message.HasField("payment_terms") else None
     return DraftInput(
         customer_id=message.customer_id,
         lines=tuple(line_input(line) for line in message.lines),
-        operation_category=CATEGORIES.get(message.operation_category),
+        operation_category=CATEGORY.optional(message.operation_category),
         purchase_order=message.purchase_order,
         contract_id=message.contract_id,
         contract_reference=message.contract_reference,
@@ -195,7 +135,7 @@ def buyer_message(buyer: Buyer | None) -> pb.BuyerSnapshot | None:
         return None
     return pb.BuyerSnapshot(
         name=buyer.name,
-        address=address_message(buyer.address),
+        address=_address_message(buyer.address),
         is_business=buyer.is_business,
         siren=buyer.siren or "",
         vat_number=buyer.vat_number or "",
@@ -212,11 +152,11 @@ def line_message(line: Line, net_cents: int) -> pb.InvoiceLine:
         unit_price=money(line.unit_price_cents),
         discount_percent=decimal_text(line.discount_percent),
         vat_rate=decimal_text(line.vat_rate),
-        vat_category=VAT_CATEGORY_VALUES[line.vat_category],
+        vat_category=VAT_CATEGORY.to_proto(line.vat_category),
         exemption_reason=line.exemption.reason if line.exemption else "",
         exemption_code=(line.exemption.code or "") if line.exemption else "",
-        period_start=proto_date(line.period.start) if line.period else None,
-        period_end=proto_date(line.period.end) if line.period else None,
+        period_start=date_message(line.period.start) if line.period else None,
+        period_end=date_message(line.period.end) if line.period else None,
         net_amount=money(net_cents),
     )
 
@@ -228,20 +168,20 @@ def invoice_message(view: InvoiceView) -> pb.Invoice:
     period = document.billing_period if document else draft.billing_period
     invoice = pb.Invoice(
         id=str(row.id),
-        type=DOCUMENT_TYPE_VALUES[row.type],
-        status=STATUS_VALUES[view.status],
+        type=DOCUMENT_TYPE.to_proto(DocumentType[row.type.upper()]),
+        status=STATUS.to_proto(InvoiceStatus(view.status)),
         number=row.number or "",
         customer_id=row.customer_id,
         buyer=buyer_message(view.buyer),
-        issue_date=proto_date(row.issue_date),
-        due_date=proto_date(row.due_date),
+        issue_date=date_message(row.issue_date),
+        due_date=date_message(row.due_date),
         lines=[
             line_message(line, amounts.net_cents)
             for line, amounts in zip(view.lines, totals.lines, strict=True)
         ],
         vat_breakdown=[
             pb.VatAmount(
-                category=VAT_CATEGORY_VALUES[row_.category],
+                category=VAT_CATEGORY.to_proto(row_.category),
                 rate=decimal_text(row_.rate),
                 taxable_amount=money(row_.taxable_cents),
                 vat_amount=money(row_.vat_cents),
@@ -255,20 +195,20 @@ def invoice_message(view: InvoiceView) -> pb.Invoice:
         amount_settled=money(row.settled_cents if row.type == "invoice" else 0),
         amount_due=money(row.amount_due_cents if issued else 0),
         overdue=view.overdue,
-        operation_category=CATEGORY_VALUES[draft.operation_category],
+        operation_category=CATEGORY.to_proto(draft.operation_category),
         purchase_order=draft.purchase_order or "",
         contract_id=row.contract_id or "",
         contract_reference=draft.contract_reference or "",
         note=draft.note or "",
-        delivery_address=address_message(draft.delivery_address),
-        delivery_date=proto_date(draft.delivery_date),
-        billing_period_start=proto_date(period.start) if period else None,
-        billing_period_end=proto_date(period.end) if period else None,
+        delivery_address=_address_message(draft.delivery_address),
+        delivery_date=date_message(draft.delivery_date),
+        billing_period_start=date_message(period.start) if period else None,
+        billing_period_end=date_message(period.end) if period else None,
         payment_terms=pb.PaymentTerms(days=draft.payment_days, end_of_month=draft.end_of_month),
         corrected_invoice_id=str(row.corrected_invoice_id) if row.corrected_invoice_id else "",
         corrected_invoice_number=row.corrected_invoice_number or "",
         credit_note_ids=[str(i) for i in view.credit_note_ids],
-        source=SOURCE_VALUES[row.source],
+        source=SOURCE.to_proto(InvoiceSource(row.source)),
         intervention_id=row.intervention_id or "",
         billing_run_id=str(row.billing_run_id) if row.billing_run_id else "",
         chain_position=row.chain_position or 0,
@@ -288,8 +228,8 @@ def payment_message(view: PaymentView) -> pb.Payment:
         id=str(row.id),
         customer_id=row.customer_id,
         amount=money(row.amount_cents),
-        method=METHOD_VALUES[row.method],
-        received_on=proto_date(row.received_on),
+        method=METHOD.to_proto(PaymentMethod(row.method)),
+        received_on=date_message(row.received_on),
         reference=row.reference,
         note=row.note,
         allocations=[
@@ -302,6 +242,8 @@ def payment_message(view: PaymentView) -> pb.Payment:
         ],
         unallocated=money(view.unallocated_cents),
         create_time=timestamp(row.created_at),
+        reverse_time=timestamp(row.reversed_at),
+        reversal_reason=row.reversal_reason or "",
     )
 
 
@@ -330,8 +272,8 @@ def balance_message(balance: Balance) -> pb.CustomerBalance:
             pb.OpenInvoice(
                 invoice_id=str(item.row.id),
                 number=item.row.number,
-                issue_date=proto_date(item.row.issue_date),
-                due_date=proto_date(item.row.due_date),
+                issue_date=date_message(item.row.issue_date),
+                due_date=date_message(item.row.due_date),
                 total_including_vat=money(item.row.total_including_vat_cents),
                 amount_due=money(item.row.amount_due_cents),
                 days_past_due=item.days_past_due,
@@ -346,9 +288,9 @@ def run_message(view: RunView) -> pb.BillingRun:
     row, counts = view.row, view.counts
     return pb.BillingRun(
         id=str(row.id),
-        status=RUN_STATUS_VALUES[row.status],
-        up_to=proto_date(row.up_to),
-        from_date=proto_date(row.from_date),
+        status=RUN_STATUS.to_proto(BillingRunStatus(row.status)),
+        up_to=date_message(row.up_to),
+        from_date=date_message(row.from_date),
         contract_id=row.contract_id or "",
         dry_run=row.dry_run,
         entries_total=counts.total,
@@ -372,9 +314,9 @@ def entry_message(entry: EntryRow) -> pb.BillingRunEntry:
         contract_number=entry.contract_number,
         customer_id=entry.customer_id,
         customer_name=entry.customer_name,
-        period_start=proto_date(entry.period_start),
-        period_end=proto_date(entry.period_end),
-        outcome=OUTCOME_VALUES[entry.outcome],
+        period_start=date_message(entry.period_start),
+        period_end=date_message(entry.period_end),
+        outcome=OUTCOME.to_proto(BillingEntryOutcome(entry.outcome)),
         reason=entry.reason,
         invoice_id=str(entry.invoice_id) if entry.invoice_id else "",
         invoice_number=entry.invoice_number or "",
@@ -402,16 +344,16 @@ def letter_message(letter: LetterRow) -> pb.DunningLetter:
         customer_id=letter.customer_id,
         customer_name=letter.customer_name,
         customer_email=letter.customer_email,
-        level=letter.level,  # type: ignore[arg-type]
-        as_of=proto_date(letter.as_of),
+        level=DUNNING_LEVEL.to_proto(DunningLevel(letter.level)),
+        as_of=date_message(letter.as_of),
         items=[
             pb.DunningItem(
                 invoice_id=str(item.invoice_id),
                 invoice_number=item.number,
-                due_date=proto_date(item.due_date),
+                due_date=date_message(item.due_date),
                 days_past_due=item.days_past_due,
                 amount_due=money(item.amount_due_cents),
-                level=item.level,  # type: ignore[arg-type]
+                level=DUNNING_LEVEL.to_proto(DunningLevel(item.level)),
                 indemnity=money(item.indemnity_cents),
                 interest=money(item.interest_cents),
             )
@@ -428,10 +370,6 @@ def letter_message(letter: LetterRow) -> pb.DunningLetter:
     )
 
 
-def page(token: str) -> common_pb2.PageResponse:
-    return common_pb2.PageResponse(next_page_token=token, total_size=-1)
-
-
 class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
     def __init__(
         self, documents: FactureService, runs: BillingRuns, receivables: Receivables
@@ -441,47 +379,62 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         self.receivables = receivables
 
     # -- documents ----------------------------------------------------------------------------
-    async def CreateInvoice(self, request, context):  # type: ignore[no-untyped-def]
+    async def CreateInvoice(
+        self, request: pb.CreateInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Invoice:
         view = await self.documents.create_invoice(
             draft_input(request.invoice), request.idempotency_key
         )
         return invoice_message(view)
 
-    async def UpdateInvoice(self, request, context):  # type: ignore[no-untyped-def]
+    async def UpdateInvoice(
+        self, request: pb.UpdateInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Invoice:
         view = await self.documents.update_invoice(request.id, draft_input(request.invoice))
         return invoice_message(view)
 
-    async def DeleteInvoice(self, request, context):  # type: ignore[no-untyped-def]
+    async def DeleteInvoice(
+        self, request: pb.DeleteInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteInvoiceResponse:
         await self.documents.delete_invoice(request.id)
         return pb.DeleteInvoiceResponse()
 
-    async def GetInvoice(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetInvoice(
+        self, request: pb.GetInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Invoice:
         return invoice_message(await self.documents.get_invoice(request.id))
 
-    async def ListInvoices(self, request, context):  # type: ignore[no-untyped-def]
-        where = InvoiceFilter(
-            customer_id=request.customer_id,
-            type=DOCUMENT_TYPES.get(request.type, ""),
-            statuses=tuple(STATUSES.get(s, f"#{s}") for s in request.statuses),
-            issued_from=optional_date(request, "issued_from"),
-            issued_to=optional_date(request, "issued_to"),
-            overdue_on=self.documents.today() if request.overdue_only else None,
-            query=request.query.strip(),
-            contract_id=request.contract_id,
-            billing_run_id=_uuid_or_none(request.billing_run_id, "billing_run_id"),
-            source=SOURCES.get(request.source, ""),
-        )
+    async def ListInvoices(
+        self, request: pb.ListInvoicesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListInvoicesResponse:
         result = await self.documents.list_invoices(
-            where, request.page.page_size, request.page.page_token
+            _invoice_filter(request),
+            request.page.page_size,
+            request.page.page_token,
+            overdue_only=request.overdue_only,
+            order_by=request.order_by,
         )
         return pb.ListInvoicesResponse(
-            invoices=[invoice_message(v) for v in result.items], page=page(result.next_page_token)
+            invoices=[invoice_message(v) for v in result.items],
+            page=page_response(result.next_page_token, result.total_size),
         )
 
-    async def IssueInvoice(self, request, context):  # type: ignore[no-untyped-def]
+    async def ExportInvoiceList(
+        self, request: pb.ListInvoicesRequest, context: grpc.aio.ServicerContext
+    ) -> httpbody_pb2.HttpBody:
+        file = await self.documents.export_invoice_list(
+            _invoice_filter(request), overdue_only=request.overdue_only, order_by=request.order_by
+        )
+        return httpbody_pb2.HttpBody(content_type=file.content_type, data=file.content)
+
+    async def IssueInvoice(
+        self, request: pb.IssueInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Invoice:
         return invoice_message(await self.documents.issue_invoice(request.id))
 
-    async def CreateCreditNote(self, request, context):  # type: ignore[no-untyped-def]
+    async def CreateCreditNote(
+        self, request: pb.CreateCreditNoteRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Invoice:
         lines = None
         if request.lines:
             lines = DraftInput(
@@ -492,11 +445,15 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
         return invoice_message(view)
 
-    async def GetInvoicePdf(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetInvoicePdf(
+        self, request: pb.GetInvoicePdfRequest, context: grpc.aio.ServicerContext
+    ) -> pb.InvoicePdf:
         number, pdf = await self.documents.invoice_pdf(request.invoice_id)
         return pb.InvoicePdf(content=pdf, file_name=f"{number}.pdf", invoice_number=number)
 
-    async def VerifyChain(self, request, context):  # type: ignore[no-untyped-def]
+    async def VerifyChain(
+        self, request: pb.VerifyChainRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyChainResponse:
         report = await self.documents.verify_chain()
         response = pb.VerifyChainResponse(
             intact=report.intact,
@@ -515,7 +472,9 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         return response
 
     # -- interventions ------------------------------------------------------------------------
-    async def InvoiceIntervention(self, request, context):  # type: ignore[no-untyped-def]
+    async def InvoiceIntervention(
+        self, request: pb.InvoiceInterventionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.InvoiceInterventionResponse:
         view, reason = await self.documents.invoice_intervention(
             InterventionRequest(
                 intervention_id=request.intervention_id,
@@ -531,50 +490,71 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
 
     # -- billing runs -------------------------------------------------------------------------
-    async def StartBillingRun(self, request, context):  # type: ignore[no-untyped-def]
+    async def StartBillingRun(
+        self, request: pb.StartBillingRunRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BillingRun:
         view = await self.runs.start_billing_run(
-            up_to=optional_date(request, "period_start"),
+            up_to=optional_date(request, "up_to"),
             from_date=optional_date(request, "from_date"),
             contract_id=request.contract_id,
             dry_run=request.dry_run,
             wait=request.wait,
             idempotency_key=request.idempotency_key,
+            confirmation=Confirmation(
+                request.confirmed_preview_id,
+                request.confirmed_total_including_vat.amount_cents
+                if request.HasField("confirmed_total_including_vat")
+                else None,
+            ),
         )
         return run_message(view)
 
-    async def GetBillingRun(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetBillingRun(
+        self, request: pb.GetBillingRunRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BillingRun:
         return run_message(await self.runs.get_billing_run(request.id))
 
-    async def ListBillingRuns(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListBillingRuns(
+        self, request: pb.ListBillingRunsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListBillingRunsResponse:
         result = await self.runs.list_billing_runs(
-            RUN_STATUSES.get(request.status, ""), request.page.page_size, request.page.page_token
+            RUN_STATUS.optional(request.status) or "",
+            request.page.page_size,
+            request.page.page_token,
         )
         return pb.ListBillingRunsResponse(
-            runs=[run_message(v) for v in result.items], page=page(result.next_page_token)
+            runs=[run_message(v) for v in result.items], page=page_response(result.next_page_token)
         )
 
-    async def ListBillingRunEntries(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListBillingRunEntries(
+        self, request: pb.ListBillingRunEntriesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListBillingRunEntriesResponse:
         result = await self.runs.list_run_entries(
             request.run_id,
-            OUTCOMES.get(request.outcome, ""),
+            OUTCOME.optional(request.outcome) or "",
             request.page.page_size,
             request.page.page_token,
         )
         return pb.ListBillingRunEntriesResponse(
-            entries=[entry_message(e) for e in result.items], page=page(result.next_page_token)
+            entries=[entry_message(e) for e in result.items],
+            page=page_response(result.next_page_token),
         )
 
-    async def ResumeBillingRun(self, request, context):  # type: ignore[no-untyped-def]
+    async def ResumeBillingRun(
+        self, request: pb.ResumeBillingRunRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BillingRun:
         return run_message(await self.runs.resume_billing_run(request.id, request.wait))
 
     # -- payments -----------------------------------------------------------------------------
-    async def RecordPayment(self, request, context):  # type: ignore[no-untyped-def]
+    async def RecordPayment(
+        self, request: pb.RecordPaymentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Payment:
         view = await self.receivables.record_payment(
             PaymentInput(
                 customer_id=request.customer_id,
                 amount_cents=request.amount.amount_cents,
                 currency=request.amount.currency,
-                method=METHODS.get(request.method, ""),
+                method=METHOD.optional(request.method) or "",
                 received_on=optional_date(request, "received_on"),
                 reference=request.reference,
                 invoice_id=request.invoice_id,
@@ -584,7 +564,14 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
         )
         return payment_message(view)
 
-    async def ListPayments(self, request, context):  # type: ignore[no-untyped-def]
+    async def ReversePayment(
+        self, request: pb.ReversePaymentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Payment:
+        return payment_message(await self.receivables.reverse_payment(request.id, request.reason))
+
+    async def ListPayments(
+        self, request: pb.ListPaymentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListPaymentsResponse:
         result = await self.receivables.list_payments(
             customer_id=request.customer_id,
             received_from=optional_date(request, "received_from"),
@@ -592,23 +579,29 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
             invoice_id=request.invoice_id,
             page_size=request.page.page_size,
             page_token=request.page.page_token,
+            order_by=request.order_by,
         )
         return pb.ListPaymentsResponse(
-            payments=[payment_message(v) for v in result.items], page=page(result.next_page_token)
+            payments=[payment_message(v) for v in result.items],
+            page=page_response(result.next_page_token, result.total_size),
         )
 
-    async def GetCustomerBalance(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetCustomerBalance(
+        self, request: pb.GetCustomerBalanceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CustomerBalance:
         balance = await self.receivables.customer_balance(
             request.customer_id, optional_date(request, "as_of")
         )
         return balance_message(balance)
 
-    async def GetAgingReport(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetAgingReport(
+        self, request: pb.GetAgingReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AgingReport:
         report = await self.receivables.aging_report(
             optional_date(request, "as_of"), request.page.page_size, request.page.page_token
         )
         return pb.AgingReport(
-            as_of=proto_date(report.as_of),
+            as_of=date_message(report.as_of),
             customers=[
                 pb.CustomerAging(
                     customer_id=c.customer_id,
@@ -618,55 +611,67 @@ class FactureServicer(facture_pb2_grpc.FactureServiceServicer):
                 for c in report.customers
             ],
             totals=aging_message(report.totals),
-            page=page(report.next_page_token),
+            page=page_response(report.next_page_token),
         )
 
     # -- dunning ------------------------------------------------------------------------------
-    async def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
+    async def RunDunning(
+        self, request: pb.RunDunningRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RunDunningResponse:
         result = await self.receivables.run_dunning(
-            optional_date(request, "as_of"), request.idempotency_key
+            optional_date(request, "as_of"), request.idempotency_key, preview=request.preview
         )
         return pb.RunDunningResponse(
             letters=[letter_message(letter) for letter in result.letters],
             paused_customer_ids=result.paused_customer_ids,
         )
 
-    async def ListDunningLetters(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListDunningLetters(
+        self, request: pb.ListDunningLettersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListDunningLettersResponse:
         result = await self.receivables.list_letters(
             request.customer_id, int(request.level), request.page.page_size, request.page.page_token
         )
         return pb.ListDunningLettersResponse(
             letters=[letter_message(letter) for letter in result.items],
-            page=page(result.next_page_token),
+            page=page_response(result.next_page_token),
         )
 
-    async def SetDunningPause(self, request, context):  # type: ignore[no-untyped-def]
+    async def SetDunningPause(
+        self, request: pb.SetDunningPauseRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DunningPause:
         view = await self.receivables.set_dunning_pause(
             request.customer_id, request.paused, optional_date(request, "until"), request.reason
         )
         return pb.DunningPause(
             customer_id=view.customer_id,
             paused=view.paused,
-            until=proto_date(view.until),
+            until=date_message(view.until),
             reason=view.reason,
         )
 
     # -- exports ------------------------------------------------------------------------------
-    async def ExportInvoices(self, request, context):  # type: ignore[no-untyped-def]
+    async def ExportInvoices(
+        self, request: pb.ExportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExportFile:
         return _file(
             await self.documents.export_invoices(
                 optional_date(request, "from_date"), optional_date(request, "to_date")
             )
         )
 
-    async def ExportPayments(self, request, context):  # type: ignore[no-untyped-def]
+    async def ExportPayments(
+        self, request: pb.ExportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExportFile:
         return _file(
             await self.documents.export_payments(
                 optional_date(request, "from_date"), optional_date(request, "to_date")
             )
         )
 
-    async def ExportFec(self, request, context):  # type: ignore[no-untyped-def]
+    async def ExportFec(
+        self, request: pb.ExportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExportFile:
         return _file(
             await self.documents.export_fec(
                 optional_date(request, "from_date"), optional_date(request, "to_date")
@@ -692,3 +697,29 @@ def _uuid_or_none(value: str, field: str) -> uuid.UUID | None:
         raise InvalidArgument(
             f"{field} is not a valid id", fields={field: "not a valid id"}
         ) from None
+
+
+def _stored_type(number: int) -> str:
+    """The stored document type a filter asks for ("" for any)."""
+    kind = DOCUMENT_TYPE.optional(number)
+    return kind.name.lower() if kind is not None else ""
+
+
+def _invoice_filter(request: pb.ListInvoicesRequest) -> InvoiceFilter:
+    return InvoiceFilter(
+        customer_id=request.customer_id,
+        type=_stored_type(request.type),
+        statuses=tuple(_status_filter(s) for s in request.statuses),
+        issued_from=optional_date(request, "issued_from"),
+        issued_to=optional_date(request, "issued_to"),
+        query=request.query.strip(),
+        contract_id=request.contract_id,
+        billing_run_id=_uuid_or_none(request.billing_run_id, "billing_run_id"),
+        source=SOURCE.optional(request.source) or "",
+    )
+
+
+def _status_filter(number: int) -> str:
+    """The status a filter asks for; an unknown one is refused by the domain, which names it."""
+    status = STATUS.optional(number)
+    return str(status) if status is not None else f"#{number}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aquaerp_runtime.db import Database
 
 from . import chain
-from .repository import ChainLink, FactureRepository
+from .repository.invoices import ChainLink, InvoiceRepository
 
 CHAIN_PAGE = 500
 
@@ -38,7 +38,7 @@ async def verify_chain(database: Database) -> ChainReport:
     previous_hash, position, checked = chain.GENESIS, 0, 0
     last_number: dict[str, int] = {}
     async with database.unit_of_work() as session:
-        repo = FactureRepository(session)
+        repo = InvoiceRepository(session)
         while True:
             links = await repo.chain_links(position, CHAIN_PAGE)
             for link in links:

@@ -6,41 +6,38 @@ over gRPC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
+
+from aquaerp_runtime.convert import Address
 
 from .geo import GeoPoint
 
 
-@dataclass(frozen=True)
-class Address:
-    lines: list[str] = field(default_factory=list)
-    postal_code: str = ""
-    city: str = ""
-    country: str = "FR"
+def address_json(address: Address) -> dict[str, object]:
+    """The address as stored with a visit (its site's snapshot)."""
+    return {
+        "lines": list(address.lines),
+        "postal_code": address.postal_code,
+        "city": address.city,
+        "country": address.country,
+    }
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "lines": list(self.lines),
-            "postal_code": self.postal_code,
-            "city": self.city,
-            "country": self.country,
-        }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Address:
-        lines = data.get("lines") or []
-        return cls(
-            lines=[str(line) for line in lines] if isinstance(lines, list) else [],
-            postal_code=str(data.get("postal_code") or ""),
-            city=str(data.get("city") or ""),
-            country=str(data.get("country") or ""),
-        )
+def address_from_json(data: dict[str, object]) -> Address:
+    lines = data.get("lines") or []
+    return Address(
+        lines=tuple(str(line) for line in lines) if isinstance(lines, list) else (),
+        postal_code=str(data.get("postal_code") or ""),
+        city=str(data.get("city") or ""),
+        country=str(data.get("country") or ""),
+    )
 
-    def one_line(self) -> str:
-        place = " ".join(p for p in (self.postal_code, self.city) if p)
-        return ", ".join([*self.lines, place] if place else self.lines)
+
+def one_line(address: Address) -> str:
+    place = " ".join(p for p in (address.postal_code, address.city) if p)
+    return ", ".join([*address.lines, place] if place else address.lines)
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,25 @@ class SiteInfo:
     location: GeoPoint | None
     access_notes: str = ""
     gate_code: str = ""
+
+
+@dataclass(frozen=True)
+class InstallationInfo:
+    """A contrat installation as the water profile needs it."""
+
+    installation_id: str
+    site_id: str
+    spa: bool
+    volume_m3: float
+    name: str = ""
+
+
+class InstallationDirectory(Protocol):
+    async def installation(self, installation_id: str) -> InstallationInfo: ...
+
+    async def installations(self, site_id: str) -> list[InstallationInfo]:
+        """The pools and spas of a site (not the treatment units), by name."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import date
 import grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2, contrat_pb2_grpc
+from aquaerp_runtime.convert import address_from, date_message, to_date
 from aquaerp_runtime.errors import (
     DomainError,
     FailedPrecondition,
@@ -15,17 +16,13 @@ from aquaerp_runtime.errors import (
     Unavailable,
 )
 
-from .contracts import Address, ContractInfo, PlanOccurrence, SiteInfo
+from .contracts import ContractInfo, InstallationInfo, PlanOccurrence, SiteInfo
 from .geo import GeoPoint
 
 # Contracts per page of ListPlanOccurrences (contrat's maximum is 2000).
 CONTRACTS_PER_PAGE = 500
 # contrat answers at most 366 days per call.
 MAX_DAYS_PER_CALL = 366
-
-
-def _date(day: date) -> common_pb2.Date:
-    return common_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
 def _minutes(text: str) -> int:
@@ -39,7 +36,7 @@ def _occurrence(message: contrat_pb2.PlanOccurrence) -> PlanOccurrence:
         customer_id=message.customer_id,
         site_id=message.site_id,
         plan_id=message.plan_id,
-        day=date(message.date.year, message.date.month, message.date.day),
+        day=to_date(message.date, "date"),
         window_start=_minutes(message.time_window.start or "08:00"),
         window_end=_minutes(message.time_window.end or "18:00"),
         duration_minutes=message.duration_minutes,
@@ -63,11 +60,11 @@ def _translate(error: grpc.aio.AioRpcError, what: str) -> DomainError:
 
 class ContratClient:
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        self.stub = contrat_pb2_grpc.ContratServiceStub(channel)
+        self.contrat = contrat_pb2_grpc.ContratServiceStub(channel)
 
     async def contract(self, contract_id: str) -> ContractInfo:
         try:
-            message = await self.stub.GetContract(contrat_pb2.GetContractRequest(id=contract_id))
+            message = await self.contrat.GetContract(contrat_pb2.GetContractRequest(id=contract_id))
         except grpc.aio.AioRpcError as error:
             raise _translate(error, "contract") from None
         return ContractInfo(
@@ -79,9 +76,39 @@ class ContratClient:
             sla_hours=message.sla_hours,
         )
 
+    async def installation(self, installation_id: str) -> InstallationInfo:
+        try:
+            message = await self.contrat.GetInstallation(
+                contrat_pb2.GetInstallationRequest(id=installation_id)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise _translate(error, "installation") from None
+        return InstallationInfo(
+            message.id,
+            message.site_id,
+            message.type == contrat_pb2.INSTALLATION_TYPE_SPA,
+            message.volume_m3,
+            message.name,
+        )
+
+    async def installations(self, site_id: str) -> list[InstallationInfo]:
+        try:
+            response = await self.contrat.ListInstallations(
+                contrat_pb2.ListInstallationsRequest(site_id=site_id)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise _translate(error, "site") from None
+        return [
+            InstallationInfo(
+                m.id, m.site_id, m.type == contrat_pb2.INSTALLATION_TYPE_SPA, m.volume_m3, m.name
+            )
+            for m in response.installations
+            if m.type != contrat_pb2.INSTALLATION_TYPE_TREATMENT_UNIT
+        ]
+
     async def site(self, site_id: str) -> SiteInfo:
         try:
-            message = await self.stub.GetSite(contrat_pb2.GetSiteRequest(id=site_id))
+            message = await self.contrat.GetSite(contrat_pb2.GetSiteRequest(id=site_id))
         except grpc.aio.AioRpcError as error:
             raise _translate(error, "site") from None
         location = (
@@ -93,12 +120,7 @@ class ContratClient:
             site_id=message.id,
             customer_id=message.customer_id,
             name=message.name,
-            address=Address(
-                lines=list(message.address.lines),
-                postal_code=message.address.postal_code,
-                city=message.address.city,
-                country=message.address.country,
-            ),
+            address=address_from(message.address),
             location=location,
             access_notes=message.access_notes,
             gate_code=message.gate_code,
@@ -112,11 +134,11 @@ class ContratClient:
             token = ""
             while True:
                 try:
-                    response = await self.stub.ListPlanOccurrences(
+                    response = await self.contrat.ListPlanOccurrences(
                         contrat_pb2.ListPlanOccurrencesRequest(
                             contract_id=contract_id,
-                            from_date=_date(start),
-                            to_date=_date(end),
+                            from_date=date_message(start),
+                            to_date=date_message(end),
                             page=common_pb2.PageRequest(
                                 page_size=CONTRACTS_PER_PAGE, page_token=token
                             ),
@@ -133,9 +155,9 @@ class ContratClient:
 
     async def next_occurrence(self, plan_id: str, completed_on: date) -> PlanOccurrence | None:
         try:
-            message = await self.stub.GetNextPlanOccurrence(
+            message = await self.contrat.GetNextPlanOccurrence(
                 contrat_pb2.GetNextPlanOccurrenceRequest(
-                    plan_id=plan_id, completed_on=_date(completed_on)
+                    plan_id=plan_id, completed_on=date_message(completed_on)
                 )
             )
         except grpc.aio.AioRpcError as error:

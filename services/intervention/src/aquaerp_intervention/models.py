@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.db import schema_metadata
 from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
     BigInteger,
@@ -15,7 +16,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-metadata = MetaData(schema="intervention")
+metadata = schema_metadata("intervention")
 
 technicians = Table(
     "technicians",
@@ -170,3 +170,110 @@ report_documents = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# -- water chemistry -------------------------------------------------------------------------
+# The water profile of a contrat installation (pool or spa): how its water is treated and what
+# the doses are computed on. Kept here, next to the readings and doses it drives; contrat keeps
+# the installation itself (type, nominal volume, equipment).
+water_profiles = Table(
+    "water_profiles",
+    metadata,
+    Column("installation_id", UUID(as_uuid=True), primary_key=True),
+    Column("site_id", UUID(as_uuid=True), nullable=False),
+    Column("spa", Boolean, nullable=False, server_default=text("false")),
+    # The installation's nominal volume in contrat when the profile was saved (m³).
+    Column("installation_volume_m3", Float, nullable=False),
+    # WaterProfileInput's fields (shape, dimensions, finish, sanitiser, cover, flags).
+    Column("profile", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Target ranges: scope "company" (scope_id ''), "site" or "installation" (their id).
+water_targets = Table(
+    "water_targets",
+    metadata,
+    Column("scope", String(20), primary_key=True),
+    Column("scope_id", String(64), primary_key=True),
+    Column("parameter", String(40), primary_key=True),
+    Column("low", Float),
+    Column("high", Float),
+    CheckConstraint("scope IN ('company', 'site', 'installation')", name="water_targets_scope"),
+)
+
+photometers = Table(
+    "photometers",
+    metadata,
+    Column("serial", String(64), primary_key=True),
+    Column("model", String(200), nullable=False, server_default=""),
+    Column("last_calibrated_on", Date, nullable=False),
+)
+
+water_readings = Table(
+    "water_readings",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("installation_id", UUID(as_uuid=True), nullable=False),
+    Column("parameter", String(40), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("photometer_serial", String(64), nullable=False, server_default=""),
+    # Flags computed when recorded (targets and calibration of that day).
+    Column("flags", ARRAY(String(40)), nullable=False, server_default="{}"),
+    Column("target_low", Float),
+    Column("target_high", Float),
+    Column("target_source", String(20), nullable=False, server_default=""),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("intervention_id", "installation_id", "parameter"),
+    Index("ix_water_readings_trend", "installation_id", "parameter", "taken_at"),
+)
+
+applied_doses = Table(
+    "applied_doses",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("installation_id", UUID(as_uuid=True), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("quantity", String(20), nullable=False),
+    Column("advised_quantity", String(20), nullable=False, server_default=""),
+    Column("parameter", String(40), nullable=False, server_default=""),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- checklists -------------------------------------------------------------------------------
+checklist_templates = Table(
+    "checklist_templates",
+    metadata,
+    Column("visit_type", String(30), primary_key=True),
+    # [{"key": "...", "label": "...", "required": true}, ...] in order.
+    Column("items", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+visit_checklists = Table(
+    "visit_checklists",
+    metadata,
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("visit_type", String(30), nullable=False),
+    # [{"key": "...", "checked": true, "reason": ""}, ...]
+    Column("states", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -3,21 +3,23 @@ the content of the report PDF."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from aquaerp_runtime.clock import BUSINESS_TZ
 from aquaerp_runtime.errors import InvalidArgument
 
-from .contracts import Address
-from .local_time import MINUTES_PER_DAY, PARIS, local_day
+from .catalogue_client import CatalogueQuote
+from .contracts import address_from_json
+from .lifecycle import Kind
+from .local_time import MINUTES_PER_DAY, local_day
 from .measurements import RULES, Measurements, MeasurementWarning, french_number
 from .report_pdf import MeasurementLine, PartLine, ReportDocument, SignatureBlock
 from .repository import InterventionRow, ReportRow
 from .signatures import Signature, check_signature
-from .visits import CORRECTIVE
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class PartInput:
     unit_price_cents: int
     currency: str
     billable: bool
+    # A catalogue item: its label, code, unit and price come from the catalogue.
+    product_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ def decimal_quantity(text: str, field_name: str) -> Decimal:
         ) from None
     if not value.is_finite() or value <= 0 or value > Decimal("100000"):
         raise InvalidArgument("quantity must be positive", fields={field_name: "must be > 0"})
-    if -value.as_tuple().exponent > 3:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent
+    # An int for every finite number (checked above): only NaN and infinities have a letter.
+    if isinstance(exponent, int) and -exponent > 3:
         raise InvalidArgument(
             "quantity has at most 3 decimals", fields={field_name: "at most 3 decimals"}
         )
@@ -88,7 +94,7 @@ def euros(cents: int) -> str:
 def french_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+    return value.astimezone(BUSINESS_TZ).strftime("%d/%m/%Y à %H:%M")
 
 
 def duration_text(minutes: int) -> str:
@@ -108,7 +114,34 @@ def check_actions(actions: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def check_parts(parts: Sequence[PartInput]) -> list[dict[str, Any]]:
+def catalogue_parts(parts: Sequence[PartInput]) -> list[tuple[int, str]]:
+    """(position, product id) of the parts picked from the catalogue."""
+    return [(i, part.product_id.strip()) for i, part in enumerate(parts) if part.product_id.strip()]
+
+
+def priced(part: PartInput, quote: CatalogueQuote) -> PartInput:
+    """A catalogue part as the catalogue describes and prices it; whatever the phone sent as
+    label, unit or price is ignored. The technician may only waive billing."""
+    return PartInput(
+        description=quote.label,
+        product_code=quote.code,
+        quantity=part.quantity,
+        unit=quote.unit,
+        unit_price_cents=quote.unit_price_cents,
+        currency="EUR",
+        billable=part.billable and quote.billable,
+        product_id=quote.product_id,
+    )
+
+
+def check_parts(
+    parts: Sequence[PartInput], quotes: Mapping[str, CatalogueQuote] | None = None
+) -> list[dict[str, Any]]:
+    quotes = quotes or {}
+    parts = [
+        priced(p, quotes[p.product_id.strip()]) if p.product_id.strip() in quotes else p
+        for p in parts
+    ]
     if len(parts) > 100:
         raise InvalidArgument("at most 100 parts", fields={"parts": "at most 100"})
     cleaned = []
@@ -143,6 +176,7 @@ def check_parts(parts: Sequence[PartInput]) -> list[dict[str, Any]]:
                 "unit_price_cents": part.unit_price_cents,
                 "currency": currency,
                 "billable": part.billable,
+                "product_id": part.product_id,
             }
         )
     return cleaned
@@ -235,6 +269,12 @@ def completed_payload(
             for p in parts
             if p["billable"]
         ],
+        # Catalogue items, billable or not: the stock service debits the van with them.
+        "stock_items": [
+            {"product_id": p["product_id"], "quantity": p["quantity"]}
+            for p in parts
+            if p.get("product_id")
+        ],
     }
 
 
@@ -272,12 +312,12 @@ def report_document(
         )
         for p in (report.parts if report else [])
     ]
-    address = Address.from_dict(row.site_address)
+    address = address_from_json(row.site_address)
     customer, technician = completion.customer_signature, completion.technician_signature
     return ReportDocument(
         reference=str(row.id),
         title="Rapport d'intervention de dépannage"
-        if row.kind == CORRECTIVE
+        if row.kind == Kind.CORRECTIVE
         else "Rapport de visite d'entretien",
         label=row.label,
         problem_description=row.problem_description,

@@ -60,6 +60,9 @@ class ReportDocument:
     time_spent: str
     measurements: list[MeasurementLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The water test: readings with method and flags, then each pool's water balance.
+    water_lines: list[MeasurementLine] = field(default_factory=list)
+    water_notes: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     parts: list[PartLine] = field(default_factory=list)
     notes: str = ""

@@ -7,11 +7,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aquaerp_runtime.outbox import record_event
+from aquaerp_runtime.paging_sort import Order, SortColumn, Sorting, count_rows, sorted_page
 from sqlalchemy import (
+    Date,
+    DateTime,
     Select,
+    Uuid,
     and_,
     any_,
     bindparam,
@@ -19,17 +23,17 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .lifecycle import PENDING, Kind, Status
 from .models import absences, interventions, outbox, report_documents, reports, technicians
-
-# Statuses of work still to do.
-PENDING = ("scheduled", "overdue")
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,42 @@ class ReportDocumentRow:
 
 
 @dataclass(frozen=True)
+class ListPosition:
+    """Where a page of interventions ended: the sort key of its last row."""
+
+    planned_date: date | None
+    scheduled_start: datetime | None
+    created_at: datetime
+    id: uuid.UUID
+
+
+# Undated work first, unscheduled work last within a day: as sort keys that are never NULL, so
+# that one row comparison finds where the previous page ended.
+_NO_DATE_YET = literal_column("'-infinity'::date", Date)
+_NO_START_YET = literal_column("'infinity'::timestamptz", DateTime(timezone=True))
+# The list's requested sorts (an empty order_by keeps LIST_ORDER, which is indexed); a visit
+# without a date yet sorts first.
+INTERVENTION_SORTING = Sorting(
+    {
+        "planned_date": SortColumn(
+            func.coalesce(interventions.c.planned_date, literal_column("DATE '0001-01-01'", Date)),
+            date.fromisoformat,
+        ),
+        "status": SortColumn(interventions.c.status),
+        "created_at": SortColumn(interventions.c.created_at, datetime.fromisoformat),
+    },
+    default="planned_date",
+    tiebreak=interventions.c.id,
+)
+LIST_ORDER = (
+    func.coalesce(interventions.c.planned_date, _NO_DATE_YET),
+    func.coalesce(interventions.c.scheduled_start, _NO_START_YET),
+    interventions.c.created_at,
+    interventions.c.id,
+)
+
+
+@dataclass(frozen=True)
 class InterventionFilter:
     technician_id: uuid.UUID | None = None
     contract_id: str | None = None
@@ -143,7 +183,10 @@ class InterventionFilter:
     unassigned_only: bool = False
 
 
-def _row(cls: type[Any], row: Any) -> Any:
+R = TypeVar("R", TechnicianRow, AbsenceRow, InterventionRow, ReportRow, ReportDocumentRow)
+
+
+def _row(cls: type[R], row: Any) -> R:
     return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
@@ -158,6 +201,29 @@ def _interventions() -> Select[Any]:
     return select(*_INTERVENTION_COLUMNS).select_from(
         interventions.outerjoin(technicians, technicians.c.id == interventions.c.technician_id)
     )
+
+
+def intervention_conditions(where: InterventionFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if where.technician_id is not None:
+        conditions.append(interventions.c.technician_id == where.technician_id)
+    if where.contract_id:
+        conditions.append(interventions.c.contract_id == where.contract_id)
+    if where.site_id:
+        conditions.append(interventions.c.site_id == where.site_id)
+    if where.customer_id is not None:
+        conditions.append(interventions.c.customer_id == where.customer_id)
+    if where.statuses:
+        conditions.append(interventions.c.status.in_(where.statuses))
+    if where.kind:
+        conditions.append(interventions.c.kind == where.kind)
+    if where.from_date:
+        conditions.append(interventions.c.planned_date >= where.from_date)
+    if where.to_date:
+        conditions.append(interventions.c.planned_date <= where.to_date)
+    if where.unassigned_only:
+        conditions.append(interventions.c.technician_id.is_(None))
+    return conditions
 
 
 class InterventionRepository:
@@ -271,7 +337,7 @@ class InterventionRepository:
             .mappings()
             .one()
         )
-        return _row(AbsenceRow, row)  # type: ignore[no-any-return]
+        return _row(AbsenceRow, row)
 
     async def delete_absence(self, technician_id: uuid.UUID, absence_id: uuid.UUID) -> bool:
         result = await self.session.execute(
@@ -323,7 +389,7 @@ class InterventionRepository:
         query = select(
             interventions.c.site_id, interventions.c.plan_id, interventions.c.occurrence_date
         ).where(
-            interventions.c.kind == "preventive",
+            interventions.c.kind == Kind.PREVENTIVE,
             interventions.c.occurrence_date >= first,
             interventions.c.occurrence_date <= last,
         )
@@ -332,11 +398,12 @@ class InterventionRepository:
         return {(r[0], r[1], r[2]) for r in await self.session.execute(query)}
 
     async def insert_intervention(self, values: dict[str, Any]) -> uuid.UUID:
-        return (  # type: ignore[no-any-return]
+        new_id: uuid.UUID = (
             await self.session.execute(
                 insert(interventions).values(**values).returning(interventions.c.id)
             )
         ).scalar_one()
+        return new_id
 
     async def intervention(
         self, intervention_id: uuid.UUID, *, for_update: bool = False
@@ -348,41 +415,44 @@ class InterventionRepository:
         return _row(InterventionRow, row) if row else None
 
     async def list_interventions(
-        self, where: InterventionFilter, *, limit: int, offset: int
+        self, where: InterventionFilter, *, after: ListPosition | None, limit: int
     ) -> list[InterventionRow]:
-        query = _interventions()
-        conditions = []
-        if where.technician_id is not None:
-            conditions.append(interventions.c.technician_id == where.technician_id)
-        if where.contract_id:
-            conditions.append(interventions.c.contract_id == where.contract_id)
-        if where.site_id:
-            conditions.append(interventions.c.site_id == where.site_id)
-        if where.customer_id is not None:
-            conditions.append(interventions.c.customer_id == where.customer_id)
-        if where.statuses:
-            conditions.append(interventions.c.status.in_(where.statuses))
-        if where.kind:
-            conditions.append(interventions.c.kind == where.kind)
-        if where.from_date:
-            conditions.append(interventions.c.planned_date >= where.from_date)
-        if where.to_date:
-            conditions.append(interventions.c.planned_date <= where.to_date)
-        if where.unassigned_only:
-            conditions.append(interventions.c.technician_id.is_(None))
-        query = (
-            query.where(*conditions)
-            .order_by(
-                interventions.c.planned_date.asc().nulls_first(),
-                interventions.c.scheduled_start.asc().nulls_last(),
-                interventions.c.created_at,
-                interventions.c.id,
+        """Interventions matching `where`, in `LIST_ORDER`, from after the `after` position."""
+        conditions = intervention_conditions(where)
+        if after is not None:
+            conditions.append(
+                tuple_(*LIST_ORDER)
+                > tuple_(
+                    func.coalesce(literal(after.planned_date, Date), _NO_DATE_YET),
+                    func.coalesce(
+                        literal(after.scheduled_start, DateTime(timezone=True)), _NO_START_YET
+                    ),
+                    literal(after.created_at, DateTime(timezone=True)),
+                    literal(after.id, Uuid),
+                )
             )
-            .limit(limit)
-            .offset(offset)
-        )
+        query = _interventions().where(*conditions).order_by(*LIST_ORDER).limit(limit)
         rows = (await self.session.execute(query)).mappings().all()
         return [_row(InterventionRow, r) for r in rows]
+
+    async def sorted_interventions(
+        self, where: InterventionFilter, order: Order, *, page_token: str, limit: int
+    ) -> tuple[list[InterventionRow], str, int]:
+        """A page in a requested `order`, the next page token and the filtered total."""
+        conditions = intervention_conditions(where)
+        page = await sorted_page(
+            self.session,
+            _interventions().where(*conditions),
+            order,
+            page_token=page_token,
+            limit=limit,
+            counted=select(interventions.c.id).where(*conditions),
+        )
+        return [_row(InterventionRow, r) for r in page.rows], page.next_page_token, page.total_size
+
+    async def count_interventions(self, where: InterventionFilter) -> int:
+        query = select(interventions.c.id).where(*intervention_conditions(where))
+        return await count_rows(self.session, query)
 
     async def update_intervention(self, intervention_id: uuid.UUID, values: dict[str, Any]) -> None:
         await self.session.execute(
@@ -406,7 +476,7 @@ class InterventionRepository:
             interventions.c.scheduled_end > start,
         ]
         if not include_cancelled:
-            conditions.append(interventions.c.status != "cancelled")
+            conditions.append(interventions.c.status != Status.CANCELLED)
         rows = (
             (
                 await self.session.execute(
@@ -503,7 +573,7 @@ class InterventionRepository:
                 await self.session.execute(
                     _interventions().where(
                         interventions.c.contract_id == contract_id,
-                        interventions.c.kind == "preventive",
+                        interventions.c.kind == Kind.PREVENTIVE,
                         interventions.c.occurrence_date >= first,
                         interventions.c.occurrence_date <= last,
                     )
@@ -517,8 +587,12 @@ class InterventionRepository:
     async def mark_overdue(self, before: date) -> int:
         result = await self.session.execute(
             update(interventions)
-            .where(interventions.c.status == "scheduled", interventions.c.planned_date < before)
-            .values(status="overdue", version=interventions.c.version + 1, updated_at=func.now())
+            .where(
+                interventions.c.status == Status.SCHEDULED, interventions.c.planned_date < before
+            )
+            .values(
+                status=Status.OVERDUE, version=interventions.c.version + 1, updated_at=func.now()
+            )
             .returning(interventions.c.id)
         )
         return len(result.all())
@@ -526,7 +600,7 @@ class InterventionRepository:
     async def count_overdue(self) -> int:
         return int(
             await self.session.scalar(
-                select(func.count()).where(interventions.c.status == "overdue")
+                select(func.count()).where(interventions.c.status == Status.OVERDUE)
             )
             or 0
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -86,6 +86,8 @@ class Conflict:
     reason: str
     message: str
     field: str
+    # What a client needs to word the message itself, e.g. {"skill": "spa"}.
+    params: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def assignment_conflict(
             MISSING_SKILL,
             f"the technician does not have the required skill '{required_skill}'",
             "technician_id",
+            {"skill": required_skill},
         )
     if not on_planned_date or not window.contains(slot.start, slot.end):
         return Conflict(
@@ -123,6 +126,12 @@ def assignment_conflict(
             f"{format_minute(slot.start)}-{format_minute(slot.end)} is not within the visit's "
             f"date and time window {format_minute(window.start)}-{format_minute(window.end)}",
             "scheduled_start",
+            {
+                "start": format_minute(slot.start),
+                "end": format_minute(slot.end),
+                "window_start": format_minute(window.start),
+                "window_end": format_minute(window.end),
+            },
         )
     if not any(period.contains(slot.start, slot.end) for period in working):
         hours = ", ".join(f"{format_minute(p.start)}-{format_minute(p.end)}" for p in working)
@@ -131,6 +140,7 @@ def assignment_conflict(
             f"{format_minute(slot.start)}-{format_minute(slot.end)} is outside the technician's "
             f"working hours that day ({hours or 'not working'})",
             "scheduled_start",
+            {"start": format_minute(slot.start), "end": format_minute(slot.end), "hours": hours},
         )
     for absence in absences:
         if absence.overlaps(slot.start, slot.end):
@@ -139,6 +149,10 @@ def assignment_conflict(
                 f"the technician is absent from {format_minute(absence.start)} to "
                 f"{format_minute(min(absence.end, 24 * 60))} that day",
                 "scheduled_start",
+                {
+                    "from": format_minute(absence.start),
+                    "to": format_minute(min(absence.end, 24 * 60)),
+                },
             )
     for other in busy:
         if other.slot.overlaps(slot.start, slot.end):
@@ -147,6 +161,11 @@ def assignment_conflict(
                 f"the technician already has intervention {other.intervention_id} from "
                 f"{format_minute(other.slot.start)} to {format_minute(other.slot.end)}",
                 "scheduled_start",
+                {
+                    "intervention_id": other.intervention_id,
+                    "from": format_minute(other.slot.start),
+                    "to": format_minute(other.slot.end),
+                },
             )
     return None
 
@@ -428,7 +447,8 @@ class _Builder:
             elif next_fixed is not None:
                 pending_fixed[k].pop(0)
                 route.stops.append(next_fixed)
-                end = max(clock, next_fixed.fixed_slot.end)  # type: ignore[union-attr]
+                assert next_fixed.fixed_slot is not None  # pending_fixed holds fixed stops only
+                end = max(clock, next_fixed.fixed_slot.end)
                 state[k] = (end, next_fixed.place)
                 heapq.heappush(heap, (end, k))
         return [v for i, v in enumerate(self.visits) if i not in placed]

@@ -1,29 +1,33 @@
 """Visits as plain data: rows generated from plan occurrences with their site snapshot,
-technicians' availability per day for the planner, and the appointment event payload."""
+technicians' availability per day for the planner, and the appointment events."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import scheduling
-from .contracts import Address, PlanOccurrence, SiteInfo
+from .contracts import PlanOccurrence, SiteInfo, address_from_json, address_json
 from .geo import GeoPoint
+from .lifecycle import Kind, Status
 from .local_time import clip_to_day, format_minute, local_datetime, local_day
 from .repository import InterventionRow, TechnicianRow
 
-# Kinds and statuses of interventions, as stored.
-PREVENTIVE = "preventive"
-CORRECTIVE = "corrective"
-SCHEDULED = "scheduled"
-IN_PROGRESS = "in_progress"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-OVERDUE = "overdue"
+
+@dataclass
+class Events:
+    """Events to record in the unit of work that makes the change."""
+
+    items: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = field(default_factory=list)
+
+    def add(
+        self, event_type: str, aggregate_type: str, aggregate_id: uuid.UUID, payload: dict[str, Any]
+    ) -> None:
+        self.items.append((event_type, aggregate_type, aggregate_id, payload))
 
 
 def working_intervals(tech: TechnicianRow, day: date) -> list[scheduling.Interval]:
@@ -55,7 +59,7 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 def visit_payload(row: InterventionRow, **extra: Any) -> dict[str, Any]:
     """What appointment emails need: who, where, when."""
-    address = Address.from_dict(row.site_address)
+    address = address_from_json(row.site_address)
     return {
         "intervention_id": str(row.id),
         "kind": row.kind,
@@ -63,7 +67,7 @@ def visit_payload(row: InterventionRow, **extra: Any) -> dict[str, Any]:
         "contract_id": row.contract_id,
         "site_id": row.site_id,
         "site_name": row.site_name,
-        "site_address": address.as_dict(),
+        "site_address": address_json(address),
         "date": row.planned_date.isoformat() if row.planned_date else None,
         "window_start": format_minute(row.window_start_minute),
         "window_end": format_minute(row.window_end_minute),
@@ -75,14 +79,11 @@ def visit_payload(row: InterventionRow, **extra: Any) -> dict[str, Any]:
     }
 
 
-# -- the service ---------------------------------------------------------------------------------
-
-
 def site_values(site: SiteInfo) -> dict[str, Any]:
     return {
         "site_id": site.site_id,
         "site_name": site.name,
-        "site_address": site.address.as_dict(),
+        "site_address": address_json(site.address),
         "site_latitude": site.location.latitude if site.location else None,
         "site_longitude": site.location.longitude if site.location else None,
         "access_notes": site.access_notes,
@@ -103,8 +104,8 @@ def visit_rows(
         site = sites[o.site_id]
         rows[key] = {
             **site_values(site),
-            "kind": PREVENTIVE,
-            "status": SCHEDULED,
+            "kind": Kind.PREVENTIVE,
+            "status": Status.SCHEDULED,
             "contract_id": o.contract_id,
             "customer_id": o.customer_id or site.customer_id,
             "plan_id": o.plan_id,
@@ -177,3 +178,22 @@ def with_assignment(
         scheduled_start=start,
         scheduled_end=end,
     )
+
+
+def appointment_events(before: InterventionRow, after: InterventionRow, events: Events) -> None:
+    """`scheduled` when a visit gets an appointment, `rescheduled` when it moves."""
+    if after.scheduled_start is not None and before.scheduled_start is None:
+        events.add("intervention.visit.scheduled", "intervention", after.id, visit_payload(after))
+    elif before.scheduled_start is not None and (
+        after.scheduled_start != before.scheduled_start or after.planned_date != before.planned_date
+    ):
+        events.add(
+            "intervention.visit.rescheduled",
+            "intervention",
+            after.id,
+            visit_payload(
+                after,
+                previous_date=before.planned_date.isoformat() if before.planned_date else None,
+                previous_scheduled_start=before.scheduled_start.isoformat(),
+            ),
+        )

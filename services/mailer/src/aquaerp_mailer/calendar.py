@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .formatting import PARIS
+from aquaerp_runtime.clock import BUSINESS_TZ
 
 PRODUCT_ID = "-//AquaERP//Mailer 1.0//FR"
 
@@ -86,7 +86,7 @@ def fold(line: str) -> str:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(PARIS).strftime("%Y%m%dT%H%M%S")
+    return moment.astimezone(BUSINESS_TZ).strftime("%Y%m%dT%H%M%S")
 
 
 def _utc(moment: datetime) -> str:

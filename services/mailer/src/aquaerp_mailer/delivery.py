@@ -20,9 +20,10 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
 from aquaerp_runtime.db import Database
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -83,8 +84,9 @@ class SentRecorder:
     round trip per message (no pool checkout and ping, no BEGIN, no COMMIT). This sits between
     two messages' DATA exchanges, so its latency is paid once per message."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock) -> None:
         self.database = database
+        self.clock = clock
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
@@ -93,7 +95,9 @@ class SentRecorder:
     ) -> bool:
         if self.database.engine is None:  # a database bound to one connection (tests)
             async with self.database.unit_of_work() as session:
-                return await MailerRepository(session).mark_sent(message_id, token, code, response)
+                return await MailerRepository(session).mark_sent(
+                    message_id, token, code, response, self.clock.now()
+                )
         async with self._lock:
             try:
                 if self._connection is None:
@@ -102,7 +106,7 @@ class SentRecorder:
                         isolation_level="AUTOCOMMIT"
                     )
                 return await MailerRepository(self._connection).mark_sent(
-                    message_id, token, code, response
+                    message_id, token, code, response, self.clock.now()
                 )
             except Exception:
                 await self.close()
@@ -132,13 +136,16 @@ class DeliveryWorker:
         documents: DocumentSource,
         *,
         rng: random.Random | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.database = database
         self.settings = settings
         self.documents = documents
         self.rng = rng or random.Random()
+        # Decides what is due and stamps attempts; the loops still pace on real sleeps.
+        self.clock = clock
         self.gate = asyncio.Semaphore(max(1, settings.max_unrecorded_per_process))
-        self.recorder = SentRecorder(database)
+        self.recorder = SentRecorder(database, clock)
         self._wakeup = asyncio.Event()
         # DATA exchanges with their status update, which a stop lets finish...
         self._handovers: set[asyncio.Future[None]] = set()
@@ -165,7 +172,9 @@ class DeliveryWorker:
         while True:
             try:
                 async with self.database.unit_of_work() as session:
-                    counts, overdue = await MailerRepository(session).pending_by_status()
+                    counts, overdue = await MailerRepository(session).pending_by_status(
+                        self.clock.now()
+                    )
                 for status in CLAIMABLE:
                     PENDING.labels(status).set(counts.get(status, 0))
                 OVERDUE.set(overdue)
@@ -234,7 +243,7 @@ class DeliveryWorker:
                 )
                 if not wanted:
                     return None
-            messages = await repo.claim(wanted, s.lease_seconds, lease_token)
+            messages = await repo.claim(wanted, s.lease_seconds, lease_token, self.clock.now())
             if s.send_rate_per_second > 0:
                 await repo.return_send_tokens(s.smtp_provider, wanted - len(messages))
             if not messages:
@@ -371,7 +380,7 @@ class DeliveryWorker:
             text=message.text_body,
             html=message.html_body,
             attachments=parts,
-            date=datetime.now(UTC),
+            date=self.clock.now(),
         )
 
     # -- recording outcomes (one unit of work each) ------------------------------------------
@@ -396,7 +405,7 @@ class DeliveryWorker:
         delay = self._backoff(message.attempts)
         async with self.database.unit_of_work() as session:
             await MailerRepository(session).mark_retrying(
-                message, token, delay, code, response, error
+                message, token, self._due_in(delay), code, response, error
             )
         DELIVERIES.labels("retrying").inc()
         log.info("email %s: %s; retry in %.1fs", message.id, error, delay)
@@ -405,11 +414,16 @@ class DeliveryWorker:
         self, message: MessageRow, token: uuid.UUID, code: int, response: str, error: str
     ) -> None:
         async with self.database.unit_of_work() as session:
-            await MailerRepository(session).mark_failed(message, token, code, response, error)
+            await MailerRepository(session).mark_failed(
+                message, token, code, response, error, self.clock.now()
+            )
         DELIVERIES.labels("failed").inc()
         log.warning("email %s failed for good: %s", message.id, error)
 
     async def _release(self, message_ids: list[uuid.UUID], token: uuid.UUID, delay: float) -> None:
         if message_ids:
             async with self.database.unit_of_work() as session:
-                await MailerRepository(session).release(message_ids, token, delay)
+                await MailerRepository(session).release(message_ids, token, self._due_in(delay))
+
+    def _due_in(self, delay: float) -> datetime:
+        return self.clock.now() + timedelta(seconds=delay)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from aquaerp_runtime.clock import BUSINESS_TZ
+
 # French typography: narrow no-break space between thousands, no-break space before the unit.
 THOUSANDS = "\u202f"
 NBSP = "\u00a0"
@@ -35,7 +35,7 @@ def euros(value: object) -> str:
 
 def _as_date(value: object) -> date:
     if isinstance(value, datetime):
-        return value.astimezone(PARIS).date() if value.tzinfo else value.date()
+        return value.astimezone(BUSINESS_TZ).date() if value.tzinfo else value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -53,7 +53,11 @@ def _as_datetime(value: object) -> datetime:
     else:
         raise ValueError(f"not a date and time: {value!r}")
     # Naive values are Paris wall-clock time; aware ones are shown in Paris time.
-    return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment.astimezone(PARIS)
+    return (
+        moment.replace(tzinfo=BUSINESS_TZ)
+        if moment.tzinfo is None
+        else moment.astimezone(BUSINESS_TZ)
+    )
 
 
 def percent_fr(value: object) -> str:

@@ -3,6 +3,7 @@ senders with FOR UPDATE SKIP LOCKED and a lease."""
 
 from __future__ import annotations
 
+from aquaerp_runtime.db import schema_metadata
 from aquaerp_runtime.outbox import outbox_table
 from sqlalchemy import (
     CheckConstraint,
@@ -13,7 +14,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-metadata = MetaData(schema="mailer")
+metadata = schema_metadata("mailer")
 
 STATUSES = ("queued", "sending", "sent", "failed_retrying", "failed_permanent")
 # Statuses a sender may claim once `due_at` has passed (for `sending`, due_at is the lease end).

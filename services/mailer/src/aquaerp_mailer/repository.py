@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aquaerp_runtime.outbox import record_event
@@ -184,7 +184,7 @@ class MailerRepository:
             query = query.where(tuple_(messages.c.created_at, messages.c.id) < before)
         return [_message(r) for r in (await self.session.execute(query)).mappings()]
 
-    async def requeue(self, message_id: uuid.UUID) -> MessageRow:
+    async def requeue(self, message_id: uuid.UUID, now: datetime) -> MessageRow:
         row = (
             (
                 await self.session.execute(
@@ -193,7 +193,7 @@ class MailerRepository:
                     .values(
                         status="queued",
                         attempts=0,
-                        due_at=func.now(),
+                        due_at=now,
                         lease_token=None,
                         failed_at=None,
                         last_error="",
@@ -243,14 +243,14 @@ class MailerRepository:
             )
 
     async def claim(
-        self, limit: int, lease_seconds: float, lease_token: uuid.UUID
+        self, limit: int, lease_seconds: float, lease_token: uuid.UUID, now: datetime
     ) -> list[MessageRow]:
         """Claims due messages (and ones whose sender's lease ran out) for this sender: status
         `sending`, due_at = lease end, one more attempt. Rows locked by another claim are
-        skipped."""
+        skipped. `now` is the service clock's: what is due is a business decision."""
         due = (
             select(messages.c.id)
-            .where(messages.c.status.in_(CLAIMABLE), messages.c.due_at <= func.now())
+            .where(messages.c.status.in_(CLAIMABLE), messages.c.due_at <= now)
             .order_by(messages.c.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -264,10 +264,9 @@ class MailerRepository:
                     .values(
                         status="sending",
                         attempts=messages.c.attempts + 1,
-                        due_at=func.now()
-                        + func.make_interval(0, 0, 0, 0, 0, 0, float(lease_seconds)),
+                        due_at=now + timedelta(seconds=lease_seconds),
                         lease_token=lease_token,
-                        last_attempt_at=func.now(),
+                        last_attempt_at=now,
                     )
                     .returning(*_MESSAGE_COLUMNS)
                 )
@@ -278,7 +277,7 @@ class MailerRepository:
         return sorted((_message(r) for r in rows), key=lambda m: m.created_at)
 
     async def release(
-        self, message_ids: Sequence[uuid.UUID], lease_token: uuid.UUID, delay: float
+        self, message_ids: Sequence[uuid.UUID], lease_token: uuid.UUID, due_at: datetime
     ) -> None:
         """Gives claimed messages back unattempted (their attempt is not counted)."""
         if message_ids:
@@ -288,13 +287,18 @@ class MailerRepository:
                 .values(
                     status=case((messages.c.attempts > 1, "failed_retrying"), else_="queued"),
                     attempts=messages.c.attempts - 1,
-                    due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, float(delay)),
+                    due_at=due_at,
                     lease_token=None,
                 )
             )
 
     async def mark_sent(
-        self, message_id: uuid.UUID, lease_token: uuid.UUID, code: int, response: str
+        self,
+        message_id: uuid.UUID,
+        lease_token: uuid.UUID,
+        code: int,
+        response: str,
+        sent_at: datetime,
     ) -> bool:
         """Records the SMTP acceptance in one statement. Its commit does not wait for the WAL
         flush (set_config in RETURNING): a crash of the database server itself could lose it
@@ -305,7 +309,7 @@ class MailerRepository:
                 .where(messages.c.id == message_id, messages.c.lease_token == lease_token)
                 .values(
                     status="sent",
-                    sent_at=func.now(),
+                    sent_at=sent_at,
                     lease_token=None,
                     last_smtp_code=code,
                     last_smtp_response=response,
@@ -320,7 +324,7 @@ class MailerRepository:
         self,
         message: MessageRow,
         lease_token: uuid.UUID,
-        delay: float,
+        due_at: datetime,
         code: int,
         response: str,
         error: str,
@@ -330,7 +334,7 @@ class MailerRepository:
             .where(messages.c.id == message.id, messages.c.lease_token == lease_token)
             .values(
                 status="failed_retrying",
-                due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, float(delay)),
+                due_at=due_at,
                 lease_token=None,
                 last_smtp_code=code,
                 last_smtp_response=response,
@@ -339,24 +343,30 @@ class MailerRepository:
         )
 
     async def mark_failed(
-        self, message: MessageRow, lease_token: uuid.UUID, code: int, response: str, error: str
+        self,
+        message: MessageRow,
+        lease_token: uuid.UUID,
+        code: int,
+        response: str,
+        error: str,
+        failed_at: datetime,
     ) -> bool:
-        failed_at = (
+        updated = (
             await self.session.execute(
                 update(messages)
                 .where(messages.c.id == message.id, messages.c.lease_token == lease_token)
                 .values(
                     status="failed_permanent",
-                    failed_at=func.now(),
+                    failed_at=failed_at,
                     lease_token=None,
                     last_smtp_code=code,
                     last_smtp_response=response,
                     last_error=error,
                 )
-                .returning(messages.c.failed_at)
+                .returning(messages.c.id)
             )
         ).scalar_one_or_none()
-        if failed_at is None:
+        if updated is None:
             return False
         await self._event(
             EMAIL_FAILED,
@@ -384,20 +394,23 @@ class MailerRepository:
         }
         await record_event(self.session, outbox, event_type, "email", str(message.id), payload)
 
-    async def pending_by_status(self) -> tuple[dict[str, int], float]:
+    async def pending_by_status(self, now: datetime) -> tuple[dict[str, int], float]:
         """Messages not yet sent nor failed for good, by status, and how late the most overdue
-        one is, in seconds (0 when none is due)."""
+        one is at `now`, in seconds (0 when none is due)."""
         rows = (
             await self.session.execute(
                 select(
                     messages.c.status,
                     func.count(),
-                    func.extract("epoch", func.now() - func.min(messages.c.due_at)),
+                    func.min(messages.c.due_at),
                 )
                 .where(messages.c.status.in_(CLAIMABLE))
                 .group_by(messages.c.status)
             )
         ).all()
         counts = {status: int(count) for status, count, _ in rows}
-        overdue = max((float(late) for _, _, late in rows if late is not None), default=0.0)
+        overdue = max(
+            ((now - oldest).total_seconds() for _, _, oldest in rows if oldest is not None),
+            default=0.0,
+        )
         return counts, max(0.0, overdue)

@@ -6,32 +6,64 @@ once); attachments given by reference are fetched by the sender when it delivers
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
 
 from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, current_principal, require_roles
+from aquaerp_runtime.clock import BUSINESS_TZ, SYSTEM_CLOCK, Clock
 from aquaerp_runtime.db import Database
 from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from aquaerp_runtime.paging import TOKEN_FIELD, decode_token, encode_token, page_limit
 from email_validator import EmailNotValidError, validate_email
 
 from .calendar import Appointment, invitation
 from .config import MailerSettings
-from .formatting import PARIS
 from .repository import AttachmentRow, MailerRepository, MessageRow
-from .templates import RenderedEmail, TemplateCatalog, TemplateInfo
+from .templates import MARKETING, RenderedEmail, TemplateCatalog, TemplateInfo
+
+
+class EmailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED_RETRYING = "failed_retrying"
+    FAILED_PERMANENT = "failed_permanent"
+
+
+class AttachmentKind(StrEnum):
+    """Documents an attachment can refer to (fetched from their service at sending time)."""
+
+    INVOICE_PDF = "invoice_pdf"
+    REPORT_PDF = "report_pdf"
+
+
+class DunningLevel(StrEnum):
+    REMINDER = "reminder"
+    FORMAL_NOTICE = "formal_notice"
+
+
+class AppointmentKind(StrEnum):
+    NOTICE = "notice"
+    CHANGE = "change"
+
+
+class UserEmailKind(StrEnum):
+    PASSWORD_RESET = "password_reset"
+    MFA_ENROLMENT = "mfa_enrolment"
+
 
 OFFICE_ROLES = (ADMIN, BUREAU, COMPTA)
 INLINE = "inline"
-INVOICE_PDF = "invoice_pdf"
-REPORT_PDF = "report_pdf"
-REFERENCE_SOURCES = (INVOICE_PDF, REPORT_PDF)
-STATUSES = ("queued", "sending", "sent", "failed_retrying", "failed_permanent")
+INVOICE_PDF = AttachmentKind.INVOICE_PDF.value
+REPORT_PDF = AttachmentKind.REPORT_PDF.value
+REFERENCE_SOURCES = tuple(kind.value for kind in AttachmentKind)
+STATUSES = tuple(status.value for status in EmailStatus)
 MAX_RECIPIENTS = 50
 MAX_PAGE_SIZE = 500
 CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
@@ -73,6 +105,8 @@ class EmailRequest:
     # How the request names its main recipient(s), for error messages ("recipient" in the
     # typed Send* RPCs).
     to_field: str = "to"
+    # The customer a marketing template goes to (whose consent is checked).
+    customer_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,18 +151,20 @@ def _file_name(name: str, field_name: str) -> str:
 
 
 def _page_token(message: MessageRow) -> str:
-    raw = f"{message.created_at.isoformat()}|{message.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return encode_token(message.created_at.isoformat(), message.id)
 
 
-def _parse_page_token(token: str) -> tuple[datetime, uuid.UUID] | None:
-    if not token:
+def _after(token: str) -> tuple[datetime, uuid.UUID] | None:
+    """The sort key a page token carries (newest first: the page continues before it)."""
+    values = decode_token(token, 2)
+    if values is None:
         return None
     try:
-        created, _, message_id = base64.urlsafe_b64decode(token.encode()).decode().partition("|")
-        return datetime.fromisoformat(created), uuid.UUID(message_id)
+        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
     except ValueError:
-        raise InvalidArgument("invalid page token", fields={"page_token": "invalid"}) from None
+        raise InvalidArgument(
+            "invalid page token", fields={TOKEN_FIELD: "invalid page token"}
+        ) from None
 
 
 def add_months(day: date, months: int) -> date:
@@ -142,6 +178,47 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class InvoiceFacts:
+    """What an invoice e-mail prints, as facture holds it."""
+
+    number: str
+    customer_name: str
+    email: str
+    issue_date: date
+    due_date: date
+    amount_due_cents: int
+
+    def variables(self) -> dict[str, Any]:
+        return {
+            "customer_name": self.customer_name,
+            "invoice_number": self.number,
+            "issue_date": self.issue_date.isoformat(),
+            "due_date": self.due_date.isoformat(),
+            "amount_due_cents": self.amount_due_cents,
+            "payment_reference": self.number,
+        }
+
+
+class InvoiceDirectory(Protocol):
+    async def invoice_facts(self, invoice_id: str) -> InvoiceFacts:
+        """The issued invoice; 422 on `invoice_id` when facture does not know it."""
+        ...
+
+
+@dataclass(frozen=True)
+class MarketingConsent:
+    agreed: bool
+    # The customer's own addresses (lower-cased): where an offer may go.
+    addresses: frozenset[str]
+
+
+class ConsentDirectory(Protocol):
+    async def marketing(self, customer_id: str) -> MarketingConsent:
+        """The customer's consent; 422 on `customer_id` when contrat does not know it."""
+        ...
+
+
 class MailerService:
     def __init__(
         self,
@@ -149,31 +226,70 @@ class MailerService:
         settings: MailerSettings,
         catalog: TemplateCatalog,
         *,
+        invoices: InvoiceDirectory | None = None,
+        consents: ConsentDirectory | None = None,
         on_queued: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        self.consents = consents
         self.database = database
         self.settings = settings
         self.catalog = catalog
+        self.invoices = invoices
         self.on_queued = on_queued
         self.clock = clock
 
     # -- sending ----------------------------------------------------------------------------
     async def send(self, request: EmailRequest) -> Email:
-        """Queues an email (bureau/compta/admin or a service)."""
+        """Queues an email (bureau/compta/admin or a service). A marketing template goes only
+        to a customer who agreed to offers, at the customer's own address."""
         require_roles(*OFFICE_ROLES)
+        if self.catalog.info(request.template).category == MARKETING:
+            await self._check_marketing_consent(request)
         return await self._queue(request)
+
+    async def _check_marketing_consent(self, request: EmailRequest) -> None:
+        customer_id = request.customer_id.strip()
+        if not customer_id:
+            raise InvalidArgument(
+                "a marketing e-mail names its customer",
+                fields={"customer_id": "obligatoire pour un e-mail commercial"},
+            )
+        if self.consents is None:
+            raise FailedPrecondition("no customer service to read the marketing consent from")
+        consent = await self.consents.marketing(customer_id)
+        if not consent.agreed:
+            raise FailedPrecondition(
+                "the customer has not agreed to marketing e-mails",
+                reason="marketing_consent_missing",
+            )
+        recipients = {r.email.strip().lower() for r in [*request.to, *request.cc]}
+        if not recipients <= consent.addresses:
+            raise InvalidArgument(
+                "a marketing e-mail goes to the customer's own address only",
+                fields={request.to_field: "pas l'adresse du client"},
+            )
 
     async def send_invoice(
         self,
         invoice_id: str,
-        recipient: Recipient,
+        recipient: Recipient | None,
         cc: Sequence[Recipient],
-        variables: dict[str, Any],
+        message: str,
         idempotency_key: str,
     ) -> Email:
+        """Queues the e-mail of an issued invoice, built from the invoice as facture holds it
+        (number, amount due, dates, customer): the caller chooses none of them."""
         require_roles(*OFFICE_ROLES)
         invoice_id = self._document_id(invoice_id, "invoice_id")
+        if self.invoices is None:
+            raise FailedPrecondition("no invoicing service to read the invoice from")
+        facts = await self.invoices.invoice_facts(invoice_id)
+        if recipient is None or not recipient.email.strip():
+            recipient = Recipient(facts.email, facts.customer_name)
+        variables = facts.variables()
+        if message.strip():
+            variables["message"] = message.strip()
         return await self._queue(
             EmailRequest(
                 template="invoice_issued",
@@ -254,8 +370,8 @@ class MailerService:
             raise InvalidArgument("location is required", fields={"location": "required"})
         variables = {
             **variables,
-            "appointment_start": start.astimezone(PARIS).isoformat(),
-            "appointment_end": end.astimezone(PARIS).isoformat(),
+            "appointment_start": start.astimezone(BUSINESS_TZ).isoformat(),
+            "appointment_end": end.astimezone(BUSINESS_TZ).isoformat(),
             "location": location,
         }
         to = _recipient(recipient, "recipient")
@@ -279,7 +395,7 @@ class MailerService:
                     organizer_email=company.email,
                     attendee_name=to["name"],
                     attendee_email=to["email"],
-                    stamp=self.clock(),
+                    stamp=self.clock.now(),
                 )
             )
             return AttachmentInput(
@@ -343,7 +459,7 @@ class MailerService:
                 "refusal_deadline and renewal_date are required",
                 fields={"refusal_deadline": "required"},
             )
-        today = self.clock().astimezone(PARIS).date()
+        today = self.clock.today()
         if refusal_deadline < today:
             raise InvalidArgument(
                 "refusal_deadline is in the past", fields={"refusal_deadline": "in the past"}
@@ -425,8 +541,8 @@ class MailerService:
             )
         if status and status not in STATUSES:
             raise InvalidArgument("unknown status", fields={"status": "unknown"})
-        size = min(max(page_size or 50, 1), MAX_PAGE_SIZE)
-        before = _parse_page_token(page_token)
+        size = page_limit(page_size, maximum=MAX_PAGE_SIZE)
+        before = _after(page_token)
         async with self.database.unit_of_work() as session:
             repo = MailerRepository(session)
             rows = await repo.list_messages(
@@ -455,7 +571,7 @@ class MailerService:
                 raise FailedPrecondition(
                     f"only a failed email can be retried (this one is {message.status})"
                 )
-            message = await repo.requeue(message.id)
+            message = await repo.requeue(message.id, self.clock.now())
             email = Email(message, (await repo.attachments_of([message.id]))[message.id])
         self.on_queued()
         return email
@@ -501,6 +617,8 @@ class MailerService:
             message = await repo.insert_message(
                 {
                     "idempotency_key": key,
+                    # Due now on the service clock, which the delivery worker claims by.
+                    "due_at": self.clock.now(),
                     "message_id_header": message_id_for(key, self.settings.mail_domain),
                     "template": request.template,
                     "document_type": document_type,

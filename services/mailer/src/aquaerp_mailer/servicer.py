@@ -2,52 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import enum
 from typing import Any
 
-from aquaerp.common.v1 import common_pb2
+import grpc
 from aquaerp.mailer.v1 import mailer_pb2, mailer_pb2_grpc
-from aquaerp_runtime.errors import InvalidArgument
+from aquaerp_runtime.convert import EnumMap, enum_map, optional_date, optional_datetime, timestamp
+from aquaerp_runtime.paging import page_response
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from .service import (
     INLINE,
-    INVOICE_PDF,
-    REPORT_PDF,
+    REFERENCE_SOURCES,
+    AppointmentKind,
     AttachmentInput,
+    AttachmentKind,
+    DunningLevel,
     Email,
     EmailRequest,
+    EmailStatus,
     MailerService,
     Recipient,
+    UserEmailKind,
 )
 
-STATUS_TO_PROTO = {
-    "queued": mailer_pb2.EMAIL_STATUS_QUEUED,
-    "sending": mailer_pb2.EMAIL_STATUS_SENDING,
-    "sent": mailer_pb2.EMAIL_STATUS_SENT,
-    "failed_retrying": mailer_pb2.EMAIL_STATUS_FAILED_RETRYING,
-    "failed_permanent": mailer_pb2.EMAIL_STATUS_FAILED_PERMANENT,
-}
-STATUS_FROM_PROTO = {v: k for k, v in STATUS_TO_PROTO.items()}
-SOURCE_TO_PROTO = {
-    INVOICE_PDF: mailer_pb2.ATTACHMENT_KIND_INVOICE_PDF,
-    REPORT_PDF: mailer_pb2.ATTACHMENT_KIND_REPORT_PDF,
-}
-SOURCE_FROM_PROTO = {v: k for k, v in SOURCE_TO_PROTO.items()}
-DUNNING_LEVELS = {
-    mailer_pb2.DUNNING_LEVEL_REMINDER: "reminder",
-    mailer_pb2.DUNNING_LEVEL_FORMAL_NOTICE: "formal_notice",
-}
-APPOINTMENT_KINDS = {
-    mailer_pb2.APPOINTMENT_KIND_NOTICE: "notice",
-    mailer_pb2.APPOINTMENT_KIND_CHANGE: "change",
-}
-USER_KINDS = {
-    mailer_pb2.USER_EMAIL_KIND_PASSWORD_RESET: "password_reset",
-    mailer_pb2.USER_EMAIL_KIND_MFA_ENROLMENT: "mfa_enrolment",
-}
+STATUSES = enum_map(mailer_pb2.EmailStatus, EmailStatus)
+ATTACHMENT_KINDS = enum_map(mailer_pb2.AttachmentKind, AttachmentKind)
+DUNNING_LEVELS = enum_map(mailer_pb2.DunningLevel, DunningLevel)
+APPOINTMENT_KINDS = enum_map(mailer_pb2.AppointmentKind, AppointmentKind)
+USER_EMAIL_KINDS = enum_map(mailer_pb2.UserEmailKind, UserEmailKind)
+
+
+def _name(values: EnumMap[Any], number: int, unknown: str = "") -> str:
+    """The domain's name for a proto enum value; `unknown` for UNSPECIFIED or unknown values
+    (the domain then refuses it, naming the field)."""
+    member = values.optional(number)
+    return str(member.value) if isinstance(member, enum.Enum) else unknown
 
 
 def _plain(value: Any) -> Any:
@@ -62,30 +53,12 @@ def _plain(value: Any) -> Any:
 
 
 def variables(struct: Struct) -> dict[str, Any]:
-    return _plain(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
+    data: dict[str, Any] = _plain(json_format.MessageToDict(struct))
+    return data
 
 
 def recipient(message: mailer_pb2.Recipient) -> Recipient:
     return Recipient(message.email, message.name)
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _date(message: common_pb2.Date, field_name: str) -> date | None:
-    if not (message.year or message.month or message.day):
-        return None
-    try:
-        return date(message.year, message.month, message.day)
-    except ValueError:
-        raise InvalidArgument(
-            f"{field_name}: not a date", fields={field_name: "not a date"}
-        ) from None
 
 
 def _attachment(message: mailer_pb2.Attachment) -> AttachmentInput:
@@ -93,7 +66,7 @@ def _attachment(message: mailer_pb2.Attachment) -> AttachmentInput:
         return AttachmentInput(
             message.file_name,
             message.content_type,
-            source=SOURCE_FROM_PROTO.get(message.reference.kind, "unknown"),
+            source=_name(ATTACHMENT_KINDS, message.reference.kind, "unknown"),
             reference=message.reference.id,
         )
     return AttachmentInput(
@@ -109,7 +82,7 @@ def email_message(email: Email) -> mailer_pb2.Email:
     return mailer_pb2.Email(
         id=str(m.id),
         template=m.template,
-        status=STATUS_TO_PROTO[m.status],
+        status=STATUSES.to_proto(EmailStatus(m.status)),
         document=mailer_pb2.DocumentRef(type=m.document_type, id=m.document_id),
         to=[mailer_pb2.Recipient(email=r["email"], name=r["name"]) for r in m.recipients["to"]],
         cc=[
@@ -129,20 +102,20 @@ def email_message(email: Email) -> mailer_pb2.Email:
                 content_type=a.content_type,
                 size=a.size,
                 reference=mailer_pb2.AttachmentReference(
-                    kind=SOURCE_TO_PROTO[a.source], id=a.reference
+                    kind=ATTACHMENT_KINDS.to_proto(AttachmentKind(a.source)), id=a.reference
                 )
-                if a.source in SOURCE_TO_PROTO
+                if a.source in REFERENCE_SOURCES
                 else None,
             )
             for a in email.attachments
         ],
-        create_time=_timestamp(m.created_at),
-        last_attempt_time=_timestamp(m.last_attempt_at),
-        next_attempt_time=_timestamp(m.due_at)
+        create_time=timestamp(m.created_at),
+        last_attempt_time=timestamp(m.last_attempt_at),
+        next_attempt_time=timestamp(m.due_at)
         if m.status in ("queued", "failed_retrying")
         else None,
-        sent_time=_timestamp(m.sent_at),
-        failed_time=_timestamp(m.failed_at),
+        sent_time=timestamp(m.sent_at),
+        failed_time=timestamp(m.failed_at),
     )
 
 
@@ -150,7 +123,9 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
     def __init__(self, service: MailerService) -> None:
         self.service = service
 
-    async def SendEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendEmail(
+        self, request: mailer_pb2.SendEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send(
             EmailRequest(
                 template=request.template,
@@ -161,24 +136,29 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
                 document_type=request.document.type,
                 document_id=request.document.id,
                 idempotency_key=request.idempotency_key,
+                customer_id=request.customer_id,
             )
         )
         return email_message(email)
 
-    async def SendInvoiceEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendInvoiceEmail(
+        self, request: mailer_pb2.SendInvoiceEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send_invoice(
             request.invoice_id,
-            recipient(request.recipient),
+            recipient(request.recipient) if request.HasField("recipient") else None,
             [recipient(r) for r in request.cc],
-            variables(request.variables),
+            request.message,
             request.idempotency_key,
         )
         return email_message(email)
 
-    async def SendDunningEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendDunningEmail(
+        self, request: mailer_pb2.SendDunningEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send_dunning(
             request.invoice_id,
-            DUNNING_LEVELS.get(request.level, ""),
+            _name(DUNNING_LEVELS, request.level),
             recipient(request.recipient),
             [recipient(r) for r in request.cc],
             variables(request.variables),
@@ -187,20 +167,24 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
         )
         return email_message(email)
 
-    async def SendAppointmentEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendAppointmentEmail(
+        self, request: mailer_pb2.SendAppointmentEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send_appointment(
             request.intervention_id,
-            APPOINTMENT_KINDS.get(request.kind, ""),
+            _name(APPOINTMENT_KINDS, request.kind),
             recipient(request.recipient),
-            request.start_time.ToDatetime(tzinfo=UTC) if request.HasField("start_time") else None,
-            request.end_time.ToDatetime(tzinfo=UTC) if request.HasField("end_time") else None,
+            optional_datetime(request, "start_time"),
+            optional_datetime(request, "end_time"),
             request.location,
             variables(request.variables),
             request.idempotency_key,
         )
         return email_message(email)
 
-    async def SendReportEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendReportEmail(
+        self, request: mailer_pb2.SendReportEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send_report(
             request.intervention_id,
             recipient(request.recipient),
@@ -210,57 +194,74 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
         )
         return email_message(email)
 
-    async def SendRenewalNotice(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendRenewalNotice(
+        self, request: mailer_pb2.SendRenewalNoticeRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send_renewal_notice(
             request.contract_id,
             recipient(request.recipient),
-            _date(request.refusal_deadline, "refusal_deadline"),
-            _date(request.renewal_date, "renewal_date"),
+            optional_date(request, "refusal_deadline"),
+            optional_date(request, "renewal_date"),
             variables(request.variables),
             request.idempotency_key,
         )
         return email_message(email)
 
-    async def SendUserEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def SendUserEmail(
+        self, request: mailer_pb2.SendUserEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         email = await self.service.send_user_email(
             request.user_id,
-            USER_KINDS.get(request.kind, ""),
+            _name(USER_EMAIL_KINDS, request.kind),
             recipient(request.recipient),
             variables(request.variables),
             request.idempotency_key,
         )
         return email_message(email)
 
-    async def GetEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetEmail(
+        self, request: mailer_pb2.GetEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         return email_message(await self.service.get(request.id))
 
-    async def ListEmails(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListEmails(
+        self, request: mailer_pb2.ListEmailsRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.ListEmailsResponse:
         page = await self.service.list_emails(
             request.document.type,
             request.document.id,
-            STATUS_FROM_PROTO.get(request.status, ""),
+            _name(STATUSES, request.status),
             request.page.page_size,
             request.page.page_token,
         )
         return mailer_pb2.ListEmailsResponse(
             emails=[email_message(e) for e in page.emails],
-            page=common_pb2.PageResponse(next_page_token=page.next_page_token, total_size=-1),
+            page=page_response(page.next_page_token),
         )
 
-    async def RetryEmail(self, request, context):  # type: ignore[no-untyped-def]
+    async def RetryEmail(
+        self, request: mailer_pb2.RetryEmailRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.Email:
         return email_message(await self.service.retry(request.id))
 
-    async def ListTemplates(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListTemplates(
+        self, request: mailer_pb2.ListTemplatesRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.ListTemplatesResponse:
         return mailer_pb2.ListTemplatesResponse(
             templates=[
                 mailer_pb2.TemplateInfo(
-                    name=t.name, description=t.description, variables=sorted(t.sample)
+                    name=t.name,
+                    description=t.description,
+                    variables=sorted(t.sample),
+                    category=t.category,
                 )
                 for t in self.service.templates()
             ]
         )
 
-    async def PreviewTemplate(self, request, context):  # type: ignore[no-untyped-def]
+    async def PreviewTemplate(
+        self, request: mailer_pb2.PreviewTemplateRequest, context: grpc.aio.ServicerContext
+    ) -> mailer_pb2.RenderedEmail:
         rendered = self.service.preview(request.template)
         return mailer_pb2.RenderedEmail(
             template=rendered.template,

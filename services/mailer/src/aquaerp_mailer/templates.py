@@ -1,6 +1,7 @@
 """The template catalog: one folder per template under templates/ (subject.txt, body.html,
-body.txt, sample.json), rendered with jinja2. HTML is autoescaped; a variable a template uses
-but that was not given is an error (StrictUndefined), never an empty string."""
+body.txt, sample.json: description, sample variables, category), rendered with jinja2. HTML is
+autoescaped; a variable a template uses but that was not given is an error (StrictUndefined),
+never an empty string."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from .formatting import FILTERS
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # Names the templates get from configuration, not from callers.
 RESERVED_VARIABLES = frozenset({"company"})
+# A template's `category` in its sample.json: "marketing" ones go only to customers who agreed
+# to offers (CNIL, art. L34-5 CPCE); every other one is a service message.
+SERVICE = "service"
+MARKETING = "marketing"
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class TemplateInfo:
     name: str
     description: str
     sample: dict[str, Any]
+    category: str = SERVICE
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,9 @@ class TemplateCatalog:
         for sample_file in sorted(directory.glob("*/sample.json")):
             sample = json.loads(sample_file.read_text(encoding="utf-8"))
             name = sample_file.parent.name
-            self._templates[name] = TemplateInfo(name, sample["description"], sample["variables"])
+            self._templates[name] = TemplateInfo(
+                name, sample["description"], sample["variables"], sample.get("category", SERVICE)
+            )
 
     def templates(self) -> list[TemplateInfo]:
         return list(self._templates.values())

@@ -12,8 +12,8 @@ from aquaerp_runtime.service import ServiceContext, ServiceSpec
 from .config import WorkflowSettings
 from .invoker import grpc_invoker
 from .loader import load_definitions
+from .privacy import WorkflowApi, WorkflowPersonalData
 from .service import WorkflowService
-from .servicer import WorkflowServicer
 from .worker import Worker, WorkerPolicy
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,19 @@ def build_worker(ctx: ServiceContext, service: WorkflowService) -> Worker:
         concurrency=settings.worker_batch_size,
         poll_interval=settings.worker_poll_interval,
         specs=service.specs,
+        clock=ctx.clock,
     )
 
 
 async def setup(ctx: ServiceContext) -> None:
     settings = ctx.settings
     assert isinstance(settings, WorkflowSettings)
-    service = WorkflowService(ctx.database)
+    service = WorkflowService(ctx.database, clock=ctx.clock)
     if settings.definitions_dir:
         await load_definitions(service, Path(settings.definitions_dir))
     ctx.add_servicer(
         workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
-        WorkflowServicer(service),
+        WorkflowApi(service, WorkflowPersonalData(ctx.database, ctx.clock)),
         SERVICE_NAME,
     )
     if settings.worker_enabled:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from aquaerp.api.v1 import annotations_pb2
 from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -45,6 +46,9 @@ class Method:
     path: str
     request_class: type[Message]
     response_class: type[Message]
+    # Roles a person needs to call the method (its REST `(aquaerp.api.v1.roles)`); empty when
+    # only services call it.
+    roles: tuple[str, ...] = ()
 
     @property
     def takes_idempotency_key(self) -> bool:
@@ -88,7 +92,14 @@ def resolve(call: str) -> Method:
         path=f"/{descriptor.full_name}/{name}",
         request_class=message_factory.GetMessageClass(method.input_type),
         response_class=message_factory.GetMessageClass(method.output_type),
+        roles=_roles(method.GetOptions()),
     )
+
+
+def _roles(options: Any) -> tuple[str, ...]:
+    if not options.HasExtension(annotations_pb2.roles):
+        return ()
+    return tuple(options.Extensions[annotations_pb2.roles].allow)
 
 
 def build_request(method: Method, args: Mapping[str, Any]) -> Message:
@@ -103,7 +114,7 @@ def build_request(method: Method, args: Mapping[str, Any]) -> Message:
     return request
 
 
-def _coerce(value: Any, descriptor: Descriptor) -> Any:
+def _coerce(value: Any, descriptor: Any) -> Any:
     if descriptor.full_name == DATE_MESSAGE and isinstance(value, str):
         match = ISO_DATE.match(value)
         if match:
@@ -153,7 +164,7 @@ _WELL_KNOWN_SAMPLES = {
 
 
 def _sample(field: FieldDescriptor) -> Any:
-    if field.type == FieldDescriptor.TYPE_ENUM:
+    if field.type == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
         values = field.enum_type.values
         return values[1].name if len(values) > 1 else values[0].name
     if field.message_type is not None:
@@ -161,7 +172,7 @@ def _sample(field: FieldDescriptor) -> Any:
     return _SAMPLES.get(field.type, 1)
 
 
-def sample_arguments(args: Any, descriptor: Descriptor, is_template: Any) -> Any:
+def sample_arguments(args: Any, descriptor: Any, is_template: Any) -> Any:
     """`args` with each template replaced by a value of its field's type, so that
     `build_request` checks field names and literal values before any real data exists."""
     if not isinstance(args, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aquaerp_runtime.db import schema_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -12,7 +13,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-metadata = MetaData(schema="workflow")
+metadata = schema_metadata("workflow")
 
 # The definition as a whole: its name and which version is current. The trigger columns copy
 # the current version's so that Publish and the scheduler find candidates with an index.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -151,20 +151,29 @@ class WorkflowRepository:
         )
 
     async def save_definition(
-        self, name: str, version: int, spec: dict[str, Any], *, enabled: bool, event: str, cron: str
+        self,
+        name: str,
+        version: int,
+        spec: dict[str, Any],
+        *,
+        enabled: bool,
+        event: str,
+        cron: str,
+        now: datetime,
     ) -> None:
-        """Stores `spec` as `version` and makes it current (creating or reviving the name)."""
+        """Stores `spec` as `version` and makes it current (creating or reviving the name).
+        `now` (the service clock) stamps it: cron schedules count from its creation."""
         values = {
             "current_version": version,
             "enabled": enabled,
             "trigger_event": event or None,
             "trigger_cron": cron or None,
-            "updated_at": func.now(),
+            "updated_at": now,
             "deleted_at": None,
         }
         await self.session.execute(
             pg_insert(definitions)
-            .values(name=name, **values)
+            .values(name=name, created_at=now, **values)
             .on_conflict_do_update(index_elements=[definitions.c.name], set_=values)
         )
         await self.session.execute(
@@ -179,11 +188,11 @@ class WorkflowRepository:
         )
         return int(value or 0)
 
-    async def mark_deleted(self, name: str) -> None:
+    async def mark_deleted(self, name: str, now: datetime) -> None:
         await self.session.execute(
             update(definitions)
             .where(definitions.c.name == name)
-            .values(deleted_at=func.now(), updated_at=func.now())
+            .values(deleted_at=now, updated_at=now)
         )
 
     async def list_definitions(self, after: str, limit: int) -> list[DefinitionRow]:
@@ -264,8 +273,8 @@ class WorkflowRepository:
             await self.session.execute(delete(runs).where(runs.c.id == run["id"]))
         return fired is not None
 
-    async def lock_due_runs(self, limit: int) -> list[tuple[RunRow, dict[str, Any]]]:
-        """Locks up to `limit` due runs (skipping those another worker holds), each with its
+    async def lock_due_runs(self, limit: int, now: datetime) -> list[tuple[RunRow, dict[str, Any]]]:
+        """Locks up to `limit` runs due at `now` (skipping those another worker holds), each with its
         definition version's spec. A run waits while an earlier event about the same business
         object (same source, lower sequence) still has an open run."""
         earlier = aliased(runs)
@@ -285,7 +294,7 @@ class WorkflowRepository:
                     definition_versions.c.version == runs.c.definition_version,
                 ),
             )
-            .where(runs.c.state.in_(OPEN_STATES), runs.c.due_at <= func.now(), ~blocked)
+            .where(runs.c.state.in_(OPEN_STATES), runs.c.due_at <= now, ~blocked)
             .order_by(runs.c.due_at)
             .limit(limit)
             .with_for_update(of=runs, skip_locked=True)
@@ -298,13 +307,15 @@ class WorkflowRepository:
         rows = (await self.session.execute(query)).mappings().all()
         return [(_run(row), dict(row["definition_spec"])) for row in rows]
 
-    async def abandon_running_attempts(self, run_ids: Sequence[uuid.UUID], error: str) -> None:
+    async def abandon_running_attempts(
+        self, run_ids: Sequence[uuid.UUID], error: str, now: datetime
+    ) -> None:
         """Closes attempts whose worker lost its lease (crashed or stalled)."""
         if run_ids:
             await self.session.execute(
                 update(step_attempts)
                 .where(step_attempts.c.run_id.in_(run_ids), step_attempts.c.state == "running")
-                .values(state="failed", error_code="ABANDONED", error=error, finished_at=func.now())
+                .values(state="failed", error_code="ABANDONED", error=error, finished_at=now)
             )
 
     async def next_attempt_numbers(
@@ -334,8 +345,10 @@ class WorkflowRepository:
         )
         return {run_id: attempt_id for run_id, attempt_id in result}
 
-    async def lease_runs(self, leases: Sequence[tuple[uuid.UUID, float]], worker: str) -> None:
-        """Marks runs as running for `worker` until now + seconds (their lease)."""
+    async def lease_runs(
+        self, leases: Sequence[tuple[uuid.UUID, float]], worker: str, now: datetime
+    ) -> None:
+        """Marks runs as running for `worker` until `now` + seconds (their lease)."""
         if not leases:
             return
         await self.session.execute(
@@ -345,10 +358,13 @@ class WorkflowRepository:
                 state="running",
                 lease_owner=worker,
                 step_attempts=runs.c.step_attempts + 1,
-                due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, bindparam("b_seconds")),
-                updated_at=func.now(),
+                due_at=bindparam("b_due", type_=DateTime(timezone=True)),
+                updated_at=now,
             ),
-            [{"b_id": run_id, "b_seconds": seconds} for run_id, seconds in leases],
+            [
+                {"b_id": run_id, "b_due": now + timedelta(seconds=seconds)}
+                for run_id, seconds in leases
+            ],
         )
 
     async def lock_runs(
@@ -364,7 +380,7 @@ class WorkflowRepository:
         )
         return {row.id: (row.state, row.lease_owner, row.current_step) for row in rows}
 
-    async def close_attempts(self, outcomes: Sequence[dict[str, Any]]) -> None:
+    async def close_attempts(self, outcomes: Sequence[dict[str, Any]], now: datetime) -> None:
         """Ends running attempts: attempt_id, state, error_code, error, response each."""
         if not outcomes:
             return
@@ -378,16 +394,23 @@ class WorkflowRepository:
                 error_code=bindparam("error_code"),
                 error=bindparam("error"),
                 response=bindparam("response", type_=JSONB),
-                finished_at=func.now(),
+                finished_at=now,
             ),
             list(outcomes),
         )
 
-    async def update_runs(self, changes: Sequence[dict[str, Any]]) -> None:
+    async def update_runs(self, changes: Sequence[dict[str, Any]], now: datetime) -> None:
         """Moves runs on after their step: run_id, state, current_step, step_attempts,
-        results, error, lease_owner, finished_at, and delay (seconds until due) each."""
+        results, error, lease_owner, finished_at, and delay (seconds after `now` until due)."""
         if not changes:
             return
+        rows = [
+            {
+                **{key: value for key, value in change.items() if key != "delay"},
+                "due_at": now + timedelta(seconds=change["delay"]),
+            }
+            for change in changes
+        ]
         await self.session.execute(
             update(runs)
             .where(runs.c.id == bindparam("run_id"))
@@ -399,19 +422,24 @@ class WorkflowRepository:
                 error=bindparam("error"),
                 lease_owner=bindparam("lease_owner"),
                 finished_at=bindparam("finished_at", type_=DateTime(timezone=True)),
-                due_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, bindparam("delay")),
-                updated_at=func.now(),
+                due_at=bindparam("due_at", type_=DateTime(timezone=True)),
+                updated_at=now,
             ),
-            list(changes),
+            rows,
         )
 
     async def update_run(
-        self, run_id: uuid.UUID, *, delay_seconds: float | None = None, **values: Any
+        self,
+        run_id: uuid.UUID,
+        now: datetime,
+        *,
+        delay_seconds: float | None = None,
+        **values: Any,
     ) -> None:
         if delay_seconds is not None:
-            values["due_at"] = func.now() + func.make_interval(0, 0, 0, 0, 0, 0, delay_seconds)
+            values["due_at"] = now + timedelta(seconds=delay_seconds)
         await self.session.execute(
-            update(runs).where(runs.c.id == run_id).values(updated_at=func.now(), **values)
+            update(runs).where(runs.c.id == run_id).values(updated_at=now, **values)
         )
 
     async def run(self, run_id: uuid.UUID, *, for_update: bool = False) -> RunRow | None:
@@ -454,12 +482,12 @@ class WorkflowRepository:
         query = query.order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
         return [_run(r) for r in (await self.session.execute(query)).mappings()]
 
-    async def backlog(self) -> tuple[int, datetime | None]:
-        """Runs due now (pending or with an expired lease), and the oldest due time."""
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """Runs due at `now` (pending or with an expired lease), and the oldest due time."""
         row = (
             await self.session.execute(
                 select(func.count(), func.min(runs.c.due_at)).where(
-                    runs.c.state.in_(OPEN_STATES), runs.c.due_at <= func.now()
+                    runs.c.state.in_(OPEN_STATES), runs.c.due_at <= now
                 )
             )
         ).one()

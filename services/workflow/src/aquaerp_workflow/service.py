@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, require_roles
+from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
+from aquaerp_runtime.context import Principal
 from aquaerp_runtime.db import Database
-from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from aquaerp_runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from aquaerp_runtime.paging import TOKEN_FIELD, decode_token, encode_token, page_limit
 from prometheus_client import Gauge
 
+from . import catalog
 from .definition import SpecError, Violations, WorkflowSpec, parse_spec, summary, validate
 from .repository import AttemptRow, DefinitionRow, RunFilter, RunRow, Stats, WorkflowRepository
 from .schedule import fire_context, latest_fire_time
@@ -31,7 +34,23 @@ RUN_LAG = Gauge(
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-RUN_STATES = ("pending", "running", "succeeded", "failed", "skipped")
+
+
+class RunState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class AttemptState(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+RUN_STATES = tuple(state.value for state in RunState)
 MAX_EVENTS_PER_CALL = 1000
 
 
@@ -73,8 +92,10 @@ def parse_event(
     sequence: int,
     occurred_at: str,
     payload_json: str,
+    received_at: datetime,
 ) -> IncomingEvent:
-    """Checks one delivered event; InvalidArgument names the bad field."""
+    """Checks one delivered event; InvalidArgument names the bad field. An event without
+    its time is taken as having occurred when received (`received_at`, the service clock)."""
     path = f"events[{index}]"
     try:
         event_id = uuid.UUID(id)
@@ -94,7 +115,7 @@ def parse_event(
                 fields={f"{path}.{name}": "required"},
             )
     try:
-        when = datetime.fromisoformat(occurred_at) if occurred_at else datetime.now(UTC)
+        when = datetime.fromisoformat(occurred_at) if occurred_at else received_at
     except ValueError:
         raise InvalidArgument(
             f"{path}.occurred_at must be an RFC 3339 time",
@@ -149,28 +170,6 @@ class SpecCache:
         return spec
 
 
-def _page_size(requested: int) -> int:
-    if requested < 0:
-        raise InvalidArgument(
-            "page_size must not be negative", fields={"page.page_size": "must be >= 0"}
-        )
-    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
-def _encode_token(*parts: str) -> str:
-    return base64.urlsafe_b64encode("|".join(parts).encode()).decode()
-
-
-def _decode_token(token: str, count: int) -> list[str]:
-    try:
-        parts = base64.urlsafe_b64decode(token.encode()).decode().split("|")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        parts = []
-    if len(parts) != count:
-        raise InvalidArgument("invalid page token", fields={"page.page_token": "invalid"})
-    return parts
-
-
 def _run_id(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
@@ -184,6 +183,7 @@ def event_run_row(
     event: IncomingEvent,
     *,
     state: str,
+    now: datetime,
     error: str = "",
 ) -> dict[str, Any]:
     return {
@@ -200,7 +200,8 @@ def event_run_row(
         "context": {"event": event.template_view()},
         "error": error,
         "condition_failed": bool(error),
-        "finished_at": datetime.now(UTC) if state == "failed" else None,
+        "finished_at": now if state == "failed" else None,
+        "due_at": now,
     }
 
 
@@ -222,7 +223,7 @@ class WorkflowService:
         self,
         database: Database,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = SYSTEM_CLOCK,
         on_new_runs: Callable[[], None] = lambda: None,
     ) -> None:
         self.database = database
@@ -275,6 +276,7 @@ class WorkflowService:
                 enabled=spec.enabled,
                 event=spec.trigger.event,
                 cron=spec.trigger.cron,
+                now=self.clock.now(),
             )
             stored = await repository.definition(name)
         assert stored is not None
@@ -291,7 +293,7 @@ class WorkflowService:
                 if allow_missing:
                     return False
                 raise NotFound(f"workflow definition {name!r} not found")
-            await repository.mark_deleted(name)
+            await repository.mark_deleted(name, self.clock.now())
         log.info("workflow definition %s deleted", name)
         return True
 
@@ -305,11 +307,13 @@ class WorkflowService:
 
     async def list_definitions(self, page_size: int, page_token: str) -> DefinitionPage:
         require_roles(ADMIN, BUREAU, COMPTA)
-        limit = _page_size(page_size)
-        after = _decode_token(page_token, 1)[0] if page_token else ""
+        limit = page_limit(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+        after = decode_token(page_token, 1)
         async with self.database.unit_of_work() as session:
-            rows = await WorkflowRepository(session).list_definitions(after, limit + 1)
-        next_token = _encode_token(rows[limit - 1].name) if len(rows) > limit else ""
+            rows = await WorkflowRepository(session).list_definitions(
+                after[0] if after else "", limit + 1
+            )
+        next_token = encode_token(rows[limit - 1].name) if len(rows) > limit else ""
         return DefinitionPage(rows[:limit], next_token)
 
     async def definition_stats(self, name: str) -> DefinitionStats:
@@ -357,8 +361,9 @@ class WorkflowService:
             if fresh:
                 for definition in await repository.event_definitions({e.type for e in fresh}):
                     by_type.setdefault(definition.spec["trigger"]["event"], []).append(definition)
+            now = self.clock.now()
             run_rows = [
-                self._event_run(definition, event)
+                self._event_run(definition, event, now)
                 for event in sorted(fresh, key=lambda e: (e.source, e.sequence))
                 for definition in by_type.get(event.type, [])
             ]
@@ -367,7 +372,9 @@ class WorkflowService:
             self.on_new_runs()
         return len(fresh)
 
-    def _event_run(self, definition: DefinitionRow, event: IncomingEvent) -> dict[str, Any] | None:
+    def _event_run(
+        self, definition: DefinitionRow, event: IncomingEvent, now: datetime
+    ) -> dict[str, Any] | None:
         spec = self.specs.get(definition.name, definition.version, definition.spec)
         run_id = uuid.uuid4()
         if spec.when:
@@ -380,15 +387,21 @@ class WorkflowService:
             except TemplateProblem as problem:
                 # Visible and retryable rather than silently skipped.
                 return event_run_row(
-                    run_id, definition, event, state="failed", error=f"condition: {problem}"
+                    run_id,
+                    definition,
+                    event,
+                    state="failed",
+                    now=now,
+                    error=f"condition: {problem}",
                 )
-        return event_run_row(run_id, definition, event, state="pending")
+        return event_run_row(run_id, definition, event, state="pending", now=now)
 
     # -- schedules ------------------------------------------------------------------------
-    async def fire_schedules(self, now: datetime | None = None) -> list[tuple[str, datetime]]:
-        """Starts one run for the latest due schedule of each cron definition not yet fired.
-        Safe on every replica: a unique row per definition and scheduled time decides."""
-        now = now or self.clock()
+    async def fire_schedules(self) -> list[tuple[str, datetime]]:
+        """Starts one run for the latest schedule due on the clock of each cron definition not
+        yet fired. Safe on every replica: a unique row per definition and scheduled time
+        decides."""
+        now = self.clock.now()
         async with self.database.unit_of_work() as session:
             candidates = await WorkflowRepository(session).cron_definitions()
         fired = []
@@ -398,13 +411,13 @@ class WorkflowService:
             anchor = max(last_fire or definition.created_at, definition.created_at)
             if scheduled_at <= anchor:
                 continue
-            if await self._fire(definition, scheduled_at):
+            if await self._fire(definition, scheduled_at, now):
                 fired.append((definition.name, scheduled_at))
         if fired:
             self.on_new_runs()
         return fired
 
-    async def _fire(self, definition: DefinitionRow, scheduled_at: datetime) -> bool:
+    async def _fire(self, definition: DefinitionRow, scheduled_at: datetime, now: datetime) -> bool:
         async with self.database.unit_of_work() as session:
             fired = await WorkflowRepository(session).start_scheduled_run(
                 {
@@ -413,6 +426,7 @@ class WorkflowService:
                     "definition_version": definition.version,
                     "state": "pending",
                     "scheduled_at": scheduled_at,
+                    "due_at": now,
                     "context": {"run": fire_context(scheduled_at)},
                 }
             )
@@ -422,10 +436,11 @@ class WorkflowService:
 
     async def export_backlog(self) -> None:
         """Sets the backlog gauges (workers falling behind show here first)."""
+        now = self.clock.now()
         async with self.database.unit_of_work() as session:
-            due, oldest = await WorkflowRepository(session).backlog()
+            due, oldest = await WorkflowRepository(session).backlog(now)
         RUNS_DUE.set(due)
-        RUN_LAG.set(max(0.0, (self.clock() - oldest).total_seconds()) if oldest else 0.0)
+        RUN_LAG.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
 
     # -- runs -----------------------------------------------------------------------------
     async def list_runs(self, where: RunFilter, page_size: int, page_token: str) -> RunPage:
@@ -437,22 +452,21 @@ class WorkflowService:
                 "aggregate_id needs aggregate_type",
                 fields={"aggregate_type": "required with aggregate_id"},
             )
-        limit = _page_size(page_size)
+        limit = page_limit(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         after = None
-        if page_token:
-            created, run_id = _decode_token(page_token, 2)
+        if (values := decode_token(page_token, 2)) is not None:
             try:
-                after = (datetime.fromisoformat(created), uuid.UUID(run_id))
+                after = (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
             except ValueError:
                 raise InvalidArgument(
-                    "invalid page token", fields={"page.page_token": "invalid"}
+                    "invalid page token", fields={TOKEN_FIELD: "invalid page token"}
                 ) from None
         async with self.database.unit_of_work() as session:
             rows = await WorkflowRepository(session).list_runs(where, limit + 1, after)
         next_token = ""
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_token = _encode_token(last.created_at.isoformat(), str(last.id))
+            next_token = encode_token(last.created_at.isoformat(), last.id)
         return RunPage(rows[:limit], next_token)
 
     async def get_run(self, run_id: str) -> tuple[RunRow, list[AttemptRow]]:
@@ -468,13 +482,19 @@ class WorkflowService:
     async def retry_run(self, run_id: str) -> tuple[RunRow, list[AttemptRow]]:
         """Puts a failed run back in line at the step that failed, with a fresh retry budget.
         A run whose condition could not be evaluated has it evaluated again first."""
-        require_roles(ADMIN, BUREAU)
+        principal = require_roles(ADMIN, BUREAU)
         identifier = _run_id(run_id)
         async with self.database.unit_of_work() as session:
             repository = WorkflowRepository(session)
             run = await repository.run(identifier, for_update=True)
             if run is None:
                 raise NotFound(f"run {run_id} not found")
+            spec = self.specs.get(
+                run.definition_name,
+                run.definition_version,
+                await repository.version_spec(run.definition_name, run.definition_version),
+            )
+            _may_run_steps(principal, spec)
             if run.state != "failed":
                 raise FailedPrecondition(
                     f"only a failed run can be retried (this one is {run.state})"
@@ -488,11 +508,6 @@ class WorkflowService:
                 "condition_failed": False,
             }
             if run.condition_failed:
-                spec = self.specs.get(
-                    run.definition_name,
-                    run.definition_version,
-                    await repository.version_spec(run.definition_name, run.definition_version),
-                )
                 context = condition_context(
                     run.definition_name, run.definition_version, run.id, run.context
                 )
@@ -502,11 +517,11 @@ class WorkflowService:
                             "state": "skipped",
                             "error": "",
                             "condition_failed": False,
-                            "finished_at": self.clock(),
+                            "finished_at": self.clock.now(),
                         }
                 except TemplateProblem as problem:
                     values = {"error": f"condition: {problem}"}
-            await repository.update_run(identifier, delay_seconds=0, **values)
+            await repository.update_run(identifier, self.clock.now(), delay_seconds=0, **values)
             updated = await repository.run(identifier)
             attempts = await repository.attempts(identifier)
         assert updated is not None
@@ -514,3 +529,17 @@ class WorkflowService:
             log.info("run %s of %s retried by an operator", run_id, run.definition_name)
             self.on_new_runs()
         return updated, attempts
+
+
+def _may_run_steps(principal: Principal, spec: WorkflowSpec) -> None:
+    """A retried run executes its steps as the workflow service: the person retrying it must
+    hold a role allowed to call each of them (bureau does not retry an accounting step)."""
+    for step in spec.steps:
+        try:
+            roles = catalog.resolve(step.call).roles
+        except LookupError:
+            continue  # a method no longer installed fails the run again, harmlessly
+        if roles and not principal.has_any(*roles):
+            raise PermissionDenied(
+                f"retrying this run calls {step.call}, reserved to {', '.join(roles)}"
+            )

@@ -18,6 +18,7 @@ from jinja2 import (
     ChainableUndefined,
     StrictUndefined,
     TemplateError,
+    TemplateSyntaxError,
     Undefined,
     UndefinedError,
     meta,
@@ -89,8 +90,8 @@ def _compiled_template(source: str, lenient: bool = False) -> Any:
 
 
 def _describe(error: Exception) -> str:
-    if isinstance(error, TemplateError) and getattr(error, "lineno", None):
-        return f"{error.message} (line {error.lineno})"  # type: ignore[attr-defined]
+    if isinstance(error, TemplateSyntaxError) and error.lineno:
+        return f"{error.message} (line {error.lineno})"
     return str(error) or type(error).__name__
 
 
@@ -172,7 +173,7 @@ def check_template(source: str, *, expression: bool = False) -> TemplateCheck:
         return TemplateCheck(error=_describe(error))
     steps: set[str] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node  # type: ignore[attr-defined]
+        target = node.node if isinstance(node, nodes.Getattr | nodes.Getitem) else None
         if isinstance(target, nodes.Name) and target.name == "steps":
             if isinstance(node, nodes.Getattr):
                 steps.add(node.attr)

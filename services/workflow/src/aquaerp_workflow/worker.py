@@ -16,9 +16,10 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
 from aquaerp_runtime.db import Database
 from google.protobuf.message import Message
 from prometheus_client import Counter, Histogram
@@ -132,6 +133,7 @@ class Worker:
         poll_interval: float = 0.5,
         name: str | None = None,
         specs: SpecCache | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.database = database
         self.invoke = invoke
@@ -140,6 +142,8 @@ class Worker:
         self.poll_interval = poll_interval
         self.name = name or worker_name()
         self.specs = specs or SpecCache()
+        # Decides which runs are due and stamps attempts; the loop still paces on real sleeps.
+        self.clock = clock
         self._wakeup = asyncio.Event()
 
     def notify(self) -> None:
@@ -227,6 +231,7 @@ class Worker:
         try:
             async with self.database.unit_of_work() as session:
                 repository = WorkflowRepository(session)
+                now = self.clock.now()
                 held = await repository.lock_runs([claim.run.id for claim in claims])
                 mine = [
                     c for c in claims if held.get(c.run.id) == ("running", self.name, c.step_index)
@@ -241,7 +246,8 @@ class Worker:
                             "response": None,
                         }
                         for c in mine
-                    ]
+                    ],
+                    now,
                 )
                 await repository.update_runs(
                     [
@@ -257,7 +263,8 @@ class Worker:
                             "delay": 0.0,
                         }
                         for c in mine
-                    ]
+                    ],
+                    now,
                 )
             log.info("released %d runs on stop", len(mine))
         except Exception:
@@ -279,28 +286,30 @@ class Worker:
         """Leases up to `limit` due runs to this worker and records their attempts as running."""
         async with self.database.unit_of_work() as session:
             repository = WorkflowRepository(session)
-            locked = await repository.lock_due_runs(limit)
+            now = self.clock.now()
+            locked = await repository.lock_due_runs(limit, now)
             if not locked:
                 return []
             await repository.abandon_running_attempts(
-                [run.id for run, _ in locked if run.state == "running"], ABANDONED
+                [run.id for run, _ in locked if run.state == "running"], ABANDONED, now
             )
             ready: list[tuple[RunRow, WorkflowSpec]] = []
             for run, data in locked:
                 spec = self.specs.get(run.definition_name, run.definition_version, data)
                 if run.current_step >= len(spec.steps):
                     await repository.update_run(
-                        run.id, state="succeeded", lease_owner="", finished_at=datetime.now(UTC)
+                        run.id, now, state="succeeded", lease_owner="", finished_at=now
                     )
                     continue
                 step = spec.steps[run.current_step]
                 if run.state == "running" and run.step_attempts >= self.policy.retry(step).attempts:
                     await repository.update_run(
                         run.id,
+                        now,
                         state="failed",
                         error=f"step {step.name}: {ABANDONED}",
                         lease_owner="",
-                        finished_at=datetime.now(UTC),
+                        finished_at=now,
                     )
                     RUNS_FINISHED.labels(run.definition_name, "failed").inc()
                     continue
@@ -334,6 +343,9 @@ class Worker:
                     "worker": self.name,
                 }
             )
+        now = self.clock.now()
+        for row in rows:
+            row["started_at"] = now
         ids = await repository.start_attempts(rows)
         await repository.lease_runs(
             [
@@ -344,6 +356,7 @@ class Worker:
                 for run, spec in ready
             ],
             self.name,
+            now,
         )
         return [
             Claim(
@@ -420,6 +433,7 @@ class Worker:
         claims of the next steps of runs that continue (already leased to this worker)."""
         async with self.database.unit_of_work() as session:
             repository = WorkflowRepository(session)
+            now = self.clock.now()
             held = await repository.lock_runs([claim.run.id for claim, _ in batch])
             kept = []
             for claim, outcome in batch:
@@ -441,12 +455,12 @@ class Worker:
                         "response": outcome.response,
                     }
                     for claim, outcome in kept
-                ]
+                ],
+                now,
             )
             updates: list[dict[str, Any]] = []
             continuing: list[tuple[RunRow, WorkflowSpec]] = []
             continuing_results: dict[uuid.UUID, dict[str, Any]] = {}
-            now = datetime.now(UTC)
             for claim, outcome in kept:
                 update = self._run_update(claim, outcome, now)
                 updates.append(update)
@@ -469,7 +483,7 @@ class Worker:
                             claim.run.definition_name,
                             update["error"],
                         )
-            await repository.update_runs(updates)
+            await repository.update_runs(updates, now)
             return await self._start(
                 repository, continuing, results=continuing_results, fresh_step=True
             )

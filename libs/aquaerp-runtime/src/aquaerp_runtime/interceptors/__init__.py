@@ -26,7 +26,7 @@ class CallInfo:
     def from_details(cls, details: grpc.HandlerCallDetails) -> CallInfo:
         full_method = details.method
         service, _, method = full_method.lstrip("/").rpartition("/")
-        metadata = {m.key: m.value for m in details.invocation_metadata or ()}  # type: ignore[attr-defined]
+        metadata = {m.key: m.value for m in details.invocation_metadata or ()}
         return cls(full_method, service, method, metadata)
 
 

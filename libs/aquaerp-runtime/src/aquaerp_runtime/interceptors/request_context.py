@@ -27,5 +27,6 @@ class RequestContextInterceptor:
         trace_var.set(parent.child() if parent else TraceContext.new())
         remaining = context.time_remaining()
         deadline_var.set(time.monotonic() + remaining if remaining is not None else None)
-        client_ip_var.set(call.metadata.get("x-client-ip", ""))
+        # Set by the authentication interceptor, once it knows whether the caller may tell it.
+        client_ip_var.set("")
         return await proceed(request, context)

@@ -353,7 +353,8 @@ def _line_violations(line: Line, path: str, out: dict[str, str]) -> None:
         out[f"{path}.description"] = "is required"
     if not line.quantity.is_finite() or line.quantity <= 0:
         out[f"{path}.quantity"] = "must be positive"
-    elif -line.quantity.as_tuple().exponent > MAX_QUANTITY_DECIMALS:  # type: ignore[operator]
+    # A finite quantity (checked above) has an integer exponent.
+    elif -int(line.quantity.as_tuple().exponent) > MAX_QUANTITY_DECIMALS:
         out[f"{path}.quantity"] = f"has more than {MAX_QUANTITY_DECIMALS} decimals"
     if line.unit_price_cents < 0:
         out[f"{path}.unit_price_cents"] = "must not be negative"

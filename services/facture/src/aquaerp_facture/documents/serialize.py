@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -60,6 +61,12 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _type_hints(kind: type) -> dict[str, Any]:
+    # Resolving the string annotations is most of a decode's time; a class's never change.
+    return typing.get_type_hints(kind)
+
+
 def _decode(kind: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(kind)
     if origin is types.UnionType or origin is typing.Union:
@@ -73,7 +80,7 @@ def _decode(kind: Any, value: Any, path: str) -> Any:
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise _malformed(path, "must be an object")
-        hints = typing.get_type_hints(kind)
+        hints = _type_hints(kind)
         arguments = {}
         for field in dataclasses.fields(kind):
             if not field.init:

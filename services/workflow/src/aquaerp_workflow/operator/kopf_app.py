@@ -32,9 +32,9 @@ async def disconnect(memo: kopf.Memo, **_: Any) -> None:
 
 
 # kopf passes everything by keyword; its callback protocols do not spell out the names.
-@kopf.on.resume(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]
-@kopf.on.create(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]
-@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")  # type: ignore[arg-type]
+@kopf.on.resume(GROUP, VERSION, PLURAL)
+@kopf.on.create(GROUP, VERSION, PLURAL)
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")  # type: ignore[arg-type]  # kopf protocol
 async def sync(
     spec: kopf.Spec,
     name: str,
@@ -59,12 +59,12 @@ async def sync(
     patch.status.update(status)
 
 
-@kopf.on.delete(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]
+@kopf.on.delete(GROUP, VERSION, PLURAL)  # type: ignore[arg-type]  # kopf protocol
 async def delete(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
     await remove_workflow(memo.api, namespace=namespace, name=name)
 
 
-@kopf.timer(  # type: ignore[arg-type]
+@kopf.timer(  # type: ignore[arg-type]  # kopf protocol
     GROUP, VERSION, PLURAL, interval=SETTINGS.operator_status_interval, initial_delay=5
 )
 async def refresh_status(

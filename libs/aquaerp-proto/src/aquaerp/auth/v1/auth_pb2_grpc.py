@@ -86,6 +86,11 @@ class AuthServiceStub:
                 request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenResponse.FromString,
                 _registered_method=True)
+        self.ListRevokedSessions = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/ListRevokedSessions',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListRevokedSessionsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListRevokedSessionsResponse.FromString,
+                _registered_method=True)
         self.CreateUser = channel.unary_unary(
                 '/aquaerp.auth.v1.AuthService/CreateUser',
                 request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateUserRequest.SerializeToString,
@@ -130,6 +135,36 @@ class AuthServiceStub:
                 '/aquaerp.auth.v1.AuthService/RotateSigningKey',
                 request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyResponse.FromString,
+                _registered_method=True)
+        self.RecordAuditEvent = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/RecordAuditEvent',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.AuditEvent.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/ListAuditEvents',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/CreateApiKey',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/ListApiKeys',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/RevokeApiKey',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ApiKey.FromString,
+                _registered_method=True)
+        self.ExchangeApiKey = channel.unary_unary(
+                '/aquaerp.auth.v1.AuthService/ExchangeApiKey',
+                request_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ExchangeApiKeyRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ExchangeApiKeyResponse.FromString,
                 _registered_method=True)
 
 
@@ -208,6 +243,15 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRevokedSessions(self, request, context):
+        """Sessions ended (logout, account disabled, password changed, refresh-token reuse) since a
+        cursor. Every token verifier polls it every second or two and refuses the access tokens of
+        these sessions from then on. Public: session ids are random and reveal nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateUser(self, request, context):
         """Creates a user (admin).
         """
@@ -271,6 +315,51 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordAuditEvent(self, request, context):
+        """Records an event of the audit trail on behalf of a user (service accounts only): other
+        services call it for data exports, erasures, payment reversals and the like.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """The audit trail, newest first, filtered by actor, action and day (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApiKey(self, request, context):
+        """Creates an API key for an integration (accounting tool, a customer's script), scoped to
+        roles and, for role `client`, to a customer; the secret is in this answer only (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Lists API keys, newest first, revoked and expired ones included (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Revokes an API key: refused everywhere within seconds, like an ended session (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExchangeApiKey(self, request, context):
+        """Exchanges a live API key for a short-lived access token carrying the key's scope; records
+        the key's last use. Public: the key is the credential (the gateway calls it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -324,6 +413,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenRequest.FromString,
                     response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenResponse.SerializeToString,
             ),
+            'ListRevokedSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRevokedSessions,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListRevokedSessionsRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListRevokedSessionsResponse.SerializeToString,
+            ),
             'CreateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateUser,
                     request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateUserRequest.FromString,
@@ -368,6 +462,36 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.RotateSigningKey,
                     request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyRequest.FromString,
                     response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyResponse.SerializeToString,
+            ),
+            'RecordAuditEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAuditEvent,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.AuditEvent.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ApiKey.SerializeToString,
+            ),
+            'ExchangeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExchangeApiKey,
+                    request_deserializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ExchangeApiKeyRequest.FromString,
+                    response_serializer=aquaerp_dot_auth_dot_v1_dot_auth__pb2.ExchangeApiKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -653,6 +777,33 @@ class AuthService:
             _registered_method=True)
 
     @staticmethod
+    def ListRevokedSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/ListRevokedSessions',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListRevokedSessionsRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListRevokedSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CreateUser(request,
             target,
             options=(),
@@ -885,6 +1036,168 @@ class AuthService:
             '/aquaerp.auth.v1.AuthService/RotateSigningKey',
             aquaerp_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyRequest.SerializeToString,
             aquaerp_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAuditEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/RecordAuditEvent',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.AuditEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/ListAuditEvents',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/CreateApiKey',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/ListApiKeys',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/RevokeApiKey',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ApiKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExchangeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.auth.v1.AuthService/ExchangeApiKey',
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ExchangeApiKeyRequest.SerializeToString,
+            aquaerp_dot_auth_dot_v1_dot_auth__pb2.ExchangeApiKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,31 +22,78 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aquaerp.api.v1 import annotations_pb2 as aquaerp_dot_api_dot_v1_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61quaerp/common/v1/common.proto\x12\x11\x61quaerp.common.v1\"/\n\x05Money\x12\x14\n\x0c\x61mount_cents\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\";\n\x0cPageResponse\x12\x17\n\x0fnext_page_token\x18\x01 \x01(\t\x12\x12\n\ntotal_size\x18\x02 \x01(\x03\"L\n\x07\x41\x64\x64ress\x12\r\n\x05lines\x18\x01 \x03(\t\x12\x13\n\x0bpostal_code\x18\x02 \x01(\t\x12\x0c\n\x04\x63ity\x18\x03 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x04 \x01(\t\"/\n\x08GeoPoint\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\"\x9c\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x16\n\x0e\x61ggregate_type\x18\x04 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\x05 \x01(\t\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x13\n\x0boccurred_at\x18\x07 \x01(\t\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\"@\n\x14PublishEventsRequest\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.aquaerp.common.v1.Event\")\n\x15PublishEventsResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61quaerp/common/v1/common.proto\x12\x11\x61quaerp.common.v1\x1a aquaerp/api/v1/annotations.proto\"F\n\x05Money\x12\x1c\n\x0c\x61mount_cents\x18\x01 \x01(\x03\x42\x06\xca\xf3\x18\x02\x30\x01\x12\x1f\n\x08\x63urrency\x18\x02 \x01(\tB\r\xca\xf3\x18\t\x10\x03:\x05\"EUR\"\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"Y\n\x0bPageRequest\x12-\n\tpage_size\x18\x01 \x01(\x05\x42\x1a\xca\xf3\x18\x16\x19\x00\x00\x00\x00\x00\x00\xf0?!\x00\x00\x00\x00\x00@\x7f@:\x02\x35\x30\x12\x1b\n\npage_token\x18\x02 \x01(\tB\x07\xca\xf3\x18\x03\x10\x90\x03\";\n\x0cPageResponse\x12\x17\n\x0fnext_page_token\x18\x01 \x01(\t\x12\x12\n\ntotal_size\x18\x02 \x01(\x03\"r\n\x07\x41\x64\x64ress\x12\x15\n\x05lines\x18\x01 \x03(\tB\x06\xca\xf3\x18\x02\x10\x05\x12\x1b\n\x0bpostal_code\x18\x02 \x01(\tB\x06\xca\xf3\x18\x02\x10\x10\x12\x14\n\x04\x63ity\x18\x03 \x01(\tB\x06\xca\xf3\x18\x02\x10\x64\x12\x1d\n\x07\x63ountry\x18\x04 \x01(\tB\x0c\xca\xf3\x18\x08\x10\x02:\x04\"FR\"\"c\n\x08GeoPoint\x12*\n\x08latitude\x18\x01 \x01(\x01\x42\x18\xca\xf3\x18\x14\x19\x00\x00\x00\x00\x00\x80V\xc0!\x00\x00\x00\x00\x00\x80V@0\x01\x12+\n\tlongitude\x18\x02 \x01(\x01\x42\x18\xca\xf3\x18\x14\x19\x00\x00\x00\x00\x00\x80\x66\xc0!\x00\x00\x00\x00\x00\x80\x66@0\x01\"\x9c\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x16\n\x0e\x61ggregate_type\x18\x04 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\x05 \x01(\t\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x13\n\x0boccurred_at\x18\x07 \x01(\t\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\"@\n\x14PublishEventsRequest\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.aquaerp.common.v1.Event\")\n\x15PublishEventsResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\"[\n\x19\x45xportPersonalDataRequest\x12\x1d\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x08\xca\xf3\x18\x04\x10@0\x01\x12\x1f\n\x0fpersonal_values\x18\x02 \x03(\tB\x06\xca\xf3\x18\x02\x10\x32\"L\n\x10PersonalDocument\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\"s\n\x12PersonalDataExport\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x14\n\x0crecords_json\x18\x02 \x01(\t\x12\x36\n\tdocuments\x18\x03 \x03(\x0b\x32#.aquaerp.common.v1.PersonalDocument\"x\n\x18\x45rasePersonalDataRequest\x12\x1d\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x08\xca\xf3\x18\x04\x10@0\x01\x12\x1c\n\tpseudonym\x18\x02 \x01(\tB\t\xca\xf3\x18\x05\x10\xc8\x01\x30\x01\x12\x1f\n\x0fpersonal_values\x18\x03 \x03(\tB\x06\xca\xf3\x18\x02\x10\x32\"1\n\x19\x45rasePersonalDataResponse\x12\x14\n\x0crows_changed\x18\x01 \x01(\x05\"?\n\x15\x41pplyRetentionRequest\x12&\n\x05\x61s_of\x18\x01 \x01(\x0b\x32\x17.aquaerp.common.v1.Date\"2\n\x0eRetentionCount\x12\x12\n\ndata_class\x18\x01 \x01(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x05\"L\n\x16\x41pplyRetentionResponse\x12\x32\n\x07removed\x18\x01 \x03(\x0b\x32!.aquaerp.common.v1.RetentionCountb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aquaerp.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MONEY']._serialized_start=53
-  _globals['_MONEY']._serialized_end=100
-  _globals['_DATE']._serialized_start=102
-  _globals['_DATE']._serialized_end=150
-  _globals['_PAGEREQUEST']._serialized_start=152
-  _globals['_PAGEREQUEST']._serialized_end=204
-  _globals['_PAGERESPONSE']._serialized_start=206
-  _globals['_PAGERESPONSE']._serialized_end=265
-  _globals['_ADDRESS']._serialized_start=267
-  _globals['_ADDRESS']._serialized_end=343
-  _globals['_GEOPOINT']._serialized_start=345
-  _globals['_GEOPOINT']._serialized_end=392
-  _globals['_EVENT']._serialized_start=395
-  _globals['_EVENT']._serialized_end=551
-  _globals['_PUBLISHEVENTSREQUEST']._serialized_start=553
-  _globals['_PUBLISHEVENTSREQUEST']._serialized_end=617
-  _globals['_PUBLISHEVENTSRESPONSE']._serialized_start=619
-  _globals['_PUBLISHEVENTSRESPONSE']._serialized_end=660
+  _globals['_MONEY'].fields_by_name['amount_cents']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['amount_cents']._serialized_options = b'\312\363\030\0020\001'
+  _globals['_MONEY'].fields_by_name['currency']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['currency']._serialized_options = b'\312\363\030\t\020\003:\005\"EUR\"'
+  _globals['_PAGEREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_PAGEREQUEST'].fields_by_name['page_size']._serialized_options = b'\312\363\030\026\031\000\000\000\000\000\000\360?!\000\000\000\000\000@\177@:\00250'
+  _globals['_PAGEREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_PAGEREQUEST'].fields_by_name['page_token']._serialized_options = b'\312\363\030\003\020\220\003'
+  _globals['_ADDRESS'].fields_by_name['lines']._loaded_options = None
+  _globals['_ADDRESS'].fields_by_name['lines']._serialized_options = b'\312\363\030\002\020\005'
+  _globals['_ADDRESS'].fields_by_name['postal_code']._loaded_options = None
+  _globals['_ADDRESS'].fields_by_name['postal_code']._serialized_options = b'\312\363\030\002\020\020'
+  _globals['_ADDRESS'].fields_by_name['city']._loaded_options = None
+  _globals['_ADDRESS'].fields_by_name['city']._serialized_options = b'\312\363\030\002\020d'
+  _globals['_ADDRESS'].fields_by_name['country']._loaded_options = None
+  _globals['_ADDRESS'].fields_by_name['country']._serialized_options = b'\312\363\030\010\020\002:\004\"FR\"'
+  _globals['_GEOPOINT'].fields_by_name['latitude']._loaded_options = None
+  _globals['_GEOPOINT'].fields_by_name['latitude']._serialized_options = b'\312\363\030\024\031\000\000\000\000\000\200V\300!\000\000\000\000\000\200V@0\001'
+  _globals['_GEOPOINT'].fields_by_name['longitude']._loaded_options = None
+  _globals['_GEOPOINT'].fields_by_name['longitude']._serialized_options = b'\312\363\030\024\031\000\000\000\000\000\200f\300!\000\000\000\000\000\200f@0\001'
+  _globals['_EXPORTPERSONALDATAREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_EXPORTPERSONALDATAREQUEST'].fields_by_name['customer_id']._serialized_options = b'\312\363\030\004\020@0\001'
+  _globals['_EXPORTPERSONALDATAREQUEST'].fields_by_name['personal_values']._loaded_options = None
+  _globals['_EXPORTPERSONALDATAREQUEST'].fields_by_name['personal_values']._serialized_options = b'\312\363\030\002\0202'
+  _globals['_ERASEPERSONALDATAREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_ERASEPERSONALDATAREQUEST'].fields_by_name['customer_id']._serialized_options = b'\312\363\030\004\020@0\001'
+  _globals['_ERASEPERSONALDATAREQUEST'].fields_by_name['pseudonym']._loaded_options = None
+  _globals['_ERASEPERSONALDATAREQUEST'].fields_by_name['pseudonym']._serialized_options = b'\312\363\030\005\020\310\0010\001'
+  _globals['_ERASEPERSONALDATAREQUEST'].fields_by_name['personal_values']._loaded_options = None
+  _globals['_ERASEPERSONALDATAREQUEST'].fields_by_name['personal_values']._serialized_options = b'\312\363\030\002\0202'
+  _globals['_MONEY']._serialized_start=87
+  _globals['_MONEY']._serialized_end=157
+  _globals['_DATE']._serialized_start=159
+  _globals['_DATE']._serialized_end=207
+  _globals['_PAGEREQUEST']._serialized_start=209
+  _globals['_PAGEREQUEST']._serialized_end=298
+  _globals['_PAGERESPONSE']._serialized_start=300
+  _globals['_PAGERESPONSE']._serialized_end=359
+  _globals['_ADDRESS']._serialized_start=361
+  _globals['_ADDRESS']._serialized_end=475
+  _globals['_GEOPOINT']._serialized_start=477
+  _globals['_GEOPOINT']._serialized_end=576
+  _globals['_EVENT']._serialized_start=579
+  _globals['_EVENT']._serialized_end=735
+  _globals['_PUBLISHEVENTSREQUEST']._serialized_start=737
+  _globals['_PUBLISHEVENTSREQUEST']._serialized_end=801
+  _globals['_PUBLISHEVENTSRESPONSE']._serialized_start=803
+  _globals['_PUBLISHEVENTSRESPONSE']._serialized_end=844
+  _globals['_EXPORTPERSONALDATAREQUEST']._serialized_start=846
+  _globals['_EXPORTPERSONALDATAREQUEST']._serialized_end=937
+  _globals['_PERSONALDOCUMENT']._serialized_start=939
+  _globals['_PERSONALDOCUMENT']._serialized_end=1015
+  _globals['_PERSONALDATAEXPORT']._serialized_start=1017
+  _globals['_PERSONALDATAEXPORT']._serialized_end=1132
+  _globals['_ERASEPERSONALDATAREQUEST']._serialized_start=1134
+  _globals['_ERASEPERSONALDATAREQUEST']._serialized_end=1254
+  _globals['_ERASEPERSONALDATARESPONSE']._serialized_start=1256
+  _globals['_ERASEPERSONALDATARESPONSE']._serialized_end=1305
+  _globals['_APPLYRETENTIONREQUEST']._serialized_start=1307
+  _globals['_APPLYRETENTIONREQUEST']._serialized_end=1370
+  _globals['_RETENTIONCOUNT']._serialized_start=1372
+  _globals['_RETENTIONCOUNT']._serialized_end=1422
+  _globals['_APPLYRETENTIONRESPONSE']._serialized_start=1424
+  _globals['_APPLYRETENTIONRESPONSE']._serialized_end=1500
 # @@protoc_insertion_point(module_scope)

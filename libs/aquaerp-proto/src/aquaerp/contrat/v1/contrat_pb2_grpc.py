@@ -3,7 +3,9 @@
 import grpc
 import warnings
 
+from aquaerp.common.v1 import common_pb2 as aquaerp_dot_common_dot_v1_dot_common__pb2
 from aquaerp.contrat.v1 import contrat_pb2 as aquaerp_dot_contrat_dot_v1_dot_contrat__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -56,6 +58,11 @@ class ContratServiceStub:
                 '/aquaerp.contrat.v1.ContratService/ListCustomers',
                 request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersResponse.FromString,
+                _registered_method=True)
+        self.ExportCustomerList = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/ExportCustomerList',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
         self.UpdateCustomer = channel.unary_unary(
                 '/aquaerp.contrat.v1.ContratService/UpdateCustomer',
@@ -207,6 +214,21 @@ class ContratServiceStub:
                 request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListBillablePeriodsRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListBillablePeriodsResponse.FromString,
                 _registered_method=True)
+        self.PreviewPlanVisits = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/PreviewPlanVisits',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PreviewPlanVisitsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PreviewPlanVisitsResponse.FromString,
+                _registered_method=True)
+        self.GetPlanSettings = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/GetPlanSettings',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetPlanSettingsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.FromString,
+                _registered_method=True)
+        self.UpdatePlanSettings = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/UpdatePlanSettings',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.FromString,
+                _registered_method=True)
         self.ListPlanOccurrences = channel.unary_unary(
                 '/aquaerp.contrat.v1.ContratService/ListPlanOccurrences',
                 request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListPlanOccurrencesRequest.SerializeToString,
@@ -226,6 +248,26 @@ class ContratServiceStub:
                 '/aquaerp.contrat.v1.ContratService/MarkRenewalNoticeSent',
                 request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.MarkRenewalNoticeSentRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.MarkRenewalNoticeSentResponse.FromString,
+                _registered_method=True)
+        self.ExportCustomerPersonalData = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/ExportCustomerPersonalData',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ExportCustomerPersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.CustomerPersonalData.FromString,
+                _registered_method=True)
+        self.EraseCustomer = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/EraseCustomer',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.EraseCustomerRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.Customer.FromString,
+                _registered_method=True)
+        self.ApplyRetention = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/ApplyRetention',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
+                _registered_method=True)
+        self.ExportPersonalData = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/ExportPersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
                 _registered_method=True)
 
 
@@ -257,6 +299,14 @@ class ContratServiceServicer:
 
     def ListCustomers(self, request, context):
         """Lists customers, searched by name, code, email or city; archived ones only on request.
+        Sorted as requested, with the total count of the filtered list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCustomerList(self, request, context):
+        """The filtered, sorted list of customers as CSV (paging ignored; at most 10,000 rows).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -483,6 +533,29 @@ class ContratServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PreviewPlanVisits(self, request, context):
+        """The visits maintenance plans would produce over twelve months, per month, without saving
+        them: for the contract form before activation and when editing plans.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPlanSettings(self, request, context):
+        """Season dates per region and the one-off visit templates (winterising, spring restart) the
+        contract form offers; defaults until an administrator changes them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdatePlanSettings(self, request, context):
+        """Replaces the season regions and visit templates (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListPlanOccurrences(self, request, context):
         """Preventive visits the maintenance plans call for in a date range. For intervention.
         """
@@ -511,6 +584,39 @@ class ContratServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCustomerPersonalData(self, request, context):
+        """Everything held on a customer in every service (right of access, GDPR art. 15): the
+        records as JSON per service and the invoice and report PDFs. Audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseCustomer(self, request, context):
+        """Erases a customer (right to erasure, GDPR art. 17): name, contact, e-mail, phone and
+        addresses are replaced by "Client effacé #<code>" in every service; issued invoices,
+        payments and the FEC keep their legal content (10-year retention). Irreversible,
+        idempotent, audited; refused while a contract is live.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyRetention(self, request, context):
+        """Erases the customers past their retention period (no contract and no contact for three
+        years); called by the `privacy-retention` workflow.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportPersonalData(self, request, context):
+        """What contrat holds on one customer (called by ExportCustomerPersonalData).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ContratServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -528,6 +634,11 @@ def add_ContratServiceServicer_to_server(servicer, server):
                     servicer.ListCustomers,
                     request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersRequest.FromString,
                     response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersResponse.SerializeToString,
+            ),
+            'ExportCustomerList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomerList,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
             'UpdateCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateCustomer,
@@ -679,6 +790,21 @@ def add_ContratServiceServicer_to_server(servicer, server):
                     request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListBillablePeriodsRequest.FromString,
                     response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListBillablePeriodsResponse.SerializeToString,
             ),
+            'PreviewPlanVisits': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewPlanVisits,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PreviewPlanVisitsRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PreviewPlanVisitsResponse.SerializeToString,
+            ),
+            'GetPlanSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPlanSettings,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetPlanSettingsRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.SerializeToString,
+            ),
+            'UpdatePlanSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePlanSettings,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.SerializeToString,
+            ),
             'ListPlanOccurrences': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPlanOccurrences,
                     request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListPlanOccurrencesRequest.FromString,
@@ -698,6 +824,26 @@ def add_ContratServiceServicer_to_server(servicer, server):
                     servicer.MarkRenewalNoticeSent,
                     request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.MarkRenewalNoticeSentRequest.FromString,
                     response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.MarkRenewalNoticeSentResponse.SerializeToString,
+            ),
+            'ExportCustomerPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomerPersonalData,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ExportCustomerPersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.CustomerPersonalData.SerializeToString,
+            ),
+            'EraseCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCustomer,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.EraseCustomerRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.Customer.SerializeToString,
+            ),
+            'ApplyRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyRetention,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.SerializeToString,
+            ),
+            'ExportPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -789,6 +935,33 @@ class ContratService:
             '/aquaerp.contrat.v1.ContratService/ListCustomers',
             aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersRequest.SerializeToString,
             aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCustomerList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/ExportCustomerList',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListCustomersRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1610,6 +1783,87 @@ class ContratService:
             _registered_method=True)
 
     @staticmethod
+    def PreviewPlanVisits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/PreviewPlanVisits',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PreviewPlanVisitsRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PreviewPlanVisitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPlanSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/GetPlanSettings',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetPlanSettingsRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePlanSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/UpdatePlanSettings',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.PlanSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListPlanOccurrences(request,
             target,
             options=(),
@@ -1707,6 +1961,114 @@ class ContratService:
             '/aquaerp.contrat.v1.ContratService/MarkRenewalNoticeSent',
             aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.MarkRenewalNoticeSentRequest.SerializeToString,
             aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.MarkRenewalNoticeSentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCustomerPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/ExportCustomerPersonalData',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ExportCustomerPersonalDataRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.CustomerPersonalData.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/EraseCustomer',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.EraseCustomerRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/ApplyRetention',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/ExportPersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,7 +3,9 @@
 import grpc
 import warnings
 
+from aquaerp.common.v1 import common_pb2 as aquaerp_dot_common_dot_v1_dot_common__pb2
 from aquaerp.facture.v1 import facture_pb2 as aquaerp_dot_facture_dot_v1_dot_facture__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -73,6 +75,11 @@ class FactureServiceStub:
                 request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesResponse.FromString,
                 _registered_method=True)
+        self.ExportInvoiceList = channel.unary_unary(
+                '/aquaerp.facture.v1.FactureService/ExportInvoiceList',
+                request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
         self.IssueInvoice = channel.unary_unary(
                 '/aquaerp.facture.v1.FactureService/IssueInvoice',
                 request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.IssueInvoiceRequest.SerializeToString,
@@ -133,6 +140,11 @@ class FactureServiceStub:
                 request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListPaymentsRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListPaymentsResponse.FromString,
                 _registered_method=True)
+        self.ReversePayment = channel.unary_unary(
+                '/aquaerp.facture.v1.FactureService/ReversePayment',
+                request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ReversePaymentRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.Payment.FromString,
+                _registered_method=True)
         self.GetCustomerBalance = channel.unary_unary(
                 '/aquaerp.facture.v1.FactureService/GetCustomerBalance',
                 request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.GetCustomerBalanceRequest.SerializeToString,
@@ -172,6 +184,16 @@ class FactureServiceStub:
                 '/aquaerp.facture.v1.FactureService/ExportFec',
                 request_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ExportRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ExportFile.FromString,
+                _registered_method=True)
+        self.ExportPersonalData = channel.unary_unary(
+                '/aquaerp.facture.v1.FactureService/ExportPersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+                _registered_method=True)
+        self.ErasePersonalData = channel.unary_unary(
+                '/aquaerp.facture.v1.FactureService/ErasePersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
                 _registered_method=True)
 
 
@@ -222,7 +244,15 @@ class FactureServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListInvoices(self, request, context):
-        """Lists invoices and credit notes, newest first, with filters.
+        """Lists invoices and credit notes, newest first or in the requested order, with filters and
+        the total count of the filtered list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportInvoiceList(self, request, context):
+        """The filtered, sorted list of invoices as CSV (paging ignored; at most 10,000 rows).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -321,6 +351,15 @@ class FactureServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReversePayment(self, request, context):
+        """Reverses a payment recorded by mistake or returned by the bank (a cheque bounced): its
+        allocations are undone, the invoices it settled are open again, the payment stays listed
+        with the reason, who and when. A reversed payment cannot be reversed again (409).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetCustomerBalance(self, request, context):
         """What a customer owes (or is owed), with its open documents and aging.
         """
@@ -381,6 +420,20 @@ class FactureServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportPersonalData(self, request, context):
+        """What facture holds on one customer: invoices, payments and dunning letters (GDPR access; service accounts only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ErasePersonalData(self, request, context):
+        """Anonymises the customer's drafts, billing-run entries, dunning letters and the name and e-mail columns of issued invoices; the issued documents, their PDFs and the hash chain keep the buyer as issued (legal retention). Idempotent; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FactureServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -408,6 +461,11 @@ def add_FactureServiceServicer_to_server(servicer, server):
                     servicer.ListInvoices,
                     request_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesRequest.FromString,
                     response_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesResponse.SerializeToString,
+            ),
+            'ExportInvoiceList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportInvoiceList,
+                    request_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
             'IssueInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueInvoice,
@@ -469,6 +527,11 @@ def add_FactureServiceServicer_to_server(servicer, server):
                     request_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListPaymentsRequest.FromString,
                     response_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListPaymentsResponse.SerializeToString,
             ),
+            'ReversePayment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReversePayment,
+                    request_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ReversePaymentRequest.FromString,
+                    response_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.Payment.SerializeToString,
+            ),
             'GetCustomerBalance': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomerBalance,
                     request_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.GetCustomerBalanceRequest.FromString,
@@ -508,6 +571,16 @@ def add_FactureServiceServicer_to_server(servicer, server):
                     servicer.ExportFec,
                     request_deserializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ExportRequest.FromString,
                     response_serializer=aquaerp_dot_facture_dot_v1_dot_facture__pb2.ExportFile.SerializeToString,
+            ),
+            'ExportPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.SerializeToString,
+            ),
+            'ErasePersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -659,6 +732,33 @@ class FactureService:
             '/aquaerp.facture.v1.FactureService/ListInvoices',
             aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesRequest.SerializeToString,
             aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportInvoiceList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.facture.v1.FactureService/ExportInvoiceList',
+            aquaerp_dot_facture_dot_v1_dot_facture__pb2.ListInvoicesRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,
@@ -994,6 +1094,33 @@ class FactureService:
             _registered_method=True)
 
     @staticmethod
+    def ReversePayment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.facture.v1.FactureService/ReversePayment',
+            aquaerp_dot_facture_dot_v1_dot_facture__pb2.ReversePaymentRequest.SerializeToString,
+            aquaerp_dot_facture_dot_v1_dot_facture__pb2.Payment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetCustomerBalance(request,
             target,
             options=(),
@@ -1199,6 +1326,60 @@ class FactureService:
             '/aquaerp.facture.v1.FactureService/ExportFec',
             aquaerp_dot_facture_dot_v1_dot_facture__pb2.ExportRequest.SerializeToString,
             aquaerp_dot_facture_dot_v1_dot_facture__pb2.ExportFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.facture.v1.FactureService/ExportPersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.facture.v1.FactureService/ErasePersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from aquaerp.common.v1 import common_pb2 as aquaerp_dot_common_dot_v1_dot_common__pb2
 from aquaerp.intervention.v1 import intervention_pb2 as aquaerp_dot_intervention_dot_v1_dot_intervention__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -142,6 +143,16 @@ class InterventionServiceStub:
                 request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AutoAssignRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AutoAssignResponse.FromString,
                 _registered_method=True)
+        self.ProposeStart = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ProposeStart',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ProposeStartRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ProposeStartResponse.FromString,
+                _registered_method=True)
+        self.ShiftDay = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ShiftDay',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ShiftDayRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ShiftDayResponse.FromString,
+                _registered_method=True)
         self.GetPlanning = channel.unary_unary(
                 '/aquaerp.intervention.v1.InterventionService/GetPlanning',
                 request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetPlanningRequest.SerializeToString,
@@ -171,6 +182,91 @@ class InterventionServiceStub:
                 '/aquaerp.intervention.v1.InterventionService/GetReportPdf',
                 request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetReportPdfRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetReportPdfResponse.FromString,
+                _registered_method=True)
+        self.ExportPersonalData = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ExportPersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+                _registered_method=True)
+        self.ErasePersonalData = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ErasePersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
+                _registered_method=True)
+        self.ApplyRetention = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ApplyRetention',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
+                _registered_method=True)
+        self.ListVisitInstallations = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ListVisitInstallations',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitInstallationsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitInstallationsResponse.FromString,
+                _registered_method=True)
+        self.SetWaterProfile = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/SetWaterProfile',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterProfileRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterProfile.FromString,
+                _registered_method=True)
+        self.GetWaterProfile = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetWaterProfile',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterProfileRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterProfile.FromString,
+                _registered_method=True)
+        self.SetWaterTargets = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/SetWaterTargets',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterTargetsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterTargetsResponse.FromString,
+                _registered_method=True)
+        self.SetPhotometer = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/SetPhotometer',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetPhotometerRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.Photometer.FromString,
+                _registered_method=True)
+        self.ListPhotometers = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ListPhotometers',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListPhotometersRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListPhotometersResponse.FromString,
+                _registered_method=True)
+        self.RecordWaterReadings = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/RecordWaterReadings',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.RecordWaterReadingsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterTest.FromString,
+                _registered_method=True)
+        self.GetWaterTest = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetWaterTest',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTestRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterTest.FromString,
+                _registered_method=True)
+        self.GetWaterTrend = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetWaterTrend',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTrendRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTrendResponse.FromString,
+                _registered_method=True)
+        self.ApplyDoses = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ApplyDoses',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ApplyDosesRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ApplyDosesResponse.FromString,
+                _registered_method=True)
+        self.SetChecklistTemplate = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/SetChecklistTemplate',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetChecklistTemplateRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ChecklistTemplate.FromString,
+                _registered_method=True)
+        self.ListChecklistTemplates = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ListChecklistTemplates',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListChecklistTemplatesRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListChecklistTemplatesResponse.FromString,
+                _registered_method=True)
+        self.SaveChecklist = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/SaveChecklist',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SaveChecklistRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.FromString,
+                _registered_method=True)
+        self.GetChecklist = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetChecklist',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetChecklistRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.FromString,
                 _registered_method=True)
 
 
@@ -342,6 +438,25 @@ class InterventionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProposeStart(self, request, context):
+        """The start proposed for a visit in a technician's day: after the previous stop's end plus
+        the drive from it (from home for the first stop), with the distance model of the automatic
+        assignment, within the visit's window (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShiftDay(self, request, context):
+        """Rain or closed day: moves the pending visits of a day (optionally of some technicians or
+        in a postal-code zone) to each technician's next working day in the same order, visits
+        without a technician to the next weekday; customers get the rescheduled appointment
+        e-mail. `dry_run` previews (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPlanning(self, request, context):
         """The office planning of a period: each technician's assignments and the unassigned visits
         (bureau, admin).
@@ -385,6 +500,138 @@ class InterventionServiceServicer:
 
     def GetReportPdf(self, request, context):
         """Returns the report PDF of a completed intervention (same visibility as GetIntervention).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportPersonalData(self, request, context):
+        """What intervention holds on one customer: interventions and reports with their PDFs (GDPR access; service accounts only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ErasePersonalData(self, request, context):
+        """Anonymises the customer's interventions (site name and address, access notes, gate code, descriptions) and reports (notes, signer, signature), and deletes their report PDFs. Idempotent; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyRetention(self, request, context):
+        """Deletes or anonymises what is past its retention period (docs/privacy/register.md);
+        called by the `privacy-retention` workflow; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVisitInstallations(self, request, context):
+        """-- water chemistry and checklists ---------------------------------------------------------
+
+        The installations (pools, spas) of a visit's site, for the water tests (the assigned
+        technician; bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWaterProfile(self, request, context):
+        """Sets the water profile of an installation (a contrat installation: pool or spa); the volume
+        is the one given, else computed from the shape and dimensions, else the installation's
+        (bureau, admin, technicien).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWaterProfile(self, request, context):
+        """Returns an installation's water profile with its effective targets (defaults when no
+        profile was set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWaterTargets(self, request, context):
+        """Replaces the target ranges of a scope: the company (no site nor installation), a site or an
+        installation; a parameter left out falls back to the wider scope (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPhotometer(self, request, context):
+        """Registers a photometer or records its new calibration (by serial number) (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPhotometers(self, request, context):
+        """Lists the photometers; those calibrated more than a year ago are flagged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordWaterReadings(self, request, context):
+        """Records the water readings of one installation of the visit's site (replacing earlier ones
+        of this visit and installation) and answers the water test: flags, balance and dose advice
+        (the assigned technician; bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWaterTest(self, request, context):
+        """Returns the water test of a visit for one installation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWaterTrend(self, request, context):
+        """Readings of one parameter over the installation's last visits (12 by default), oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyDoses(self, request, context):
+        """Records the doses the technician applied (accepted or changed advice) and adds them to the
+        report's parts as catalogue items, so the completion debits the van (the assigned
+        technician; bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetChecklistTemplate(self, request, context):
+        """Replaces the checklist template of a visit type (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChecklistTemplates(self, request, context):
+        """Lists the checklist templates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveChecklist(self, request, context):
+        """Saves a visit's checklist (the assigned technician; bureau, admin). Completion is refused
+        while a required item of the visit type's template is neither checked nor explained.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChecklist(self, request, context):
+        """Returns a visit's checklist: the template's items with what was checked.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -498,6 +745,16 @@ def add_InterventionServiceServicer_to_server(servicer, server):
                     request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AutoAssignRequest.FromString,
                     response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AutoAssignResponse.SerializeToString,
             ),
+            'ProposeStart': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeStart,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ProposeStartRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ProposeStartResponse.SerializeToString,
+            ),
+            'ShiftDay': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShiftDay,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ShiftDayRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ShiftDayResponse.SerializeToString,
+            ),
             'GetPlanning': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPlanning,
                     request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetPlanningRequest.FromString,
@@ -527,6 +784,91 @@ def add_InterventionServiceServicer_to_server(servicer, server):
                     servicer.GetReportPdf,
                     request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetReportPdfRequest.FromString,
                     response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetReportPdfResponse.SerializeToString,
+            ),
+            'ExportPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.SerializeToString,
+            ),
+            'ErasePersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.SerializeToString,
+            ),
+            'ApplyRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyRetention,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.SerializeToString,
+            ),
+            'ListVisitInstallations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVisitInstallations,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitInstallationsRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitInstallationsResponse.SerializeToString,
+            ),
+            'SetWaterProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWaterProfile,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterProfileRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterProfile.SerializeToString,
+            ),
+            'GetWaterProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWaterProfile,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterProfileRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterProfile.SerializeToString,
+            ),
+            'SetWaterTargets': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWaterTargets,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterTargetsRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterTargetsResponse.SerializeToString,
+            ),
+            'SetPhotometer': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPhotometer,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetPhotometerRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.Photometer.SerializeToString,
+            ),
+            'ListPhotometers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPhotometers,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListPhotometersRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListPhotometersResponse.SerializeToString,
+            ),
+            'RecordWaterReadings': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordWaterReadings,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.RecordWaterReadingsRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterTest.SerializeToString,
+            ),
+            'GetWaterTest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWaterTest,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTestRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterTest.SerializeToString,
+            ),
+            'GetWaterTrend': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWaterTrend,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTrendRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTrendResponse.SerializeToString,
+            ),
+            'ApplyDoses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyDoses,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ApplyDosesRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ApplyDosesResponse.SerializeToString,
+            ),
+            'SetChecklistTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetChecklistTemplate,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetChecklistTemplateRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ChecklistTemplate.SerializeToString,
+            ),
+            'ListChecklistTemplates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChecklistTemplates,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListChecklistTemplatesRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListChecklistTemplatesResponse.SerializeToString,
+            ),
+            'SaveChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveChecklist,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SaveChecklistRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.SerializeToString,
+            ),
+            'GetChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChecklist,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetChecklistRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1110,6 +1452,60 @@ class InterventionService:
             _registered_method=True)
 
     @staticmethod
+    def ProposeStart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ProposeStart',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ProposeStartRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ProposeStartResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShiftDay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ShiftDay',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ShiftDayRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ShiftDayResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetPlanning(request,
             target,
             options=(),
@@ -1261,6 +1657,465 @@ class InterventionService:
             '/aquaerp.intervention.v1.InterventionService/GetReportPdf',
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetReportPdfRequest.SerializeToString,
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetReportPdfResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ExportPersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ErasePersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ApplyRetention',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVisitInstallations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ListVisitInstallations',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitInstallationsRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitInstallationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWaterProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/SetWaterProfile',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterProfileRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterProfile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWaterProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetWaterProfile',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterProfileRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterProfile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWaterTargets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/SetWaterTargets',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterTargetsRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetWaterTargetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPhotometer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/SetPhotometer',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetPhotometerRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.Photometer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPhotometers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ListPhotometers',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListPhotometersRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListPhotometersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordWaterReadings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/RecordWaterReadings',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.RecordWaterReadingsRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterTest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWaterTest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetWaterTest',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTestRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.WaterTest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWaterTrend(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetWaterTrend',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTrendRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetWaterTrendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyDoses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ApplyDoses',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ApplyDosesRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ApplyDosesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetChecklistTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/SetChecklistTemplate',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SetChecklistTemplateRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ChecklistTemplate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChecklistTemplates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ListChecklistTemplates',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListChecklistTemplatesRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListChecklistTemplatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/SaveChecklist',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.SaveChecklistRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetChecklist',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetChecklistRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from aquaerp.common.v1 import common_pb2 as aquaerp_dot_common_dot_v1_dot_common__pb2
 from aquaerp.mailer.v1 import mailer_pb2 as aquaerp_dot_mailer_dot_v1_dot_mailer__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -97,6 +98,21 @@ class MailerServiceStub:
                 request_serializer=aquaerp_dot_mailer_dot_v1_dot_mailer__pb2.PreviewTemplateRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_mailer_dot_v1_dot_mailer__pb2.RenderedEmail.FromString,
                 _registered_method=True)
+        self.ExportPersonalData = channel.unary_unary(
+                '/aquaerp.mailer.v1.MailerService/ExportPersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+                _registered_method=True)
+        self.ErasePersonalData = channel.unary_unary(
+                '/aquaerp.mailer.v1.MailerService/ErasePersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
+                _registered_method=True)
+        self.ApplyRetention = channel.unary_unary(
+                '/aquaerp.mailer.v1.MailerService/ApplyRetention',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
+                _registered_method=True)
 
 
 class MailerServiceServicer:
@@ -189,6 +205,28 @@ class MailerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportPersonalData(self, request, context):
+        """What mailer holds on one customer: e-mails sent to the customer (GDPR access; service accounts only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ErasePersonalData(self, request, context):
+        """Rewrites the recipients, subjects and bodies of the e-mails sent to the customer and drops their attachments. Idempotent; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyRetention(self, request, context):
+        """Deletes or anonymises what is past its retention period (docs/privacy/register.md);
+        called by the `privacy-retention` workflow; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MailerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -251,6 +289,21 @@ def add_MailerServiceServicer_to_server(servicer, server):
                     servicer.PreviewTemplate,
                     request_deserializer=aquaerp_dot_mailer_dot_v1_dot_mailer__pb2.PreviewTemplateRequest.FromString,
                     response_serializer=aquaerp_dot_mailer_dot_v1_dot_mailer__pb2.RenderedEmail.SerializeToString,
+            ),
+            'ExportPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.SerializeToString,
+            ),
+            'ErasePersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.SerializeToString,
+            ),
+            'ApplyRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyRetention,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -580,6 +633,87 @@ class MailerService:
             '/aquaerp.mailer.v1.MailerService/PreviewTemplate',
             aquaerp_dot_mailer_dot_v1_dot_mailer__pb2.PreviewTemplateRequest.SerializeToString,
             aquaerp_dot_mailer_dot_v1_dot_mailer__pb2.RenderedEmail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.mailer.v1.MailerService/ExportPersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.mailer.v1.MailerService/ErasePersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.mailer.v1.MailerService/ApplyRetention',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -88,6 +88,21 @@ class WorkflowServiceStub:
                 request_serializer=aquaerp_dot_workflow_dot_v1_dot_workflow__pb2.RetryRunRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_workflow_dot_v1_dot_workflow__pb2.Run.FromString,
                 _registered_method=True)
+        self.ExportPersonalData = channel.unary_unary(
+                '/aquaerp.workflow.v1.WorkflowService/ExportPersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+                _registered_method=True)
+        self.ErasePersonalData = channel.unary_unary(
+                '/aquaerp.workflow.v1.WorkflowService/ErasePersonalData',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
+                _registered_method=True)
+        self.ApplyRetention = channel.unary_unary(
+                '/aquaerp.workflow.v1.WorkflowService/ApplyRetention',
+                request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
+                _registered_method=True)
 
 
 class WorkflowServiceServicer:
@@ -168,6 +183,28 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportPersonalData(self, request, context):
+        """What workflow holds on one customer: events and runs mentioning the customer (GDPR access; service accounts only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ErasePersonalData(self, request, context):
+        """Rewrites the payloads of the events, run contexts and step results that mention the customer. Idempotent; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyRetention(self, request, context):
+        """Deletes or anonymises what is past its retention period (docs/privacy/register.md);
+        called by the `privacy-retention` workflow; service accounts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -220,6 +257,21 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.RetryRun,
                     request_deserializer=aquaerp_dot_workflow_dot_v1_dot_workflow__pb2.RetryRunRequest.FromString,
                     response_serializer=aquaerp_dot_workflow_dot_v1_dot_workflow__pb2.Run.SerializeToString,
+            ),
+            'ExportPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.SerializeToString,
+            ),
+            'ErasePersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePersonalData,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.SerializeToString,
+            ),
+            'ApplyRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyRetention,
+                    request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.FromString,
+                    response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -495,6 +547,87 @@ class WorkflowService:
             '/aquaerp.workflow.v1.WorkflowService/RetryRun',
             aquaerp_dot_workflow_dot_v1_dot_workflow__pb2.RetryRunRequest.SerializeToString,
             aquaerp_dot_workflow_dot_v1_dot_workflow__pb2.Run.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.workflow.v1.WorkflowService/ExportPersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.workflow.v1.WorkflowService/ErasePersonalData',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ErasePersonalDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.workflow.v1.WorkflowService/ApplyRetention',
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionRequest.SerializeToString,
+            aquaerp_dot_common_dot_v1_dot_common__pb2.ApplyRetentionResponse.FromString,
             options,
             channel_credentials,
             insecure,

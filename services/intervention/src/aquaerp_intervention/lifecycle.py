@@ -1,0 +1,29 @@
+"""What an intervention is and where it stands, as stored: kinds, statuses, priorities."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    PREVENTIVE = "preventive"
+    CORRECTIVE = "corrective"
+
+
+class Status(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    OVERDUE = "overdue"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+# Statuses of work still to do.
+PENDING = (Status.SCHEDULED, Status.OVERDUE)

@@ -237,3 +237,24 @@ def test_the_wall_clock_check_sees_every_form(tmp_path: Path) -> None:
     finally:
         sample.unlink()
     assert found == ["datetime.now()", "datetime.utcnow()", "date.today()", "time.time()"]
+
+
+def product_code() -> Iterator[Path]:
+    for pattern in ("libs/*/src", "services/*/src", "gateway/src"):
+        for directory in sorted(ROOT.glob(pattern)):
+            yield from python_files(directory)
+
+
+def test_waits_with_a_time_limit_keep_their_cancellation() -> None:
+    """`asyncio.wait_for` loses a cancellation that arrives as the awaited thing finishes
+    (Python 3.11): a service's background loop then never stops. See aquaerp_runtime.waiting."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in product_code()
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "wait_for"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "asyncio"
+    ]
+    assert offenders == [], "use asyncio.timeout or wait_for_event:\n" + "\n".join(offenders)

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from .clock import SYSTEM_CLOCK, Clock
 from .db import Database
+from .waiting import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -226,10 +227,7 @@ class OutboxRelay:
                 continue
             if delivered < self.batch_size:
                 self._wakeup.clear()
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), self.idle_interval)
-                except TimeoutError:
-                    pass
+                await wait_for_event(self._wakeup, self.idle_interval)
 
 
 # The workflow service receives every service's events at this method.

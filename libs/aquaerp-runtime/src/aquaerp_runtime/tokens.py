@@ -75,7 +75,8 @@ class RevocationList:
     async def _fetch(self) -> None:
         self._attempted_at = time.monotonic()
         try:
-            ids, cursor = await asyncio.wait_for(self._source(self._cursor), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                ids, cursor = await self._source(self._cursor)
         except Exception as error:
             log.warning("revoked sessions not refreshed: %s", error)
             return

@@ -25,6 +25,7 @@ import grpc
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.postgres import ensure_database, start_embedded, with_database
 from aquaerp_runtime.service import ServiceSpec, discover_services
+from aquaerp_runtime.waiting import wait_for_event
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -302,10 +303,7 @@ async def supervise(stack: Stack, stop: asyncio.Event) -> None:
                     flush=True,
                 )
                 process.start()
-        try:
-            await asyncio.wait_for(stop.wait(), 1.0)
-        except TimeoutError:
-            pass
+        await wait_for_event(stop, 1.0)
 
 
 def shutdown(stack: Stack, timeout: float = 15.0) -> None:

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
 from aquaerp_runtime.db import Database
+from aquaerp_runtime.waiting import wait_for_event
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -224,8 +225,7 @@ class DeliveryWorker:
 
     async def _idle(self) -> None:
         self._wakeup.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), self.settings.poll_interval)
+        await wait_for_event(self._wakeup, self.settings.poll_interval)
 
     def _backoff(self, attempt: int) -> float:
         s = self.settings

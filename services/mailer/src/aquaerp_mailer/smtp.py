@@ -160,7 +160,8 @@ class SmtpConnection:
         client, self._client = self._client, None
         if client is not None and client.is_connected:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.quit(), timeout=2)
+                async with asyncio.timeout(2):
+                    await client.quit()
             client.close()
 
     def _require(self) -> aiosmtplib.SMTP:

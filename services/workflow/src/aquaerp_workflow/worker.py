@@ -21,6 +21,7 @@ from typing import Any
 
 from aquaerp_runtime.clock import SYSTEM_CLOCK, Clock
 from aquaerp_runtime.db import Database
+from aquaerp_runtime.waiting import wait_for_event
 from google.protobuf.message import Message
 from prometheus_client import Counter, Histogram
 
@@ -210,13 +211,8 @@ class Worker:
                     launch(claim)
                 if claims and len(claims) == free:
                     continue
-                try:
-                    # Full: wait for a slot. Otherwise: for new runs, or the next poll.
-                    await asyncio.wait_for(
-                        self._wakeup.wait(), None if free <= 0 else self.poll_interval
-                    )
-                except TimeoutError:
-                    pass
+                # Full: wait for a slot. Otherwise: for new runs, or the next poll.
+                await wait_for_event(self._wakeup, None if free <= 0 else self.poll_interval)
         finally:
             finisher.cancel()
             for task in tasks:

@@ -92,8 +92,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Per visit over a period: the parts and products billed at the catalogue or contract price of the visit's day, against their cost in the ledger
-         * @description Per visit over a period: the parts and products billed at the catalogue or contract price of the visit's day, against their cost in the ledger.
+         * Per visit over a period: the parts and products billed at the catalogue or contract price of the visit's day, against their cost in the ledger; and the same totalled per contract
+         * @description Per visit over a period: the parts and products billed at the catalogue or contract price of the visit's day, against their cost in the ledger; and the same totalled per contract.
          */
         get: operations["report_margins_api_v1_stock_reports_margins_get"];
         put?: never;
@@ -614,6 +614,30 @@ export interface paths {
          */
         get: operations["get_technician_schedule_api_v1_me_schedule_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/stops-not-done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns the company's settings for stops that could not be done (bureau, admin)
+         * @description Returns the company's settings for stops that could not be done (bureau, admin).
+         */
+        get: operations["get_stop_settings_api_v1_settings_stops_not_done_get"];
+        /**
+         * Changes the company's settings for stops that could not be done (bureau, admin)
+         * @description Changes the company's settings for stops that could not be done (bureau, admin).
+         */
+        put: operations["update_stop_settings_api_v1_settings_stops_not_done_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1381,6 +1405,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/{import_id}/annotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The uploaded file with one more column giving each row's errors (CSV, or XLSX when the upload was XLSX)
+         * @description The uploaded file with one more column giving each row's errors (CSV, or XLSX when the upload was XLSX). No cell is written as a formula.
+         */
+        get: operations["download_import_errors_api_v1_imports__import_id__annotated_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{invoice_id}/issue": {
         parameters: {
             query?: never;
@@ -1854,6 +1898,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/{intervention_id}/not-done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns what was recorded when a stop could not be done (same visibility as the visit)
+         * @description Returns what was recorded when a stop could not be done (same visibility as the visit).
+         */
+        get: operations["get_stop_not_done_api_v1_interventions__intervention_id__not_done_get"];
+        put?: never;
+        /**
+         * Records that a stop could not be done (the assigned technician; bureau, admin): the reason, a note and photos
+         * @description Records that a stop could not be done (the assigned technician; bureau, admin): the reason, a note and photos. The visit becomes NOT_DONE and a follow-up visit is created: on the technician's next working day when the company carries stops over automatically, else unassigned for the office to plan. Emits `intervention.stop_not_done`. A second report of the same stop returns the first one unchanged.
+         */
+        post: operations["report_stop_not_done_api_v1_interventions__intervention_id__not_done_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/emails/{email_id}/retry": {
         parameters: {
             query?: never;
@@ -2021,6 +2089,66 @@ export interface paths {
          * @description Deletes a DRAFT contract (it has no number, so the series keeps no gap).
          */
         delete: operations["delete_contract_api_v1_contracts__contract_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import job: status, row counts (progress) and the errors found
+         * @description An import job: status, row counts (progress) and the errors found.
+         */
+        get: operations["get_import_job_api_v1_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}:start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk import, step 2: imports a checked file in the background (follow it with GetImportJob)
+         * @description Bulk import, step 2: imports a checked file in the background (follow it with GetImportJob). All or nothing for the file, or per customer; idempotent on the external references (importing again updates, never duplicates).
+         */
+        post: operations["start_import_api_v1_imports__import_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-mappings/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Saves a column mapping under a name (replaces one of the same name)
+         * @description Saves a column mapping under a name (replaces one of the same name).
+         */
+        put: operations["save_import_mapping_api_v1_import_mappings__name__put"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2346,6 +2474,46 @@ export interface paths {
          * @description Private customers' tacit-renewal contracts whose L215-1 notice window contains `on_date`.
          */
         get: operations["list_renewal_notices_api_v1_renewal_notices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk import, step 1: uploads a CSV or XLSX file with its column mapping and checks every row with the same rules as CreateCustomer, CreateSite, CreateInstallation and CreateContract (dry run: nothing is written but the job)
+         * @description Bulk import, step 1: uploads a CSV or XLSX file with its column mapping and checks every row with the same rules as CreateCustomer, CreateSite, CreateInstallation and CreateContract (dry run: nothing is written but the job). The errors are per row and column, in French.
+         */
+        post: operations["create_import_job_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The column mappings: the presets (generic spreadsheet, Odoo, Dolibarr) and the company's saved ones, with the fields a column can be mapped to
+         * @description The column mappings: the presets (generic spreadsheet, Odoo, Dolibarr) and the company's saved ones, with the fields a column can be mapped to.
+         */
+        get: operations["list_import_mappings_api_v1_import_mappings_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4403,6 +4571,47 @@ export interface components {
             site_id?: string;
         };
         /**
+         * ContractMargin
+         * @description The parts and products margin of one contract's visits over the period.
+         */
+        ContractMargin: {
+            /**
+             * Contract Id
+             * @description The contract; empty for the visits without a contract.
+             */
+            contract_id: string;
+            /**
+             * Customer Id
+             * @description Its customer (of its first visit).
+             */
+            customer_id: string;
+            /**
+             * Visits
+             * @description Visits with consumption over the period.
+             */
+            visits: number;
+            /**
+             * Billed Cents
+             * @description Sum of the visits' billed amounts, excluding VAT.
+             */
+            billed_cents: number;
+            /**
+             * Cost Cents
+             * @description Sum of the visits' costs.
+             */
+            cost_cents: number;
+            /**
+             * Margin Cents
+             * @description Billed minus cost.
+             */
+            margin_cents: number;
+            /**
+             * Margin Rate
+             * @description Margin over cost in percent with one decimal ("taux de marge"), e.g. "57.1"; empty when nothing was costed.
+             */
+            margin_rate: string;
+        };
+        /**
          * CountLine
          * @description One counted item's outcome.
          */
@@ -4512,6 +4721,39 @@ export interface components {
              * @default
              */
             idempotency_key?: string;
+        };
+        /**
+         * CreateImportJobBody
+         * @description Uploads a file to import.
+         */
+        CreateImportJobBody: {
+            /**
+             * File Name
+             * @description File name as uploaded, e.g. "clients.xlsx" (.csv or .xlsx).
+             */
+            file_name: string;
+            /**
+             * Content Base64
+             * Format: base64
+             * @description The file (base64 in JSON), at most 20 MB.
+             */
+            content_base64: string;
+            /**
+             * Mapping Name
+             * @description Mapping to use: a preset or saved mapping by name (ignored when `columns` is given).
+             * @default
+             */
+            mapping_name?: string;
+            /**
+             * Columns
+             * @description The mapping itself; columns of the file not listed are ignored.
+             */
+            columns?: components["schemas"]["ImportColumnInput"][];
+            /**
+             * Mode
+             * @description All or nothing per file (default) or per customer.
+             */
+            mode?: ("file" | "customer") | null;
         };
         /**
          * CreateInterventionBody
@@ -5616,6 +5858,205 @@ export interface components {
             items: components["schemas"]["Hit"][];
         };
         /**
+         * ImportColumn
+         * @description One file column mapped to one field (e.g. "Code postal" -> "customer.postal_code").
+         */
+        ImportColumn: {
+            /**
+             * Column
+             * @description Header of the column in the file.
+             */
+            column: string;
+            /**
+             * Field
+             * @description Field it fills (see ListImportMappingsResponse.fields); empty: ignored.
+             */
+            field: string;
+        };
+        /**
+         * ImportColumnInput
+         * @description One file column mapped to one field (e.g. "Code postal" -> "customer.postal_code").
+         */
+        ImportColumnInput: {
+            /**
+             * Column
+             * @description Header of the column in the file.
+             */
+            column: string;
+            /**
+             * Field
+             * @description Field it fills (see ListImportMappingsResponse.fields); empty: ignored.
+             * @default
+             */
+            field?: string;
+        };
+        /**
+         * ImportField
+         * @description A field a column can fill.
+         */
+        ImportField: {
+            /**
+             * Key
+             * @description Key, e.g. "customer.postal_code".
+             */
+            key: string;
+            /**
+             * Label
+             * @description French label, e.g. "Client : code postal".
+             */
+            label: string;
+        };
+        /**
+         * ImportJob
+         * @description An import job.
+         */
+        ImportJob: {
+            /**
+             * Id
+             * @description Job id.
+             */
+            id: string;
+            /**
+             * File Name
+             * @description Uploaded file name.
+             */
+            file_name: string;
+            /**
+             * File Format
+             * @description "csv" or "xlsx".
+             */
+            file_format: string;
+            /**
+             * Status
+             * @description Where it stands.
+             */
+            status: ("checked" | "invalid" | "running" | "done" | "failed") | null;
+            /**
+             * Mode
+             * @description All or nothing per file or per customer.
+             */
+            mode: ("file" | "customer") | null;
+            /**
+             * Columns
+             * @description The mapping used.
+             */
+            columns: components["schemas"]["ImportColumn"][];
+            /**
+             * Rows Total
+             * @description Data rows in the file (the header excluded).
+             */
+            rows_total: number;
+            /**
+             * Rows Done
+             * @description Rows imported so far (progress).
+             */
+            rows_done: number;
+            /**
+             * Rows Failed
+             * @description Rows with an error (dry run) or not imported (per-customer import).
+             */
+            rows_failed: number;
+            /**
+             * Customers Created
+             * @description Customers created and updated by the import.
+             */
+            customers_created: number;
+            /** Customers Updated */
+            customers_updated: number;
+            /**
+             * Contracts Created
+             * @description Contracts created and updated by the import (drafts).
+             */
+            contracts_created: number;
+            /** Contracts Updated */
+            contracts_updated: number;
+            /**
+             * Error Count
+             * @description Number of errors; the first 500 are in `errors`.
+             */
+            error_count: number;
+            /**
+             * Errors
+             * @description The errors, by row.
+             */
+            errors: components["schemas"]["ImportRowError"][];
+            /**
+             * Message
+             * @description Why the import stopped, in French (failed jobs).
+             */
+            message: string;
+            /**
+             * Create Time
+             * @description When the job was created and finished.
+             */
+            create_time: string | null;
+            /** Finish Time */
+            finish_time: string | null;
+        };
+        /**
+         * ImportMapping
+         * @description A named column mapping.
+         */
+        ImportMapping: {
+            /**
+             * Name
+             * @description Name, e.g. "Export Odoo" (presets: "preset:generic", "preset:odoo", "preset:dolibarr").
+             */
+            name: string;
+            /**
+             * Label
+             * @description Shown name, in French.
+             */
+            label: string;
+            /**
+             * Columns
+             * @description The columns.
+             */
+            columns: components["schemas"]["ImportColumn"][];
+            /**
+             * Preset
+             * @description A preset shipped with the product (not editable).
+             */
+            preset: boolean;
+        };
+        /**
+         * ImportMappingInput
+         * @description A named column mapping.
+         */
+        ImportMappingInput: {
+            /**
+             * Columns
+             * @description The columns.
+             */
+            columns?: components["schemas"]["ImportColumnInput"][];
+        };
+        /**
+         * ImportRowError
+         * @description One problem of one row.
+         */
+        ImportRowError: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1).
+             */
+            row: number;
+            /**
+             * Column
+             * @description Header of the column at fault (empty when the row as a whole is at fault).
+             */
+            column: string;
+            /**
+             * Field
+             * @description Field at fault, e.g. "customer.email".
+             */
+            field: string;
+            /**
+             * Message
+             * @description What is wrong, in French.
+             */
+            message: string;
+        };
+        /**
          * Indexation
          * @description Yearly price indexation rule.
          */
@@ -5812,7 +6253,7 @@ export interface components {
              * Status
              * @description Life-cycle status.
              */
-            status: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue") | null;
+            status: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue" | "not_done") | null;
             /**
              * Contract Id
              * @description Contract in contrat.
@@ -6575,6 +7016,22 @@ export interface components {
              * @description Soonest expiry first; expired ones included.
              */
             items: components["schemas"]["Certificate"][];
+        };
+        /**
+         * ListImportMappingsResponse
+         * @description Presets first, then the saved mappings by name.
+         */
+        ListImportMappingsResponse: {
+            /**
+             * Mappings
+             * @description The mappings.
+             */
+            mappings: components["schemas"]["ImportMapping"][];
+            /**
+             * Fields
+             * @description The fields a column can be mapped to.
+             */
+            fields: components["schemas"]["ImportField"][];
         };
         /**
          * ListInstallationsResponse
@@ -8725,6 +9182,39 @@ export interface components {
              * @description Sum of the margins.
              */
             margin_cents: number;
+            /**
+             * Contracts
+             * @description The same visits totalled per contract (visits without a contract together, with an empty `contract_id`), by contract id, those without a contract last.
+             */
+            contracts: components["schemas"]["ContractMargin"][];
+        };
+        /**
+         * ReportStopNotDoneBody
+         * @description ReportStopNotDone input.
+         */
+        ReportStopNotDoneBody: {
+            /**
+             * Reason
+             * @description Why it could not be done.
+             * @enum {string}
+             */
+            reason: "closed_gate" | "dog" | "customer_absent" | "weather" | "other";
+            /**
+             * Note
+             * @description What the technician saw; required for STOP_NOT_DONE_REASON_OTHER.
+             * @default
+             */
+            note?: string;
+            /**
+             * Photo Ids
+             * @description Photos taken on site (ids of uploaded visit photos).
+             */
+            photo_ids?: string[];
+            /**
+             * Reported At
+             * @description When the technician was there (the phone's time when sent later); now when unset.
+             */
+            reported_at?: string | null;
         };
         /**
          * RescheduleInterventionBody
@@ -9825,6 +10315,65 @@ export interface components {
             below_minimum: boolean;
         };
         /**
+         * StopNotDone
+         * @description A stop that could not be done and its follow-up.
+         */
+        StopNotDone: {
+            /**
+             * Intervention Id
+             * @description The visit not done.
+             */
+            intervention_id: string;
+            /**
+             * Reason
+             * @description Why.
+             */
+            reason: ("closed_gate" | "dog" | "customer_absent" | "weather" | "other") | null;
+            /**
+             * Note
+             * @description The technician's note.
+             */
+            note: string;
+            /**
+             * Photo Ids
+             * @description Photos taken on site.
+             */
+            photo_ids: string[];
+            /**
+             * Reported At
+             * @description When the technician was there.
+             */
+            reported_at: string | null;
+            /**
+             * Follow Up
+             * @description Carried over or left for the office.
+             */
+            follow_up: ("carried_over" | "to_replan") | null;
+            /** @description The follow-up visit created. */
+            follow_up_visit: components["schemas"]["Intervention"] | null;
+            /**
+             * Customer Notified
+             * @description True when the customer is told by e-mail (company setting).
+             */
+            customer_notified: boolean;
+        };
+        /**
+         * StopSettings
+         * @description The company's settings for stops that could not be done.
+         */
+        StopSettings: {
+            /**
+             * Carry Over Automatically
+             * @description Carry a stop over to the technician's next working day; false leaves it to the office.
+             */
+            carry_over_automatically: boolean;
+            /**
+             * Notify Customer
+             * @description E-mail the customer that the stop could not be done, with the reason and what follows.
+             */
+            notify_customer: boolean;
+        };
+        /**
          * SupplierOrder
          * @description One supplier's order.
          */
@@ -10193,6 +10742,24 @@ export interface components {
              * @description Reason code: NO_SKILLED_TECHNICIAN, NO_AVAILABLE_TECHNICIAN or NO_SLOT.
              */
             reason: string;
+        };
+        /**
+         * UpdateStopSettingsBody
+         * @description UpdateStopSettings input.
+         */
+        UpdateStopSettingsBody: {
+            /**
+             * Carry Over Automatically
+             * @description Carry a stop over to the technician's next working day; false leaves it to the office.
+             * @default false
+             */
+            carry_over_automatically?: boolean;
+            /**
+             * Notify Customer
+             * @description E-mail the customer that the stop could not be done.
+             * @default false
+             */
+            notify_customer?: boolean;
         };
         /**
          * UpdateTechnicianBody
@@ -12196,6 +12763,59 @@ export interface operations {
             };
         };
     };
+    get_stop_settings_api_v1_settings_stops_not_done_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopSettings"];
+                };
+            };
+        };
+    };
+    update_stop_settings_api_v1_settings_stops_not_done_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateStopSettingsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopSettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     send_invoice_email_api_v1_emails_invoice_post: {
         parameters: {
             query?: never;
@@ -13610,6 +14230,37 @@ export interface operations {
             };
         };
     };
+    download_import_errors_api_v1_imports__import_id__annotated_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     issue_invoice_api_v1_invoices__invoice_id__issue_post: {
         parameters: {
             query?: never;
@@ -14528,6 +15179,72 @@ export interface operations {
             };
         };
     };
+    get_stop_not_done_api_v1_interventions__intervention_id__not_done_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopNotDone"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_stop_not_done_api_v1_interventions__intervention_id__not_done_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportStopNotDoneBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopNotDone"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     retry_email_api_v1_emails__email_id__retry_post: {
         parameters: {
             query?: never;
@@ -14995,6 +15712,103 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_import_job_api_v1_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_import_api_v1_imports__import_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_import_mapping_api_v1_import_mappings__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImportMappingInput"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportMapping"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -15758,6 +16572,59 @@ export interface operations {
             };
         };
     };
+    create_import_job_api_v1_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateImportJobBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_import_mappings_api_v1_import_mappings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListImportMappingsResponse"];
+                };
+            };
+        };
+    };
     list_invoices_api_v1_invoices_get: {
         parameters: {
             query?: {
@@ -16070,7 +16937,7 @@ export interface operations {
                 /** @description Only this customer's. */
                 customer_id?: string;
                 /** @description Only these statuses. */
-                status?: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue")[];
+                status?: ("scheduled" | "in_progress" | "completed" | "cancelled" | "overdue" | "not_done")[];
                 /** @description Only this kind. */
                 kind?: ("preventive" | "corrective") | null;
                 /** @description Planned on or after this date. */

@@ -150,37 +150,12 @@ class ReportRepository:
         self, first: date, last: date, contract_id: str, customer_id: str
     ) -> list[Row[Any]]:
         """Per visit of the period: its billable items at the price of its day (the contract's
-        price, else the standard list) and every item at its cost in the ledger."""
+        price, else the standard list) and every item at its cost in the ledger, in cents."""
         query = text(
             f"""
-            WITH lines AS (
-                SELECT m.intervention_id, coalesce(m.customer_id, '') AS customer_id,
-                       coalesce(m.contract_id, '') AS contract_id, {PARIS_DAY} AS day,
-                       m.quantity * m.unit_cost_cents AS cost_cents,
-                       CASE WHEN p.billable THEN
-                           m.quantity * p.sale_units_per_stock_unit * coalesce(
-                               (SELECT pr.unit_price_cents FROM stock.prices pr
-                                WHERE pr.product_id = m.product_id
-                                  AND pr.contract_id = coalesce(m.contract_id, '')
-                                  AND pr.contract_id <> '' AND pr.valid_from <= {PARIS_DAY}
-                                ORDER BY pr.valid_from DESC LIMIT 1),
-                               (SELECT pr.unit_price_cents FROM stock.prices pr
-                                WHERE pr.product_id = m.product_id AND pr.contract_id = ''
-                                  AND pr.valid_from <= {PARIS_DAY}
-                                ORDER BY pr.valid_from DESC LIMIT 1),
-                               0)
-                       ELSE 0 END AS billed_cents
-                FROM stock.movements m JOIN stock.products p ON p.id = m.product_id
-                WHERE m.kind = 'consumption' AND m.intervention_id IS NOT NULL
-                  AND {PARIS_DAY} BETWEEN :first AND :last
-                  AND (:contract = '' OR m.contract_id = :contract)
-                  AND (:customer = '' OR m.customer_id = :customer)
-            )
-            SELECT intervention_id, min(customer_id) AS customer_id,
-                   min(contract_id) AS contract_id, min(day) AS day,
-                   sum(billed_cents) AS billed_cents, sum(cost_cents) AS cost_cents
-            FROM lines GROUP BY intervention_id
-            ORDER BY day DESC, intervention_id
+            WITH {VISIT_MARGINS}
+            SELECT intervention_id, customer_id, contract_id, day, billed_cents, cost_cents
+            FROM visits ORDER BY day DESC, intervention_id
             """
         )
         result = await self.session.execute(
@@ -188,3 +163,61 @@ class ReportRepository:
             {"first": first, "last": last, "contract": contract_id, "customer": customer_id},
         )
         return list(result.all())
+
+    async def contract_margins(
+        self, first: date, last: date, contract_id: str, customer_id: str
+    ) -> list[Row[Any]]:
+        """The visits of `margins` totalled per contract ("" for the visits without one), with
+        the margin over cost in percent (one decimal; NULL when nothing was costed)."""
+        query = text(
+            f"""
+            WITH {VISIT_MARGINS}
+            SELECT contract_id, min(customer_id) AS customer_id,
+                   count(*) AS visits, sum(billed_cents) AS billed_cents,
+                   sum(cost_cents) AS cost_cents,
+                   round(100 * (sum(billed_cents) - sum(cost_cents))
+                         / nullif(sum(cost_cents), 0), 1) AS margin_rate
+            FROM visits GROUP BY contract_id
+            ORDER BY contract_id = '', contract_id
+            """
+        )
+        result = await self.session.execute(
+            query,
+            {"first": first, "last": last, "contract": contract_id, "customer": customer_id},
+        )
+        return list(result.all())
+
+
+# The consumption lines of the visits of a period (:first to :last, optionally one :contract or
+# :customer) and, per visit, its billable items at the price of its day (the contract's price,
+# else the standard list) and every item at its ledger cost, rounded to the cent per visit.
+VISIT_MARGINS = f"""
+    lines AS (
+        SELECT m.intervention_id, coalesce(m.customer_id, '') AS customer_id,
+               coalesce(m.contract_id, '') AS contract_id, {PARIS_DAY} AS day,
+               m.quantity * m.unit_cost_cents AS cost_cents,
+               CASE WHEN p.billable THEN
+                   m.quantity * p.sale_units_per_stock_unit * coalesce(
+                       (SELECT pr.unit_price_cents FROM stock.prices pr
+                        WHERE pr.product_id = m.product_id
+                          AND pr.contract_id = coalesce(m.contract_id, '')
+                          AND pr.contract_id <> '' AND pr.valid_from <= {PARIS_DAY}
+                        ORDER BY pr.valid_from DESC LIMIT 1),
+                       (SELECT pr.unit_price_cents FROM stock.prices pr
+                        WHERE pr.product_id = m.product_id AND pr.contract_id = ''
+                          AND pr.valid_from <= {PARIS_DAY}
+                        ORDER BY pr.valid_from DESC LIMIT 1),
+                       0)
+               ELSE 0 END AS billed_cents
+        FROM stock.movements m JOIN stock.products p ON p.id = m.product_id
+        WHERE m.kind = 'consumption' AND m.intervention_id IS NOT NULL
+          AND {PARIS_DAY} BETWEEN :first AND :last
+          AND (:contract = '' OR m.contract_id = :contract)
+          AND (:customer = '' OR m.customer_id = :customer)
+    ), visits AS (
+        SELECT intervention_id, min(customer_id) AS customer_id,
+               min(contract_id) AS contract_id, min(day) AS day,
+               round(sum(billed_cents)) AS billed_cents, round(sum(cost_cents)) AS cost_cents
+        FROM lines GROUP BY intervention_id
+    )
+"""

@@ -1,5 +1,5 @@
 """Stock proposals and reports: what each van loads for the next day's visits, what to buy for
-the warehouses, consumption over a period and the parts margin of each visit.
+the warehouses, consumption over a period and the parts margin of each visit and contract.
 
 The expected use of a planned visit is the average use of the earlier visits of its contract
 (from the ledger, over the last year): the products a contract's pool usually takes. A visit
@@ -101,6 +101,22 @@ class MarginRow:
     day: date
     billed_cents: int
     cost_cents: int
+
+    @property
+    def margin_cents(self) -> int:
+        return self.billed_cents - self.cost_cents
+
+
+@dataclass(frozen=True)
+class ContractMargin:
+    """The visits of one contract ("" for those without a contract) over a period."""
+
+    contract_id: str
+    customer_id: str
+    visits: int
+    billed_cents: int
+    cost_cents: int
+    margin_rate: Decimal | None
 
     @property
     def margin_cents(self) -> int:
@@ -257,11 +273,14 @@ class StockReports:
 
     async def margins(
         self, first: date, last: date, contract_id: str, customer_id: str
-    ) -> list[MarginRow]:
+    ) -> tuple[list[MarginRow], list[ContractMargin]]:
+        """Per visit of the period, and the same visits totalled per contract."""
         require_roles(*OFFICE, COMPTA)
         check_period(first, last)
         async with self.database.unit_of_work() as session:
-            rows = await ReportRepository(session).margins(first, last, contract_id, customer_id)
+            reports = ReportRepository(session)
+            rows = await reports.margins(first, last, contract_id, customer_id)
+            totals = await reports.contract_margins(first, last, contract_id, customer_id)
         return [
             MarginRow(
                 r.intervention_id,
@@ -272,4 +291,14 @@ class StockReports:
                 _cents(r.cost_cents),
             )
             for r in rows
+        ], [
+            ContractMargin(
+                r.contract_id,
+                r.customer_id,
+                r.visits,
+                _cents(r.billed_cents),
+                _cents(r.cost_cents),
+                None if r.margin_rate is None else Decimal(r.margin_rate),
+            )
+            for r in totals
         ]

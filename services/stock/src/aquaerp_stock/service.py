@@ -12,7 +12,13 @@ from aquaerp_runtime.authz import ADMIN, BUREAU, COMPTA, TECHNICIEN, require_rol
 from aquaerp_runtime.clock import Clock
 from aquaerp_runtime.context import Principal
 from aquaerp_runtime.db import Database
-from aquaerp_runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from aquaerp_runtime.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 
 from .domain import (
     Certificate,
@@ -468,9 +474,11 @@ class StockService:
                     fields={"location_id": "emplacement inconnu"},
                 )
             if _is_technician_only(principal) and place.technician_user_id != principal.subject:
-                raise InvalidArgument(
-                    "location_id : ce n'est pas votre camion",
-                    fields={"location_id": "emplacement d'un autre technicien ou entrepôt"},
+                # A technician counts its own van only: another van or a warehouse is not its
+                # to count, whatever the input.
+                raise PermissionDenied(
+                    "Vous ne pouvez compter que votre propre véhicule.",
+                    fields={"location_id": "véhicule d'un autre technicien ou dépôt"},
                 )
             found = await repo.products([p for p, _, _ in counted], self.clock.today())
             lines = []

@@ -325,7 +325,7 @@ class StockServicer(stock_pb2_grpc.StockServiceServicer):
     async def ReportMargins(
         self, request: pb.ReportMarginsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReportMarginsResponse:
-        rows = await self.reports.margins(
+        rows, contracts = await self.reports.margins(
             to_date(request.from_date, "from_date"),
             to_date(request.to_date, "to_date"),
             request.contract_id,
@@ -347,6 +347,18 @@ class StockServicer(stock_pb2_grpc.StockServiceServicer):
             billed=money(sum(row.billed_cents for row in rows)),
             cost=money(sum(row.cost_cents for row in rows)),
             margin=money(sum(row.margin_cents for row in rows)),
+            contracts=[
+                pb.ContractMargin(
+                    contract_id=total.contract_id,
+                    customer_id=total.customer_id,
+                    visits=total.visits,
+                    billed=money(total.billed_cents),
+                    cost=money(total.cost_cents),
+                    margin=money(total.margin_cents),
+                    margin_rate="" if total.margin_rate is None else str(total.margin_rate),
+                )
+                for total in contracts
+            ],
         )
 
     # -- certificates ------------------------------------------------------------------------

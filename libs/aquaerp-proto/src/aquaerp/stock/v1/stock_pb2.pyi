@@ -2191,6 +2191,7 @@ class ReportMarginsResponse(_message.Message):
     BILLED_FIELD_NUMBER: _builtins.int
     COST_FIELD_NUMBER: _builtins.int
     MARGIN_FIELD_NUMBER: _builtins.int
+    CONTRACTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___InterventionMargin]:
         """Newest day first."""
@@ -2207,6 +2208,12 @@ class ReportMarginsResponse(_message.Message):
     def margin(self) -> _common_pb2.Money:
         """Sum of the margins."""
 
+    @_builtins.property
+    def contracts(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContractMargin]:
+        """The same visits totalled per contract (visits without a contract together, with an empty
+        `contract_id`), by contract id, those without a contract last.
+        """
+
     def __init__(
         self,
         *,
@@ -2214,11 +2221,66 @@ class ReportMarginsResponse(_message.Message):
         billed: _common_pb2.Money | None = ...,
         cost: _common_pb2.Money | None = ...,
         margin: _common_pb2.Money | None = ...,
+        contracts: _abc.Iterable[Global___ContractMargin] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "cost", b"cost", "margin", b"margin"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "cost", b"cost", "margin", b"margin", "rows", b"rows"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "contracts", b"contracts", "cost", b"cost", "margin", b"margin", "rows", b"rows"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReportMarginsResponse: _TypeAlias = ReportMarginsResponse  # noqa: Y015
+
+@_typing.final
+class ContractMargin(_message.Message):
+    """The parts and products margin of one contract's visits over the period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    VISITS_FIELD_NUMBER: _builtins.int
+    BILLED_FIELD_NUMBER: _builtins.int
+    COST_FIELD_NUMBER: _builtins.int
+    MARGIN_FIELD_NUMBER: _builtins.int
+    MARGIN_RATE_FIELD_NUMBER: _builtins.int
+    contract_id: _builtins.str
+    """The contract; empty for the visits without a contract."""
+    customer_id: _builtins.str
+    """Its customer (of its first visit)."""
+    visits: _builtins.int
+    """Visits with consumption over the period."""
+    margin_rate: _builtins.str
+    """Margin over cost in percent with one decimal ("taux de marge"), e.g. "57.1"; empty when
+    nothing was costed.
+    """
+    @_builtins.property
+    def billed(self) -> _common_pb2.Money:
+        """Sum of the visits' billed amounts, excluding VAT."""
+
+    @_builtins.property
+    def cost(self) -> _common_pb2.Money:
+        """Sum of the visits' costs."""
+
+    @_builtins.property
+    def margin(self) -> _common_pb2.Money:
+        """Billed minus cost."""
+
+    def __init__(
+        self,
+        *,
+        contract_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        visits: _builtins.int = ...,
+        billed: _common_pb2.Money | None = ...,
+        cost: _common_pb2.Money | None = ...,
+        margin: _common_pb2.Money | None = ...,
+        margin_rate: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "cost", b"cost", "margin", b"margin"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "contract_id", b"contract_id", "cost", b"cost", "customer_id", b"customer_id", "margin", b"margin", "margin_rate", b"margin_rate", "visits", b"visits"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContractMargin: _TypeAlias = ContractMargin  # noqa: Y015

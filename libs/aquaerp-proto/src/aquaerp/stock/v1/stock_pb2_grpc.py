@@ -308,7 +308,7 @@ class StockServiceServicer:
 
     def ReportMargins(self, request, context):
         """Per visit over a period: the parts and products billed at the catalogue or contract price
-        of the visit's day, against their cost in the ledger.
+        of the visit's day, against their cost in the ledger; and the same totalled per contract.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -97,7 +97,7 @@ class StockServiceStub:
     """
     ReportMargins: _grpc.UnaryUnaryMultiCallable[_stock_pb2.ReportMarginsRequest, _stock_pb2.ReportMarginsResponse]
     """Per visit over a period: the parts and products billed at the catalogue or contract price
-    of the visit's day, against their cost in the ledger.
+    of the visit's day, against their cost in the ledger; and the same totalled per contract.
     """
 
 @_typing.type_check_only
@@ -167,7 +167,7 @@ class StockServiceAsyncStub(StockServiceStub):
     """
     ReportMargins: _aio.UnaryUnaryMultiCallable[_stock_pb2.ReportMarginsRequest, _stock_pb2.ReportMarginsResponse]  # type: ignore[assignment]
     """Per visit over a period: the parts and products billed at the catalogue or contract price
-    of the visit's day, against their cost in the ledger.
+    of the visit's day, against their cost in the ledger; and the same totalled per contract.
     """
 
 class StockServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -360,7 +360,7 @@ class StockServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_stock_pb2.ReportMarginsResponse, _abc.Awaitable[_stock_pb2.ReportMarginsResponse]]:
         """Per visit over a period: the parts and products billed at the catalogue or contract price
-        of the visit's day, against their cost in the ledger.
+        of the visit's day, against their cost in the ledger; and the same totalled per contract.
         """
 
 def add_StockServiceServicer_to_server(servicer: StockServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

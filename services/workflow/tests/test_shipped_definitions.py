@@ -29,6 +29,7 @@ EXPECTED_TRIGGERS = {
     "monthly-billing": "0 5 1 * *",
     "visit-consumption": "intervention.intervention.completed",
     "privacy-retention": "30 3 * * *",
+    "stop-not-done": "intervention.stop_not_done",
 }
 
 

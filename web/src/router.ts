@@ -45,6 +45,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/stock/catalogue', name: 'stock-catalogue', component: () => import('@/views/office/StockCatalogueView.vue'), meta: { roles: OFFICE, title: 'Catalogue' } },
   { path: '/stock/reapprovisionnement', name: 'stock-proposals', component: () => import('@/views/office/StockProposalsView.vue'), meta: { roles: MANAGERS, title: 'Réapprovisionnement' } },
   { path: '/stock/rapports', name: 'stock-reports', component: () => import('@/views/office/StockReportsView.vue'), meta: { roles: OFFICE, title: 'Rapports de stock' } },
+  { path: '/stock/emplacements', name: 'stock-locations', component: () => import('@/views/office/StockLocationsView.vue'), meta: { roles: MANAGERS, title: 'Dépôts et véhicules' } },
   { path: '/stock/inventaire', name: 'stock-inventory', component: () => import('@/views/office/StockInventoryView.vue'), meta: { roles: MANAGERS, title: 'Inventaire' } },
   { path: '/factures', name: 'invoices', component: () => import('@/views/office/InvoicesView.vue'), meta: { roles: ACCOUNTING, title: 'Factures' } },
   { path: '/factures/a-valider', name: 'invoice-review', component: () => import('@/views/office/ReviewQueueView.vue'), meta: { roles: ACCOUNTING, title: 'À valider' } },
@@ -62,6 +63,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/compte', name: 'account', component: () => import('@/views/AccountView.vue'), meta: { title: 'Mon compte' } },
   { path: '/tech', name: 'tech-today', component: () => import('@/views/tech/TechTodayView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Ma journée' } },
   { path: '/tech/visite/:id', name: 'tech-visit', component: () => import('@/views/tech/TechVisitView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Intervention' }, props: true },
+  { path: '/tech/inventaire', name: 'tech-inventory', component: () => import('@/views/tech/TechInventoryView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Inventaire du véhicule' } },
   { path: '/tech/envois', name: 'tech-outbox', component: () => import('@/views/tech/TechOutboxView.vue'), meta: { roles: ['technicien'], layout: 'tech', title: 'Envois' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { public: true, title: 'Page introuvable' } },
 ]

@@ -47,6 +47,7 @@ export const NAVIGATION: NavGroup[] = [
       { to: '/stock', label: 'Niveaux de stock', icon: '▥', roles: OFFICE, requires: 'GET /api/v1/stock/on-hand' },
       { to: '/stock/reapprovisionnement', label: 'Réapprovisionnement', icon: '⇪', roles: MANAGERS, requires: 'GET /api/v1/stock/loading' },
       { to: '/stock/rapports', label: 'Rapports de stock', icon: '∑', roles: OFFICE, requires: 'GET /api/v1/stock/reports/consumption' },
+      { to: '/stock/emplacements', label: 'Dépôts et véhicules', icon: '⌂', roles: MANAGERS, requires: 'GET /api/v1/stock/locations' },
       { to: '/stock/inventaire', label: 'Inventaire', icon: '☑', roles: MANAGERS, requires: 'POST /api/v1/stock/locations/{location_id}/inventory-counts' },
     ],
   },

@@ -64,6 +64,8 @@ customers = Table(
     Column("marketing_consent_source", String(100), nullable=False, server_default=""),
     # Set by the GDPR erasure: the personal data of the row and its dependants is gone.
     Column("erased_at", DateTime(timezone=True)),
+    # The customer's reference in the tool it was imported from (bulk import; migration 0007).
+    Column("external_ref", String(100)),
     CheckConstraint("type IN ('private', 'business')", name="customer_type"),
     Index("ix_customers_name", "name", "id"),
     # The list's other sorts, each ending on the id (migration 0006).
@@ -71,6 +73,12 @@ customers = Table(
     Index("ix_customers_city_sort", "billing_city", "id"),
     Index("ix_customers_email_sort", "billing_email", "id"),
     Index("ix_customers_created_sort", "created_at", "id"),
+    Index(
+        "uq_customers_external_ref",
+        "external_ref",
+        unique=True,
+        postgresql_where=text("external_ref IS NOT NULL"),
+    ),
 )
 
 sites = Table(
@@ -150,6 +158,8 @@ contracts = Table(
     Column("renewal_notice_sent_at", DateTime(timezone=True)),
     # Term end for which `contrat.contract.renewal_notice_due` was emitted (once per term).
     Column("renewal_notice_due_for", Date),
+    # The contract's reference in the tool it was imported from (bulk import; migration 0007).
+    Column("external_ref", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(
@@ -160,6 +170,12 @@ contracts = Table(
     Index("ix_contracts_created", "created_at", "id"),
     Index("ix_contracts_number_sort", text("(coalesce(number, ''))"), "id"),
     Index("ix_contracts_start_sort", "start_date", "id"),
+    Index(
+        "uq_contracts_external_ref",
+        "external_ref",
+        unique=True,
+        postgresql_where=text("external_ref IS NOT NULL"),
+    ),
 )
 
 contract_sites = Table(

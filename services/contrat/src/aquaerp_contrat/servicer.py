@@ -11,6 +11,7 @@ from aquaerp_runtime.paging import page_response
 from google.api import httpbody_pb2
 
 from .domain import Contract
+from .import_servicer import ImportEdge
 from .messages import (
     CUSTOMER_TYPES,
     STATUSES,
@@ -33,13 +34,14 @@ from .messages import (
 from .service import ContratService
 
 
-class ContratServicer(contrat_pb2_grpc.ContratServiceServicer):
+class ContratServicer(ImportEdge, contrat_pb2_grpc.ContratServiceServicer):
     def __init__(self, service: ContratService) -> None:
         self.clock = service.clock
         self.parties = service.parties
         self.contracts = service.contracts
         self.pricing = service.pricing
         self.schedules = service.schedules
+        self.imports = service.imports
 
     def _contract(self, contract: Contract) -> pb.Contract:
         return contract_message(contract, self.clock.today())

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import counters, outbox
 from .contracts import ContractRecords
+from .imports import ImportRecords
 from .parties import PartyRecords
 from .rows import customer_columns, site_columns
 from .settings import SettingRecords
@@ -19,7 +20,7 @@ from .settings import SettingRecords
 __all__ = ["ContratRepository", "customer_columns", "site_columns"]
 
 
-class ContratRepository(PartyRecords, ContractRecords, SettingRecords):
+class ContratRepository(PartyRecords, ContractRecords, SettingRecords, ImportRecords):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -8,6 +8,7 @@ from aquaerp_runtime.clock import Clock
 from aquaerp_runtime.db import Database
 
 from .contracts import Contracts
+from .imports import Imports
 from .parties import Parties
 from .pricing import Pricing
 from .schedules import ContractBillables, PlannedVisit, RenewalNotice, Schedules
@@ -16,6 +17,7 @@ __all__ = [
     "ContractBillables",
     "Contracts",
     "ContratService",
+    "Imports",
     "Parties",
     "PlannedVisit",
     "Pricing",
@@ -33,3 +35,4 @@ class ContratService:
         self.contracts = Contracts(database, clock)
         self.pricing = Pricing(database, clock)
         self.schedules = Schedules(database, clock)
+        self.imports = Imports(database, clock)

@@ -202,6 +202,69 @@ INDEXATION_METHOD_INDEX: IndexationMethod.ValueType  # 3
 """Price x (new index value / reference index value), the reference starting at the base."""
 Global___IndexationMethod: _TypeAlias = IndexationMethod  # noqa: Y015
 
+class _ImportMode:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ImportModeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ImportMode.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    IMPORT_MODE_UNSPECIFIED: _ImportMode.ValueType  # 0
+    IMPORT_MODE_FILE: _ImportMode.ValueType  # 1
+    """The whole file or nothing (one transaction)."""
+    IMPORT_MODE_CUSTOMER: _ImportMode.ValueType  # 2
+    """Each customer with its sites, installations and contracts, or nothing of it; the other
+    customers are imported.
+    """
+
+class ImportMode(_ImportMode, metaclass=_ImportModeEnumTypeWrapper):
+    """-- bulk import ---------------------------------------------------------------------------------
+
+    How much an import undoes when a row fails.
+    """
+
+IMPORT_MODE_UNSPECIFIED: ImportMode.ValueType  # 0
+IMPORT_MODE_FILE: ImportMode.ValueType  # 1
+"""The whole file or nothing (one transaction)."""
+IMPORT_MODE_CUSTOMER: ImportMode.ValueType  # 2
+"""Each customer with its sites, installations and contracts, or nothing of it; the other
+customers are imported.
+"""
+Global___ImportMode: _TypeAlias = ImportMode  # noqa: Y015
+
+class _ImportStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ImportStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ImportStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    IMPORT_STATUS_UNSPECIFIED: _ImportStatus.ValueType  # 0
+    IMPORT_STATUS_CHECKED: _ImportStatus.ValueType  # 1
+    """Dry run passed: every row is valid."""
+    IMPORT_STATUS_INVALID: _ImportStatus.ValueType  # 2
+    """Dry run found errors (see `errors`)."""
+    IMPORT_STATUS_RUNNING: _ImportStatus.ValueType  # 3
+    """Import under way (`rows_done` of `rows_total`)."""
+    IMPORT_STATUS_DONE: _ImportStatus.ValueType  # 4
+    """Import finished."""
+    IMPORT_STATUS_FAILED: _ImportStatus.ValueType  # 5
+    """Import stopped: nothing of the file (or of the failed customers) was written."""
+
+class ImportStatus(_ImportStatus, metaclass=_ImportStatusEnumTypeWrapper):
+    """Where an import job stands."""
+
+IMPORT_STATUS_UNSPECIFIED: ImportStatus.ValueType  # 0
+IMPORT_STATUS_CHECKED: ImportStatus.ValueType  # 1
+"""Dry run passed: every row is valid."""
+IMPORT_STATUS_INVALID: ImportStatus.ValueType  # 2
+"""Dry run found errors (see `errors`)."""
+IMPORT_STATUS_RUNNING: ImportStatus.ValueType  # 3
+"""Import under way (`rows_done` of `rows_total`)."""
+IMPORT_STATUS_DONE: ImportStatus.ValueType  # 4
+"""Import finished."""
+IMPORT_STATUS_FAILED: ImportStatus.ValueType  # 5
+"""Import stopped: nothing of the file (or of the failed customers) was written."""
+Global___ImportStatus: _TypeAlias = ImportStatus  # noqa: Y015
+
 @_typing.final
 class CustomerInput(_message.Message):
     """Editable fields of a customer, used to create and to update one."""
@@ -3411,3 +3474,350 @@ class EraseCustomerRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EraseCustomerRequest: _TypeAlias = EraseCustomerRequest  # noqa: Y015
+
+@_typing.final
+class ImportColumn(_message.Message):
+    """One file column mapped to one field (e.g. "Code postal" -> "customer.postal_code")."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COLUMN_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    column: _builtins.str
+    """Header of the column in the file."""
+    field: _builtins.str
+    """Field it fills (see ListImportMappingsResponse.fields); empty: ignored."""
+    def __init__(
+        self,
+        *,
+        column: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["column", b"column", "field", b"field"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportColumn: _TypeAlias = ImportColumn  # noqa: Y015
+
+@_typing.final
+class ImportMapping(_message.Message):
+    """A named column mapping."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    COLUMNS_FIELD_NUMBER: _builtins.int
+    PRESET_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Name, e.g. "Export Odoo" (presets: "preset:generic", "preset:odoo", "preset:dolibarr")."""
+    label: _builtins.str
+    """Shown name, in French."""
+    preset: _builtins.bool
+    """A preset shipped with the product (not editable)."""
+    @_builtins.property
+    def columns(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportColumn]:
+        """The columns."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        label: _builtins.str = ...,
+        columns: _abc.Iterable[Global___ImportColumn] | None = ...,
+        preset: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["columns", b"columns", "label", b"label", "name", b"name", "preset", b"preset"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportMapping: _TypeAlias = ImportMapping  # noqa: Y015
+
+@_typing.final
+class ImportField(_message.Message):
+    """A field a column can fill."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """Key, e.g. "customer.postal_code"."""
+    label: _builtins.str
+    """French label, e.g. "Client : code postal"."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        label: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "label", b"label"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportField: _TypeAlias = ImportField  # noqa: Y015
+
+@_typing.final
+class ListImportMappingsRequest(_message.Message):
+    """Asks for the import mappings."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListImportMappingsRequest: _TypeAlias = ListImportMappingsRequest  # noqa: Y015
+
+@_typing.final
+class ListImportMappingsResponse(_message.Message):
+    """Presets first, then the saved mappings by name."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAPPINGS_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def mappings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportMapping]:
+        """The mappings."""
+
+    @_builtins.property
+    def fields(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportField]:
+        """The fields a column can be mapped to."""
+
+    def __init__(
+        self,
+        *,
+        mappings: _abc.Iterable[Global___ImportMapping] | None = ...,
+        fields: _abc.Iterable[Global___ImportField] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields", "mappings", b"mappings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListImportMappingsResponse: _TypeAlias = ListImportMappingsResponse  # noqa: Y015
+
+@_typing.final
+class CreateImportJobRequest(_message.Message):
+    """Uploads a file to import."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    MAPPING_NAME_FIELD_NUMBER: _builtins.int
+    COLUMNS_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    file_name: _builtins.str
+    """File name as uploaded, e.g. "clients.xlsx" (.csv or .xlsx)."""
+    content: _builtins.bytes
+    """The file (base64 in JSON), at most 20 MB."""
+    mapping_name: _builtins.str
+    """Mapping to use: a preset or saved mapping by name (ignored when `columns` is given)."""
+    mode: Global___ImportMode.ValueType
+    """All or nothing per file (default) or per customer."""
+    @_builtins.property
+    def columns(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportColumn]:
+        """The mapping itself; columns of the file not listed are ignored."""
+
+    def __init__(
+        self,
+        *,
+        file_name: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+        mapping_name: _builtins.str = ...,
+        columns: _abc.Iterable[Global___ImportColumn] | None = ...,
+        mode: Global___ImportMode.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["columns", b"columns", "content", b"content", "file_name", b"file_name", "mapping_name", b"mapping_name", "mode", b"mode"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateImportJobRequest: _TypeAlias = CreateImportJobRequest  # noqa: Y015
+
+@_typing.final
+class GetImportJobRequest(_message.Message):
+    """Names an import job."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Job id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetImportJobRequest: _TypeAlias = GetImportJobRequest  # noqa: Y015
+
+@_typing.final
+class StartImportRequest(_message.Message):
+    """Starts the import of a checked job."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Job id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartImportRequest: _TypeAlias = StartImportRequest  # noqa: Y015
+
+@_typing.final
+class ImportRowError(_message.Message):
+    """One problem of one row."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROW_FIELD_NUMBER: _builtins.int
+    COLUMN_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    row: _builtins.int
+    """Row number in the file (the header is row 1)."""
+    column: _builtins.str
+    """Header of the column at fault (empty when the row as a whole is at fault)."""
+    field: _builtins.str
+    """Field at fault, e.g. "customer.email"."""
+    message: _builtins.str
+    """What is wrong, in French."""
+    def __init__(
+        self,
+        *,
+        row: _builtins.int = ...,
+        column: _builtins.str = ...,
+        field: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["column", b"column", "field", b"field", "message", b"message", "row", b"row"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportRowError: _TypeAlias = ImportRowError  # noqa: Y015
+
+@_typing.final
+class ImportJob(_message.Message):
+    """An import job."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    FILE_FORMAT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    COLUMNS_FIELD_NUMBER: _builtins.int
+    ROWS_TOTAL_FIELD_NUMBER: _builtins.int
+    ROWS_DONE_FIELD_NUMBER: _builtins.int
+    ROWS_FAILED_FIELD_NUMBER: _builtins.int
+    CUSTOMERS_CREATED_FIELD_NUMBER: _builtins.int
+    CUSTOMERS_UPDATED_FIELD_NUMBER: _builtins.int
+    CONTRACTS_CREATED_FIELD_NUMBER: _builtins.int
+    CONTRACTS_UPDATED_FIELD_NUMBER: _builtins.int
+    ERROR_COUNT_FIELD_NUMBER: _builtins.int
+    ERRORS_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    FINISH_TIME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Job id."""
+    file_name: _builtins.str
+    """Uploaded file name."""
+    file_format: _builtins.str
+    """"csv" or "xlsx"."""
+    status: Global___ImportStatus.ValueType
+    """Where it stands."""
+    mode: Global___ImportMode.ValueType
+    """All or nothing per file or per customer."""
+    rows_total: _builtins.int
+    """Data rows in the file (the header excluded)."""
+    rows_done: _builtins.int
+    """Rows imported so far (progress)."""
+    rows_failed: _builtins.int
+    """Rows with an error (dry run) or not imported (per-customer import)."""
+    customers_created: _builtins.int
+    """Customers created and updated by the import."""
+    customers_updated: _builtins.int
+    contracts_created: _builtins.int
+    """Contracts created and updated by the import (drafts)."""
+    contracts_updated: _builtins.int
+    error_count: _builtins.int
+    """Number of errors; the first 500 are in `errors`."""
+    message: _builtins.str
+    """Why the import stopped, in French (failed jobs)."""
+    @_builtins.property
+    def columns(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportColumn]:
+        """The mapping used."""
+
+    @_builtins.property
+    def errors(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportRowError]:
+        """The errors, by row."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the job was created and finished."""
+
+    @_builtins.property
+    def finish_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        file_name: _builtins.str = ...,
+        file_format: _builtins.str = ...,
+        status: Global___ImportStatus.ValueType = ...,
+        mode: Global___ImportMode.ValueType = ...,
+        columns: _abc.Iterable[Global___ImportColumn] | None = ...,
+        rows_total: _builtins.int = ...,
+        rows_done: _builtins.int = ...,
+        rows_failed: _builtins.int = ...,
+        customers_created: _builtins.int = ...,
+        customers_updated: _builtins.int = ...,
+        contracts_created: _builtins.int = ...,
+        contracts_updated: _builtins.int = ...,
+        error_count: _builtins.int = ...,
+        errors: _abc.Iterable[Global___ImportRowError] | None = ...,
+        message: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        finish_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "finish_time", b"finish_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["columns", b"columns", "contracts_created", b"contracts_created", "contracts_updated", b"contracts_updated", "create_time", b"create_time", "customers_created", b"customers_created", "customers_updated", b"customers_updated", "error_count", b"error_count", "errors", b"errors", "file_format", b"file_format", "file_name", b"file_name", "finish_time", b"finish_time", "id", b"id", "message", b"message", "mode", b"mode", "rows_done", b"rows_done", "rows_failed", b"rows_failed", "rows_total", b"rows_total", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportJob: _TypeAlias = ImportJob  # noqa: Y015

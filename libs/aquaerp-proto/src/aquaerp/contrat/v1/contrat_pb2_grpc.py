@@ -269,6 +269,36 @@ class ContratServiceStub:
                 request_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
                 _registered_method=True)
+        self.CreateImportJob = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/CreateImportJob',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.CreateImportJobRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.FromString,
+                _registered_method=True)
+        self.GetImportJob = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/GetImportJob',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetImportJobRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.FromString,
+                _registered_method=True)
+        self.StartImport = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/StartImport',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.StartImportRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.FromString,
+                _registered_method=True)
+        self.DownloadImportErrors = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/DownloadImportErrors',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetImportJobRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.ListImportMappings = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/ListImportMappings',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListImportMappingsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListImportMappingsResponse.FromString,
+                _registered_method=True)
+        self.SaveImportMapping = channel.unary_unary(
+                '/aquaerp.contrat.v1.ContratService/SaveImportMapping',
+                request_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportMapping.SerializeToString,
+                response_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportMapping.FromString,
+                _registered_method=True)
 
 
 class ContratServiceServicer:
@@ -617,6 +647,55 @@ class ContratServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateImportJob(self, request, context):
+        """Bulk import, step 1: uploads a CSV or XLSX file with its column mapping and checks every
+        row with the same rules as CreateCustomer, CreateSite, CreateInstallation and
+        CreateContract (dry run: nothing is written but the job). The errors are per row and
+        column, in French.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetImportJob(self, request, context):
+        """An import job: status, row counts (progress) and the errors found.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartImport(self, request, context):
+        """Bulk import, step 2: imports a checked file in the background (follow it with
+        GetImportJob). All or nothing for the file, or per customer; idempotent on the external
+        references (importing again updates, never duplicates).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DownloadImportErrors(self, request, context):
+        """The uploaded file with one more column giving each row's errors (CSV, or XLSX when the
+        upload was XLSX). No cell is written as a formula.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListImportMappings(self, request, context):
+        """The column mappings: the presets (generic spreadsheet, Odoo, Dolibarr) and the company's
+        saved ones, with the fields a column can be mapped to.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveImportMapping(self, request, context):
+        """Saves a column mapping under a name (replaces one of the same name).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ContratServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -844,6 +923,36 @@ def add_ContratServiceServicer_to_server(servicer, server):
                     servicer.ExportPersonalData,
                     request_deserializer=aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.FromString,
                     response_serializer=aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.SerializeToString,
+            ),
+            'CreateImportJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateImportJob,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.CreateImportJobRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.SerializeToString,
+            ),
+            'GetImportJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImportJob,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetImportJobRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.SerializeToString,
+            ),
+            'StartImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartImport,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.StartImportRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.SerializeToString,
+            ),
+            'DownloadImportErrors': grpc.unary_unary_rpc_method_handler(
+                    servicer.DownloadImportErrors,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetImportJobRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'ListImportMappings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListImportMappings,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListImportMappingsRequest.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListImportMappingsResponse.SerializeToString,
+            ),
+            'SaveImportMapping': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveImportMapping,
+                    request_deserializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportMapping.FromString,
+                    response_serializer=aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportMapping.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2069,6 +2178,168 @@ class ContratService:
             '/aquaerp.contrat.v1.ContratService/ExportPersonalData',
             aquaerp_dot_common_dot_v1_dot_common__pb2.ExportPersonalDataRequest.SerializeToString,
             aquaerp_dot_common_dot_v1_dot_common__pb2.PersonalDataExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateImportJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/CreateImportJob',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.CreateImportJobRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImportJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/GetImportJob',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetImportJobRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/StartImport',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.StartImportRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DownloadImportErrors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/DownloadImportErrors',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.GetImportJobRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListImportMappings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/ListImportMappings',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListImportMappingsRequest.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ListImportMappingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveImportMapping(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.contrat.v1.ContratService/SaveImportMapping',
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportMapping.SerializeToString,
+            aquaerp_dot_contrat_dot_v1_dot_contrat__pb2.ImportMapping.FromString,
             options,
             channel_credentials,
             insecure,

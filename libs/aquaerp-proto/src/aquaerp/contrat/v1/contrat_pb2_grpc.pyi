@@ -171,6 +171,29 @@ class ContratServiceStub:
     """
     ExportPersonalData: _grpc.UnaryUnaryMultiCallable[_common_pb2.ExportPersonalDataRequest, _common_pb2.PersonalDataExport]
     """What contrat holds on one customer (called by ExportCustomerPersonalData)."""
+    CreateImportJob: _grpc.UnaryUnaryMultiCallable[_contrat_pb2.CreateImportJobRequest, _contrat_pb2.ImportJob]
+    """Bulk import, step 1: uploads a CSV or XLSX file with its column mapping and checks every
+    row with the same rules as CreateCustomer, CreateSite, CreateInstallation and
+    CreateContract (dry run: nothing is written but the job). The errors are per row and
+    column, in French.
+    """
+    GetImportJob: _grpc.UnaryUnaryMultiCallable[_contrat_pb2.GetImportJobRequest, _contrat_pb2.ImportJob]
+    """An import job: status, row counts (progress) and the errors found."""
+    StartImport: _grpc.UnaryUnaryMultiCallable[_contrat_pb2.StartImportRequest, _contrat_pb2.ImportJob]
+    """Bulk import, step 2: imports a checked file in the background (follow it with
+    GetImportJob). All or nothing for the file, or per customer; idempotent on the external
+    references (importing again updates, never duplicates).
+    """
+    DownloadImportErrors: _grpc.UnaryUnaryMultiCallable[_contrat_pb2.GetImportJobRequest, _httpbody_pb2.HttpBody]
+    """The uploaded file with one more column giving each row's errors (CSV, or XLSX when the
+    upload was XLSX). No cell is written as a formula.
+    """
+    ListImportMappings: _grpc.UnaryUnaryMultiCallable[_contrat_pb2.ListImportMappingsRequest, _contrat_pb2.ListImportMappingsResponse]
+    """The column mappings: the presets (generic spreadsheet, Odoo, Dolibarr) and the company's
+    saved ones, with the fields a column can be mapped to.
+    """
+    SaveImportMapping: _grpc.UnaryUnaryMultiCallable[_contrat_pb2.ImportMapping, _contrat_pb2.ImportMapping]
+    """Saves a column mapping under a name (replaces one of the same name)."""
 
 @_typing.type_check_only
 class ContratServiceAsyncStub(ContratServiceStub):
@@ -311,6 +334,29 @@ class ContratServiceAsyncStub(ContratServiceStub):
     """
     ExportPersonalData: _aio.UnaryUnaryMultiCallable[_common_pb2.ExportPersonalDataRequest, _common_pb2.PersonalDataExport]  # type: ignore[assignment]
     """What contrat holds on one customer (called by ExportCustomerPersonalData)."""
+    CreateImportJob: _aio.UnaryUnaryMultiCallable[_contrat_pb2.CreateImportJobRequest, _contrat_pb2.ImportJob]  # type: ignore[assignment]
+    """Bulk import, step 1: uploads a CSV or XLSX file with its column mapping and checks every
+    row with the same rules as CreateCustomer, CreateSite, CreateInstallation and
+    CreateContract (dry run: nothing is written but the job). The errors are per row and
+    column, in French.
+    """
+    GetImportJob: _aio.UnaryUnaryMultiCallable[_contrat_pb2.GetImportJobRequest, _contrat_pb2.ImportJob]  # type: ignore[assignment]
+    """An import job: status, row counts (progress) and the errors found."""
+    StartImport: _aio.UnaryUnaryMultiCallable[_contrat_pb2.StartImportRequest, _contrat_pb2.ImportJob]  # type: ignore[assignment]
+    """Bulk import, step 2: imports a checked file in the background (follow it with
+    GetImportJob). All or nothing for the file, or per customer; idempotent on the external
+    references (importing again updates, never duplicates).
+    """
+    DownloadImportErrors: _aio.UnaryUnaryMultiCallable[_contrat_pb2.GetImportJobRequest, _httpbody_pb2.HttpBody]  # type: ignore[assignment]
+    """The uploaded file with one more column giving each row's errors (CSV, or XLSX when the
+    upload was XLSX). No cell is written as a formula.
+    """
+    ListImportMappings: _aio.UnaryUnaryMultiCallable[_contrat_pb2.ListImportMappingsRequest, _contrat_pb2.ListImportMappingsResponse]  # type: ignore[assignment]
+    """The column mappings: the presets (generic spreadsheet, Odoo, Dolibarr) and the company's
+    saved ones, with the fields a column can be mapped to.
+    """
+    SaveImportMapping: _aio.UnaryUnaryMultiCallable[_contrat_pb2.ImportMapping, _contrat_pb2.ImportMapping]  # type: ignore[assignment]
+    """Saves a column mapping under a name (replaces one of the same name)."""
 
 class ContratServiceServicer(metaclass=_abc_1.ABCMeta):
     """Customers, sites, installations and contracts.
@@ -718,5 +764,64 @@ class ContratServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_common_pb2.PersonalDataExport, _abc.Awaitable[_common_pb2.PersonalDataExport]]:
         """What contrat holds on one customer (called by ExportCustomerPersonalData)."""
+
+    @_abc_1.abstractmethod
+    def CreateImportJob(
+        self,
+        request: _contrat_pb2.CreateImportJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_contrat_pb2.ImportJob, _abc.Awaitable[_contrat_pb2.ImportJob]]:
+        """Bulk import, step 1: uploads a CSV or XLSX file with its column mapping and checks every
+        row with the same rules as CreateCustomer, CreateSite, CreateInstallation and
+        CreateContract (dry run: nothing is written but the job). The errors are per row and
+        column, in French.
+        """
+
+    @_abc_1.abstractmethod
+    def GetImportJob(
+        self,
+        request: _contrat_pb2.GetImportJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_contrat_pb2.ImportJob, _abc.Awaitable[_contrat_pb2.ImportJob]]:
+        """An import job: status, row counts (progress) and the errors found."""
+
+    @_abc_1.abstractmethod
+    def StartImport(
+        self,
+        request: _contrat_pb2.StartImportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_contrat_pb2.ImportJob, _abc.Awaitable[_contrat_pb2.ImportJob]]:
+        """Bulk import, step 2: imports a checked file in the background (follow it with
+        GetImportJob). All or nothing for the file, or per customer; idempotent on the external
+        references (importing again updates, never duplicates).
+        """
+
+    @_abc_1.abstractmethod
+    def DownloadImportErrors(
+        self,
+        request: _contrat_pb2.GetImportJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_httpbody_pb2.HttpBody, _abc.Awaitable[_httpbody_pb2.HttpBody]]:
+        """The uploaded file with one more column giving each row's errors (CSV, or XLSX when the
+        upload was XLSX). No cell is written as a formula.
+        """
+
+    @_abc_1.abstractmethod
+    def ListImportMappings(
+        self,
+        request: _contrat_pb2.ListImportMappingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_contrat_pb2.ListImportMappingsResponse, _abc.Awaitable[_contrat_pb2.ListImportMappingsResponse]]:
+        """The column mappings: the presets (generic spreadsheet, Odoo, Dolibarr) and the company's
+        saved ones, with the fields a column can be mapped to.
+        """
+
+    @_abc_1.abstractmethod
+    def SaveImportMapping(
+        self,
+        request: _contrat_pb2.ImportMapping,
+        context: _ServicerContext,
+    ) -> _typing.Union[_contrat_pb2.ImportMapping, _abc.Awaitable[_contrat_pb2.ImportMapping]]:
+        """Saves a column mapping under a name (replaces one of the same name)."""
 
 def add_ContratServiceServicer_to_server(servicer: ContratServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

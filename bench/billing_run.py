@@ -34,8 +34,6 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import grpc
-from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp.common.v1 import common_pb2
 from aquaerp.contrat.v1 import contrat_pb2 as cpb
 from aquaerp.contrat.v1 import contrat_pb2_grpc
@@ -50,15 +48,19 @@ from aquaerp_runtime.client import create_channel
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.ports import free_port
-from common import ROOT, bench_database, start_process
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from common import (
+    ROOT,
+    SERVICE_SECRET,
+    admin_token,
+    bench_database,
+    service_env,
+    start_process,
+    wait_grpc,
+)
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-ADMIN_EMAIL = "bench@aquaerp.local"
-ADMIN_PASSWORD = "a benchmark passphrase 2026"
-SERVICE_SECRET = "bench-service-secret-2026"
 SIRENS = ["552100554", "732829320", "443061841", "542065479", "652014051", "775670417"]
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -73,19 +75,6 @@ def proto_date(value: date) -> common_pb2.Date:
 
 def vat_number(siren: str) -> str:
     return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
-
-
-async def wait_grpc(port: int) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        for _ in range(3000):  # up to 5 minutes: imports are slow on a loaded machine
-            try:
-                if (await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)).status == 1:
-                    return
-            except grpc.aio.AioRpcError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"service on {port} did not start")
 
 
 async def create_contracts(
@@ -340,28 +329,21 @@ async def main() -> None:
     processes = {}
     try:
         for name, spec in specs.items():
-            prefix = spec.env_prefix
-            env = {
-                f"{prefix}DATABASE_URL": url,
-                f"{prefix}GRPC_HOST": "127.0.0.1",
-                f"{prefix}GRPC_PORT": str(ports[name]),
-                f"{prefix}TARGETS": json.dumps(targets),
-                f"{prefix}PUBLISH_EVENTS": "false",
-                f"{prefix}LOG_LEVEL": "WARNING",
-                f"{prefix}SERVICE_CLIENT_ID": name,
-                f"{prefix}SERVICE_CLIENT_SECRET": SERVICE_SECRET,
-                f"{prefix}CALL_TIMEOUT": "60",
-            }
+            env = service_env(
+                spec,
+                url,
+                ports[name],
+                targets,
+                SERVICE_CLIENT_ID=name,
+                SERVICE_CLIENT_SECRET=SERVICE_SECRET,
+                CALL_TIMEOUT="60",
+            )
             if name == "auth":
                 env |= {
-                    "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-                    "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "AUTH_SERVICE_ACCOUNTS": json.dumps(
                         {"contrat": SERVICE_SECRET, "facture": SERVICE_SECRET}
                     ),
                     "AUTH_ACCESS_TOKEN_TTL": "7200",
-                    # The benchmark's administrator works without a second factor.
-                    "AUTH_MFA_REQUIRED_ROLES": "",
                 }
             if name != "facture":
                 processes[name] = start_process(
@@ -384,11 +366,8 @@ async def main() -> None:
         for port in [*ports.values(), *facture_ports[1:]]:
             await wait_grpc(port)
 
-        async with grpc.aio.insecure_channel(targets["auth"]) as channel:
-            login = await auth_pb2_grpc.AuthServiceStub(channel).Login(
-                auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
-            )
-        metadata = (("authorization", f"Bearer {login.tokens.access_token}"),)
+        token = await admin_token(targets["auth"])
+        metadata = (("authorization", f"Bearer {token}"),)
         contrat_channel = create_channel(targets["contrat"], default_timeout=60)
         facture_channel = create_channel(targets["facture"], default_timeout=3600)
         contrat = contrat_pb2_grpc.ContratServiceStub(contrat_channel)
@@ -410,7 +389,7 @@ async def main() -> None:
             f" {preview.total_including_vat.amount_cents / 100:,.2f} EUR"
         )
         settings = FactureSettings()
-        expected = await expected_documents(targets["contrat"], login.tokens.access_token, settings)
+        expected = await expected_documents(targets["contrat"], token, settings)
         before_seconds, before_cpu = await raw_baseline(expected, renderers)
 
         load_before = os.getloadavg()

@@ -1,8 +1,10 @@
-"""Helpers shared by the benchmarks: a database, processes, a small HTTP load generator."""
+"""Helpers shared by the benchmarks: a database, service and gateway processes, the
+administrator's token, a small HTTP load generator."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -12,9 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
+from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_runtime.postgres import ensure_database, start_embedded, with_database
+from aquaerp_runtime.service import ServiceSpec
+from aquaerp_runtime.testing.ports import free_port
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / ".aquaerp" / "bench-logs"
+ADMIN_EMAIL = "bench@aquaerp.local"
+ADMIN_PASSWORD = "a benchmark passphrase 2026"
+SERVICE_SECRET = "bench-service-secret-2026"
 
 
 async def bench_database(name: str) -> str:
@@ -35,6 +46,70 @@ def start_process(args: Sequence[str], env: dict[str, str], log: Path) -> subpro
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
+
+
+def service_env(
+    spec: ServiceSpec, url: str, port: int, targets: dict[str, str], **extra: str
+) -> dict[str, str]:
+    """A service's settings for a benchmark: its database, port and peers, no events, quiet
+    logs; `extra` names settings without the service's prefix (`DATABASE_POOL_SIZE="8"`)."""
+    prefix = spec.env_prefix
+    env = {
+        f"{prefix}DATABASE_URL": url,
+        f"{prefix}GRPC_HOST": "127.0.0.1",
+        f"{prefix}GRPC_PORT": str(port),
+        f"{prefix}TARGETS": json.dumps(targets),
+        f"{prefix}PUBLISH_EVENTS": "false",
+        f"{prefix}LOG_LEVEL": "WARNING",
+    } | {f"{prefix}{name}": value for name, value in extra.items()}
+    if spec.name == "auth":
+        env |= {
+            "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+            "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            # The benchmark's administrator works without a second factor.
+            "AUTH_MFA_REQUIRED_ROLES": "",
+        }
+    return env
+
+
+async def wait_grpc(port: int, timeout: float = 300) -> None:
+    """Until the service on `port` is serving; a deadline rather than a count of attempts, as
+    start-up takes longer on a busy machine."""
+    deadline = time.monotonic() + timeout
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            try:
+                if (await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)).status == 1:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"service on {port} did not start")
+
+
+def start_gateway(
+    url: str, targets: dict[str, str], log: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The gateway in front of `targets`, on a free port (wait for it with wait_http)."""
+    port = free_port()
+    env = {
+        "GATEWAY_DATABASE_URL": url,
+        "GATEWAY_HTTP_HOST": "127.0.0.1",
+        "GATEWAY_HTTP_PORT": str(port),
+        "GATEWAY_TARGETS": json.dumps(targets),
+        "GATEWAY_LOG_LEVEL": "WARNING",
+    }
+    return start_process(["-m", "aquaerp_gateway"], env, log), port
+
+
+async def admin_token(auth_target: str) -> str:
+    """An access token of the benchmark's administrator (see service_env)."""
+    async with grpc.aio.insecure_channel(auth_target) as channel:
+        login = await auth_pb2_grpc.AuthServiceStub(channel).Login(
+            auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+        )
+    return login.tokens.access_token
 
 
 def rss_mb(pid: int) -> float:

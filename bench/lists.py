@@ -25,9 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import grpc
 import httpx
-from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp_contrat.repository.parties import CUSTOMER_SORTING, customer_list_statement
 from aquaerp_facture.models import invoices
 from aquaerp_facture.repository.invoices import (
@@ -41,14 +39,22 @@ from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.paging_sort import SORT_KEY, Order
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.ports import free_port
-from common import ROOT, LoadResult, bench_database, start_process, wait_http
-from gateway_auth import wait_grpc
+from common import (
+    LOGS,
+    ROOT,
+    SERVICE_SECRET,
+    LoadResult,
+    admin_token,
+    bench_database,
+    service_env,
+    start_gateway,
+    start_process,
+    wait_grpc,
+    wait_http,
+)
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql
 
-ADMIN_EMAIL = "bench@aquaerp.local"
-ADMIN_PASSWORD = "a benchmark passphrase 2026"
-SERVICE_SECRET = "bench-service-secret-2026"
 CITIES = ["Montpellier", "Nîmes", "Sète", "Béziers", "Agde", "Lunel", "Uzès", "Alès", "Arles"]
 SURNAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand"]
 SURNAMES += ["Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "Fabre"]
@@ -289,7 +295,6 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
-    logs = ROOT / ".aquaerp" / "bench-logs"
     url = await bench_database("aquaerp_bench_lists")
     names = ("auth", "contrat", "facture")
     specs = {name: load_service(name) for name in names}
@@ -303,51 +308,30 @@ async def main() -> None:
     pool = await asyncpg.create_pool(plain_url(url), min_size=1, max_size=options.connections)
     try:
         for name, spec in specs.items():
-            prefix = spec.env_prefix
-            env = {
-                f"{prefix}DATABASE_URL": url,
-                f"{prefix}GRPC_HOST": "127.0.0.1",
-                f"{prefix}GRPC_PORT": str(ports[name]),
-                f"{prefix}TARGETS": json.dumps(targets),
-                f"{prefix}PUBLISH_EVENTS": "false",
-                f"{prefix}LOG_LEVEL": "WARNING",
-                f"{prefix}SERVICE_CLIENT_ID": name,
-                f"{prefix}SERVICE_CLIENT_SECRET": SERVICE_SECRET,
-                f"{prefix}DATABASE_POOL_SIZE": str(options.connections),
-            }
+            env = service_env(
+                spec,
+                url,
+                ports[name],
+                targets,
+                SERVICE_CLIENT_ID=name,
+                SERVICE_CLIENT_SECRET=SERVICE_SECRET,
+                DATABASE_POOL_SIZE=str(options.connections),
+            )
             if name == "auth":
                 env |= {
-                    "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-                    "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "AUTH_SERVICE_ACCOUNTS": json.dumps(
                         {"contrat": SERVICE_SECRET, "facture": SERVICE_SECRET}
                     ),
                     "AUTH_ACCESS_TOKEN_TTL": "7200",
-                    "AUTH_MFA_REQUIRED_ROLES": "",
                 }
             if name == "facture":
                 env |= {"FACTURE_RENDER_PROCESSES": "1"}
-            processes[name] = start_process(["-m", spec.module], env, logs / f"lists-{name}.log")
+            processes[name] = start_process(["-m", spec.module], env, LOGS / f"lists-{name}.log")
         for port in ports.values():
             await wait_grpc(port)
-        gateway_port = free_port()
-        processes["gateway"] = start_process(
-            ["-m", "aquaerp_gateway"],
-            {
-                "GATEWAY_DATABASE_URL": url,
-                "GATEWAY_HTTP_HOST": "127.0.0.1",
-                "GATEWAY_HTTP_PORT": str(gateway_port),
-                "GATEWAY_TARGETS": json.dumps(targets),
-                "GATEWAY_LOG_LEVEL": "WARNING",
-            },
-            logs / "lists-gateway.log",
-        )
+        processes["gateway"], gateway_port = start_gateway(url, targets, LOGS / "lists-gateway.log")
         await wait_http(gateway_port, timeout=600)
-        async with grpc.aio.insecure_channel(targets["auth"]) as channel:
-            login = await auth_pb2_grpc.AuthServiceStub(channel).Login(
-                auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
-            )
-        headers = {"Authorization": f"Bearer {login.tokens.access_token}"}
+        headers = {"Authorization": f"Bearer {await admin_token(targets['auth'])}"}
         limits = httpx.Limits(max_connections=options.connections)
         base = f"http://127.0.0.1:{gateway_port}"
         async with httpx.AsyncClient(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import time
@@ -22,17 +21,24 @@ from decimal import Decimal
 import asyncpg
 import grpc
 import httpx
-from aquaerp.auth.v1 import auth_pb2, auth_pb2_grpc
 from aquaerp.stock.v1 import stock_pb2, stock_pb2_grpc
 from aquaerp_runtime.db import plain_url
 from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.service import discover_services
 from aquaerp_runtime.testing.ports import free_port
-from common import ROOT, LoadResult, bench_database, start_process, wait_http
-from gateway_auth import wait_grpc
+from common import (
+    LOGS,
+    ROOT,
+    LoadResult,
+    admin_token,
+    bench_database,
+    service_env,
+    start_gateway,
+    start_process,
+    wait_grpc,
+    wait_http,
+)
 
-ADMIN_EMAIL = "bench@aquaerp.local"
-ADMIN_PASSWORD = "a benchmark passphrase 2026"
 PRODUCTS, LOCATIONS = 2000, 30
 
 # What ListStock runs for one location (the repository's query, written out).
@@ -209,7 +215,6 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--connections", type=int, default=8)
     options = parser.parse_args()
-    logs = ROOT / ".aquaerp" / "bench-logs"
     url = await bench_database("aquaerp_bench_stock")
     specs = {name: spec for name, spec in discover_services().items() if name in ("auth", "stock")}
     for spec in specs.values():
@@ -223,44 +228,15 @@ async def main() -> None:
     pool = await asyncpg.create_pool(plain_url(url), min_size=1, max_size=options.connections)
     try:
         for name, spec in specs.items():
-            prefix = spec.env_prefix
-            env = {
-                f"{prefix}DATABASE_URL": url,
-                f"{prefix}GRPC_HOST": "127.0.0.1",
-                f"{prefix}GRPC_PORT": str(ports[name]),
-                f"{prefix}TARGETS": json.dumps(targets),
-                f"{prefix}PUBLISH_EVENTS": "false",
-                f"{prefix}LOG_LEVEL": "WARNING",
-                f"{prefix}DATABASE_POOL_SIZE": str(options.connections),
-            }
-            if name == "auth":
-                env |= {
-                    "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-                    "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                    # The benchmark's administrator works without a second factor.
-                    "AUTH_MFA_REQUIRED_ROLES": "",
-                }
-            processes[name] = start_process(["-m", spec.module], env, logs / f"{name}.log")
+            env = service_env(
+                spec, url, ports[name], targets, DATABASE_POOL_SIZE=str(options.connections)
+            )
+            processes[name] = start_process(["-m", spec.module], env, LOGS / f"{name}.log")
         for port in ports.values():
             await wait_grpc(port)
-        gateway_port = free_port()
-        processes["gateway"] = start_process(
-            ["-m", "aquaerp_gateway"],
-            {
-                "GATEWAY_DATABASE_URL": url,
-                "GATEWAY_HTTP_HOST": "127.0.0.1",
-                "GATEWAY_HTTP_PORT": str(gateway_port),
-                "GATEWAY_TARGETS": json.dumps(targets),
-                "GATEWAY_LOG_LEVEL": "WARNING",
-            },
-            logs / "gateway.log",
-        )
+        processes["gateway"], gateway_port = start_gateway(url, targets, LOGS / "gateway.log")
         await wait_http(gateway_port, timeout=600)
-        async with grpc.aio.insecure_channel(targets["auth"]) as channel:
-            login = await auth_pb2_grpc.AuthServiceStub(channel).Login(
-                auth_pb2.LoginRequest(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
-            )
-        headers = {"Authorization": f"Bearer {login.tokens.access_token}"}
+        headers = {"Authorization": f"Bearer {await admin_token(targets['auth'])}"}
         rng = random.Random(11)
         vans = locations[1:]
         limits = httpx.Limits(max_connections=options.connections)

@@ -32,12 +32,9 @@ from aquaerp_runtime.migrations import upgrade_async
 from aquaerp_runtime.outbox import OutboxRelay, grpc_publisher, outbox_table
 from aquaerp_runtime.service import load_service
 from aquaerp_runtime.testing.ports import free_port
-from common import ROOT, bench_database, start_process
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from common import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, bench_database, start_process, wait_grpc
 from sqlalchemy import MetaData, func, insert, select, text
 
-ADMIN_EMAIL = "bench@aquaerp.local"
-ADMIN_PASSWORD = "a benchmark passphrase 2026"
 SECRET = "bench-service-secret-0123456789"
 EVENT_TYPE = "bench.order.placed"
 NOISE_TYPE = "bench.order.noticed"
@@ -59,20 +56,6 @@ class NoOpMailer(mailer_pb2_grpc.MailerServiceServicer):
         if len(self.arrivals) >= self.expected:
             self.done.set()
         return mailer_pb2.Email(id=request.invoice_id)
-
-
-async def wait_serving(port: int) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        for _ in range(600):
-            try:
-                answer = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if answer.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"nothing serving on port {port}")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -203,6 +186,8 @@ async def main(events: int, rate: float) -> None:
             "AUTH_SERVICE_ACCOUNTS": json.dumps({"workflow": SECRET, "bench": SECRET}),
             "AUTH_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
             "AUTH_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            # The benchmark's administrator works without a second factor.
+            "AUTH_MFA_REQUIRED_ROLES": "",
             "AUTH_LOG_LEVEL": "WARNING",
         },
         logs / "auth.log",
@@ -229,8 +214,8 @@ async def main(events: int, rate: float) -> None:
         logs / "workflow.log",
     )
     try:
-        await wait_serving(auth_port)
-        await wait_serving(workflow_port)
+        await wait_grpc(auth_port)
+        await wait_grpc(workflow_port)
         auth_channel = create_channel(f"ipv4:127.0.0.1:{auth_port}")
         auth_stub = auth_pb2_grpc.AuthServiceStub(auth_channel)
         admin = (

@@ -20,6 +20,26 @@ def location_label(name: str, kind: str, code: str) -> str:
     return f"{name} ({'Véhicule' if kind == 'van' else 'Dépôt'}, {code})"
 
 
+def technician_van(admin: ApiUser, people: People) -> tuple[str, str, str]:
+    """The id, code and name of Marc Dupuis's van: one van per technician, created by the
+    first test that needs it."""
+    for place in admin.get("/stock/locations", kind="van")["items"]:
+        if place["location"].get("technician_id") == people.technician_id:
+            return place["id"], place["location"]["code"], place["location"]["name"]
+    code = f"VAN-{uuid.uuid4().hex[:6].upper()}"
+    created = admin.post(
+        "/stock/locations",
+        {
+            "code": code,
+            "name": "Camionnette Marc",
+            "kind": "van",
+            "technician_id": people.technician_id,
+            "technician_user_id": people.technician.get("/auth/me")["id"],
+        },
+    )
+    return str(created["id"]), code, "Camionnette Marc"
+
+
 def choose_location(page: Page, field: str, label: str) -> None:
     page.get_by_label(field).select_option(label=label)
 
@@ -28,24 +48,14 @@ def test_article_receipt_transfer_level_and_inventory(
     desktop: BrowserContext, people: People, admin: ApiUser
 ) -> None:
     suffix = uuid.uuid4().hex[:4].upper()
-    depot_code, van_code, code = f"DEPOT-{suffix}", f"VAN-{suffix}", f"JNT-{suffix}"
-    # Locations are set up by the administration (no screen for them).
+    depot_code, code = f"DEPOT-{suffix}", f"JNT-{suffix}"
+    # Locations set up through the API (the screen for them has its own test).
     admin.post(
         "/stock/locations", {"code": depot_code, "name": "Dépôt Antibes", "kind": "warehouse"}
     )
-    technician_user = people.technician.get("/auth/me")["id"]
-    van_id = admin.post(
-        "/stock/locations",
-        {
-            "code": van_code,
-            "name": "Camionnette Marc",
-            "kind": "van",
-            "technician_id": people.technician_id,
-            "technician_user_id": technician_user,
-        },
-    )["id"]
+    van_id, van_code, van_name = technician_van(admin, people)
     depot = location_label("Dépôt Antibes", "warehouse", depot_code)
-    van = location_label("Camionnette Marc", "van", van_code)
+    van = location_label(van_name, "van", van_code)
 
     page = desktop.new_page()
     login(page, people.office)

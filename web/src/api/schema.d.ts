@@ -1021,6 +1021,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/{intervention_id}/photos/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Returns one photo with its bytes, or its thumbnail (same visibility as the visit)
+         * @description Returns one photo with its bytes, or its thumbnail (same visibility as the visit).
+         */
+        get: operations["get_visit_photo_api_v1_interventions__intervention_id__photos__photo_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)
+         * @description Removes a photo of a visit not yet completed (the assigned technician; bureau, admin).
+         */
+        delete: operations["delete_visit_photo_api_v1_interventions__intervention_id__photos__photo_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}/disable": {
         parameters: {
             query?: never;
@@ -1399,6 +1423,26 @@ export interface paths {
          * @description Erases a customer (right to erasure, GDPR art. 17): name, contact, e-mail, phone and addresses are replaced by "Client effacé #<code>" in every service; issued invoices, payments and the FEC keep their legal content (10-year retention). Irreversible, idempotent, audited; refused while a contract is live.
          */
         post: operations["erase_customer_api_v1_customers__customer_id__erase_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk import, step 2: imports a checked file in the background (follow it with GetImportJob)
+         * @description Bulk import, step 2: imports a checked file in the background (follow it with GetImportJob). All or nothing for the file, or per customer; idempotent on the external references (importing again updates, never duplicates).
+         */
+        post: operations["start_import_api_v1_imports__import_id__start_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1922,6 +1966,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/{intervention_id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists a visit's photos, oldest first (same visibility as the visit)
+         * @description Lists a visit's photos, oldest first (same visibility as the visit).
+         */
+        get: operations["list_visit_photos_api_v1_interventions__intervention_id__photos_get"];
+        put?: never;
+        /**
+         * Adds a photo to a visit (the assigned technician; bureau, admin): before/after, or of a checklist item
+         * @description Adds a photo to a visit (the assigned technician; bureau, admin): before/after, or of a checklist item. The bytes are checked (JPEG, PNG or WebP by their content, 8 MB at most), the location is taken out of the EXIF data (the time it was taken stays). Idempotent on the photo id chosen by the phone: a retried upload returns the photo already stored.
+         */
+        post: operations["upload_visit_photo_api_v1_interventions__intervention_id__photos_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/emails/{email_id}/retry": {
         parameters: {
             query?: never;
@@ -2108,26 +2176,6 @@ export interface paths {
         get: operations["get_import_job_api_v1_imports__import_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/imports/{import_id}:start": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Bulk import, step 2: imports a checked file in the background (follow it with GetImportJob)
-         * @description Bulk import, step 2: imports a checked file in the background (follow it with GetImportJob). All or nothing for the file, or per customer; idempotent on the external references (importing again updates, never duplicates).
-         */
-        post: operations["start_import_api_v1_imports__import_id__start_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7230,6 +7278,17 @@ export interface components {
             items: components["schemas"]["VisitInstallation"][];
         };
         /**
+         * ListVisitPhotosResponse
+         * @description ListVisitPhotos response.
+         */
+        ListVisitPhotosResponse: {
+            /**
+             * Items
+             * @description Oldest first.
+             */
+            items: components["schemas"]["VisitPhoto"][];
+        };
+        /**
          * LoadingLine
          * @description One item to load into a van.
          */
@@ -10806,6 +10865,40 @@ export interface components {
             roles?: ("admin" | "bureau" | "compta" | "technicien" | "client")[];
         };
         /**
+         * UploadVisitPhotoBody
+         * @description UploadVisitPhoto input.
+         */
+        UploadVisitPhotoBody: {
+            /**
+             * Photo Id
+             * @description Id chosen by the phone (UUID), the same on every retry of the upload.
+             */
+            photo_id: string;
+            /**
+             * Kind
+             * @description What it shows.
+             * @enum {string}
+             */
+            kind: "before" | "after" | "checklist_item";
+            /**
+             * Checklist Item Key
+             * @description The checklist item, for a checklist item photo.
+             * @default
+             */
+            checklist_item_key?: string;
+            /**
+             * Taken At
+             * @description When it was taken; by default the time in its EXIF data, else the upload time.
+             */
+            taken_at?: string | null;
+            /**
+             * Content Base64
+             * Format: base64
+             * @description The picture: JPEG, PNG or WebP, 8 MB at most.
+             */
+            content_base64: string;
+        };
+        /**
          * UpsertDefinitionBody
          * @description Request of UpsertDefinition.
          */
@@ -11112,6 +11205,85 @@ export interface components {
              * @description Nominal volume, m³.
              */
             volume_m3: number;
+        };
+        /**
+         * VisitPhoto
+         * @description A visit photo, without its bytes.
+         */
+        VisitPhoto: {
+            /**
+             * Id
+             * @description Id (UUID, the phone's).
+             */
+            id: string;
+            /**
+             * Intervention Id
+             * @description Visit.
+             */
+            intervention_id: string;
+            /**
+             * Kind
+             * @description What it shows.
+             */
+            kind: ("before" | "after" | "checklist_item") | null;
+            /**
+             * Checklist Item Key
+             * @description The checklist item, for a checklist item photo.
+             */
+            checklist_item_key: string;
+            /**
+             * Taken At
+             * @description When it was taken.
+             */
+            taken_at: string | null;
+            /**
+             * Uploaded At
+             * @description When it reached the server.
+             */
+            uploaded_at: string | null;
+            /**
+             * Content Type
+             * @description MIME type read from the content: image/jpeg, image/png or image/webp.
+             */
+            content_type: string;
+            /**
+             * Size Bytes
+             * @description Size in bytes of the stored picture.
+             */
+            size_bytes: number;
+            /**
+             * Width
+             * @description Width in pixels.
+             */
+            width: number;
+            /**
+             * Height
+             * @description Height in pixels.
+             */
+            height: number;
+            /**
+             * Sha256
+             * @description SHA-256 of the stored picture (hex).
+             */
+            sha256: string;
+        };
+        /**
+         * VisitPhotoContent
+         * @description A photo with its bytes.
+         */
+        VisitPhotoContent: {
+            /** @description The photo. */
+            photo: components["schemas"]["VisitPhoto"] | null;
+            /**
+             * Content Type
+             * @description MIME type of content (image/jpeg for a thumbnail).
+             */
+            content_type: string;
+            /**
+             * Content Base64
+             * @description The picture or its thumbnail.
+             */
+            content_base64: string;
         };
         /**
          * VisitTemplate
@@ -13561,6 +13733,71 @@ export interface operations {
             };
         };
     };
+    get_visit_photo_api_v1_interventions__intervention_id__photos__photo_id__get: {
+        parameters: {
+            query?: {
+                /** @description The small JPEG (320 px) instead of the picture. */
+                thumbnail?: boolean;
+            };
+            header?: never;
+            path: {
+                intervention_id: string;
+                photo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitPhotoContent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_visit_photo_api_v1_interventions__intervention_id__photos__photo_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+                photo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     disable_user_api_v1_users__user_id__disable_post: {
         parameters: {
             query?: never;
@@ -14217,6 +14454,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_import_api_v1_imports__import_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Validation Error */
@@ -15245,6 +15513,72 @@ export interface operations {
             };
         };
     };
+    list_visit_photos_api_v1_interventions__intervention_id__photos_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListVisitPhotosResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_visit_photo_api_v1_interventions__intervention_id__photos_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadVisitPhotoBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitPhoto"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     retry_email_api_v1_emails__email_id__retry_post: {
         parameters: {
             query?: never;
@@ -15725,37 +16059,6 @@ export interface operations {
         };
     };
     get_import_job_api_v1_imports__import_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                import_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ImportJob"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    start_import_api_v1_imports__import_id__start_post: {
         parameters: {
             query?: never;
             header?: never;

@@ -21,6 +21,7 @@ const STATUS_LABELS: Record<string, string> = {
   completed: 'Terminée',
   cancelled: 'Annulée',
   overdue: 'En retard',
+  not_done: 'Passage impossible',
   // invoices
   issued: 'Émise',
   paid: 'Payée',
@@ -53,6 +54,7 @@ const STATUS_TONES: Record<string, string> = {
   completed: 'success',
   cancelled: 'muted',
   overdue: 'danger',
+  not_done: 'warning',
   issued: 'info',
   paid: 'success',
   partially_paid: 'warning',

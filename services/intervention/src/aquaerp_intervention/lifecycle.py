@@ -16,6 +16,8 @@ class Status(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     OVERDUE = "overdue"
+    # The technician could not do it; a follow-up visit carries the work (stop_not_done.py).
+    NOT_DONE = "not_done"
 
 
 class Priority(StrEnum):

@@ -277,3 +277,41 @@ visit_checklists = Table(
     Column("states", JSONB, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# -- stops that could not be done ------------------------------------------------------------
+stops_not_done = Table(
+    "stops_not_done",
+    metadata,
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("reason", String(20), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("photo_ids", ARRAY(String(64)), nullable=False, server_default="{}"),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("reported_by", String(64), nullable=False, server_default=""),
+    # "carried_over" (next working day of the technician) or "to_replan" (the office plans it).
+    Column("follow_up", String(20), nullable=False),
+    Column(
+        "follow_up_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="SET NULL"),
+    ),
+    Column("customer_notified", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("follow_up IN ('carried_over', 'to_replan')", name="stop_follow_up"),
+)
+
+# The company's settings for stops not done: one row (id 1); absent means the defaults.
+stop_settings = Table(
+    "stop_settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("carry_over_automatically", Boolean, nullable=False),
+    Column("notify_customer", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("id = 1", name="stop_settings_single_row"),
+)

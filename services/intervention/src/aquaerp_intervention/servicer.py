@@ -27,13 +27,17 @@ from .messages import (
 )
 from .report_content import Completion, PartInput, ReportInput
 from .report_service import ReportService
+from .stop_not_done import StopService
+from .stop_servicer import StopServicer
 from .technician_service import TechnicianChanges, TechnicianInput, TechnicianService
 from .visit_service import CorrectiveInput, VisitService
 from .water_service import WaterService
 from .water_servicer import WaterServicer
 
 
-class InterventionServicer(WaterServicer, intervention_pb2_grpc.InterventionServiceServicer):
+class InterventionServicer(
+    WaterServicer, StopServicer, intervention_pb2_grpc.InterventionServiceServicer
+):
     def __init__(
         self,
         technicians: TechnicianService,
@@ -50,6 +54,7 @@ class InterventionServicer(WaterServicer, intervention_pb2_grpc.InterventionServ
         self.assignment = assignment
         self.reports = reports
         self.day_planning = DayPlanning(assignment.database, assignment.settings, assignment.clock)
+        self.stops = StopService(assignment.database, assignment.clock)
 
     # -- technicians --------------------------------------------------------------------------
     async def CreateTechnician(

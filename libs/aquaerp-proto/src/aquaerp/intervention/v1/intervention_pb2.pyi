@@ -65,6 +65,10 @@ class _InterventionStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_In
     """Will not be done."""
     INTERVENTION_STATUS_OVERDUE: _InterventionStatus.ValueType  # 5
     """Its date passed without being done; can still be rescheduled, assigned and done."""
+    INTERVENTION_STATUS_NOT_DONE: _InterventionStatus.ValueType  # 6
+    """The technician could not do it (closed gate, dog, customer absent, weather); a follow-up
+    visit was created (see ReportStopNotDone).
+    """
 
 class InterventionStatus(_InterventionStatus, metaclass=_InterventionStatusEnumTypeWrapper):
     """Life cycle of a visit or intervention."""
@@ -81,6 +85,10 @@ INTERVENTION_STATUS_CANCELLED: InterventionStatus.ValueType  # 4
 """Will not be done."""
 INTERVENTION_STATUS_OVERDUE: InterventionStatus.ValueType  # 5
 """Its date passed without being done; can still be rescheduled, assigned and done."""
+INTERVENTION_STATUS_NOT_DONE: InterventionStatus.ValueType  # 6
+"""The technician could not do it (closed gate, dog, customer absent, weather); a follow-up
+visit was created (see ReportStopNotDone).
+"""
 Global___InterventionStatus: _TypeAlias = InterventionStatus  # noqa: Y015
 
 class _Priority:
@@ -374,6 +382,98 @@ VISIT_TYPE_SPRING_RESTART: VisitType.ValueType  # 3
 VISIT_TYPE_BREAKDOWN: VisitType.ValueType  # 4
 """Breakdown."""
 Global___VisitType: _TypeAlias = VisitType  # noqa: Y015
+
+class _StopNotDoneReason:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StopNotDoneReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StopNotDoneReason.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STOP_NOT_DONE_REASON_UNSPECIFIED: _StopNotDoneReason.ValueType  # 0
+    """Not set."""
+    STOP_NOT_DONE_REASON_CLOSED_GATE: _StopNotDoneReason.ValueType  # 1
+    """The gate or the access was closed."""
+    STOP_NOT_DONE_REASON_DOG: _StopNotDoneReason.ValueType  # 2
+    """A dog prevented access."""
+    STOP_NOT_DONE_REASON_CUSTOMER_ABSENT: _StopNotDoneReason.ValueType  # 3
+    """The customer was absent when their presence was needed."""
+    STOP_NOT_DONE_REASON_WEATHER: _StopNotDoneReason.ValueType  # 4
+    """The weather did not allow the work (storm, heavy rain)."""
+    STOP_NOT_DONE_REASON_OTHER: _StopNotDoneReason.ValueType  # 5
+    """Another reason, explained in the note."""
+
+class StopNotDoneReason(_StopNotDoneReason, metaclass=_StopNotDoneReasonEnumTypeWrapper):
+    """Why a stop could not be done."""
+
+STOP_NOT_DONE_REASON_UNSPECIFIED: StopNotDoneReason.ValueType  # 0
+"""Not set."""
+STOP_NOT_DONE_REASON_CLOSED_GATE: StopNotDoneReason.ValueType  # 1
+"""The gate or the access was closed."""
+STOP_NOT_DONE_REASON_DOG: StopNotDoneReason.ValueType  # 2
+"""A dog prevented access."""
+STOP_NOT_DONE_REASON_CUSTOMER_ABSENT: StopNotDoneReason.ValueType  # 3
+"""The customer was absent when their presence was needed."""
+STOP_NOT_DONE_REASON_WEATHER: StopNotDoneReason.ValueType  # 4
+"""The weather did not allow the work (storm, heavy rain)."""
+STOP_NOT_DONE_REASON_OTHER: StopNotDoneReason.ValueType  # 5
+"""Another reason, explained in the note."""
+Global___StopNotDoneReason: _TypeAlias = StopNotDoneReason  # noqa: Y015
+
+class _StopFollowUp:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StopFollowUpEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StopFollowUp.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STOP_FOLLOW_UP_UNSPECIFIED: _StopFollowUp.ValueType  # 0
+    """Not set."""
+    STOP_FOLLOW_UP_CARRIED_OVER: _StopFollowUp.ValueType  # 1
+    """Carried over to the technician's next working day."""
+    STOP_FOLLOW_UP_TO_REPLAN: _StopFollowUp.ValueType  # 2
+    """Left unassigned for the office to plan ("à replanifier")."""
+
+class StopFollowUp(_StopFollowUp, metaclass=_StopFollowUpEnumTypeWrapper):
+    """What happens to a stop that could not be done."""
+
+STOP_FOLLOW_UP_UNSPECIFIED: StopFollowUp.ValueType  # 0
+"""Not set."""
+STOP_FOLLOW_UP_CARRIED_OVER: StopFollowUp.ValueType  # 1
+"""Carried over to the technician's next working day."""
+STOP_FOLLOW_UP_TO_REPLAN: StopFollowUp.ValueType  # 2
+"""Left unassigned for the office to plan ("à replanifier")."""
+Global___StopFollowUp: _TypeAlias = StopFollowUp  # noqa: Y015
+
+class _PhotoKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PhotoKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PhotoKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PHOTO_KIND_UNSPECIFIED: _PhotoKind.ValueType  # 0
+    """Not set."""
+    PHOTO_KIND_BEFORE: _PhotoKind.ValueType  # 1
+    """Before the work."""
+    PHOTO_KIND_AFTER: _PhotoKind.ValueType  # 2
+    """After the work."""
+    PHOTO_KIND_CHECKLIST_ITEM: _PhotoKind.ValueType  # 3
+    """One checklist item (checklist_item_key)."""
+
+class PhotoKind(_PhotoKind, metaclass=_PhotoKindEnumTypeWrapper):
+    """---------------------------------------------------------------------------------------------
+    Visit photos
+
+    What a visit photo shows.
+    """
+
+PHOTO_KIND_UNSPECIFIED: PhotoKind.ValueType  # 0
+"""Not set."""
+PHOTO_KIND_BEFORE: PhotoKind.ValueType  # 1
+"""Before the work."""
+PHOTO_KIND_AFTER: PhotoKind.ValueType  # 2
+"""After the work."""
+PHOTO_KIND_CHECKLIST_ITEM: PhotoKind.ValueType  # 3
+"""One checklist item (checklist_item_key)."""
+Global___PhotoKind: _TypeAlias = PhotoKind  # noqa: Y015
 
 @_typing.final
 class TimeOfDay(_message.Message):
@@ -3990,3 +4090,453 @@ class GetChecklistRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetChecklistRequest: _TypeAlias = GetChecklistRequest  # noqa: Y015
+
+@_typing.final
+class ReportStopNotDoneRequest(_message.Message):
+    """ReportStopNotDone input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    PHOTO_IDS_FIELD_NUMBER: _builtins.int
+    REPORT_TIME_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """The visit (UUID)."""
+    reason: Global___StopNotDoneReason.ValueType
+    """Why it could not be done."""
+    note: _builtins.str
+    """What the technician saw; required for STOP_NOT_DONE_REASON_OTHER."""
+    @_builtins.property
+    def photo_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Photos taken on site (ids of uploaded visit photos)."""
+
+    @_builtins.property
+    def report_time(self) -> _timestamp_pb2.Timestamp:
+        """When the technician was there (the phone's time when sent later); now when unset."""
+
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+        reason: Global___StopNotDoneReason.ValueType = ...,
+        note: _builtins.str = ...,
+        photo_ids: _abc.Iterable[_builtins.str] | None = ...,
+        report_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["report_time", b"report_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervention_id", b"intervention_id", "note", b"note", "photo_ids", b"photo_ids", "reason", b"reason", "report_time", b"report_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportStopNotDoneRequest: _TypeAlias = ReportStopNotDoneRequest  # noqa: Y015
+
+@_typing.final
+class GetStopNotDoneRequest(_message.Message):
+    """GetStopNotDone input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """The visit (UUID)."""
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervention_id", b"intervention_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStopNotDoneRequest: _TypeAlias = GetStopNotDoneRequest  # noqa: Y015
+
+@_typing.final
+class StopNotDone(_message.Message):
+    """A stop that could not be done and its follow-up."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    PHOTO_IDS_FIELD_NUMBER: _builtins.int
+    REPORT_TIME_FIELD_NUMBER: _builtins.int
+    FOLLOW_UP_FIELD_NUMBER: _builtins.int
+    FOLLOW_UP_VISIT_FIELD_NUMBER: _builtins.int
+    CUSTOMER_NOTIFIED_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """The visit not done."""
+    reason: Global___StopNotDoneReason.ValueType
+    """Why."""
+    note: _builtins.str
+    """The technician's note."""
+    follow_up: Global___StopFollowUp.ValueType
+    """Carried over or left for the office."""
+    customer_notified: _builtins.bool
+    """True when the customer is told by e-mail (company setting)."""
+    @_builtins.property
+    def photo_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Photos taken on site."""
+
+    @_builtins.property
+    def report_time(self) -> _timestamp_pb2.Timestamp:
+        """When the technician was there."""
+
+    @_builtins.property
+    def follow_up_visit(self) -> Global___Intervention:
+        """The follow-up visit created."""
+
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+        reason: Global___StopNotDoneReason.ValueType = ...,
+        note: _builtins.str = ...,
+        photo_ids: _abc.Iterable[_builtins.str] | None = ...,
+        report_time: _timestamp_pb2.Timestamp | None = ...,
+        follow_up: Global___StopFollowUp.ValueType = ...,
+        follow_up_visit: Global___Intervention | None = ...,
+        customer_notified: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["follow_up_visit", b"follow_up_visit", "report_time", b"report_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_notified", b"customer_notified", "follow_up", b"follow_up", "follow_up_visit", b"follow_up_visit", "intervention_id", b"intervention_id", "note", b"note", "photo_ids", b"photo_ids", "reason", b"reason", "report_time", b"report_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StopNotDone: _TypeAlias = StopNotDone  # noqa: Y015
+
+@_typing.final
+class StopSettings(_message.Message):
+    """The company's settings for stops that could not be done."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRY_OVER_AUTOMATICALLY_FIELD_NUMBER: _builtins.int
+    NOTIFY_CUSTOMER_FIELD_NUMBER: _builtins.int
+    carry_over_automatically: _builtins.bool
+    """Carry a stop over to the technician's next working day; false leaves it to the office."""
+    notify_customer: _builtins.bool
+    """E-mail the customer that the stop could not be done, with the reason and what follows."""
+    def __init__(
+        self,
+        *,
+        carry_over_automatically: _builtins.bool = ...,
+        notify_customer: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carry_over_automatically", b"carry_over_automatically", "notify_customer", b"notify_customer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StopSettings: _TypeAlias = StopSettings  # noqa: Y015
+
+@_typing.final
+class GetStopSettingsRequest(_message.Message):
+    """GetStopSettings input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStopSettingsRequest: _TypeAlias = GetStopSettingsRequest  # noqa: Y015
+
+@_typing.final
+class UpdateStopSettingsRequest(_message.Message):
+    """UpdateStopSettings input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRY_OVER_AUTOMATICALLY_FIELD_NUMBER: _builtins.int
+    NOTIFY_CUSTOMER_FIELD_NUMBER: _builtins.int
+    carry_over_automatically: _builtins.bool
+    """Carry a stop over to the technician's next working day; false leaves it to the office."""
+    notify_customer: _builtins.bool
+    """E-mail the customer that the stop could not be done."""
+    def __init__(
+        self,
+        *,
+        carry_over_automatically: _builtins.bool = ...,
+        notify_customer: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carry_over_automatically", b"carry_over_automatically", "notify_customer", b"notify_customer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateStopSettingsRequest: _TypeAlias = UpdateStopSettingsRequest  # noqa: Y015
+
+@_typing.final
+class UploadVisitPhotoRequest(_message.Message):
+    """UploadVisitPhoto input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    PHOTO_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CHECKLIST_ITEM_KEY_FIELD_NUMBER: _builtins.int
+    TAKEN_AT_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """Visit."""
+    photo_id: _builtins.str
+    """Id chosen by the phone (UUID), the same on every retry of the upload."""
+    kind: Global___PhotoKind.ValueType
+    """What it shows."""
+    checklist_item_key: _builtins.str
+    """The checklist item, for a checklist item photo."""
+    content: _builtins.bytes
+    """The picture: JPEG, PNG or WebP, 8 MB at most."""
+    @_builtins.property
+    def taken_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was taken; by default the time in its EXIF data, else the upload time."""
+
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+        photo_id: _builtins.str = ...,
+        kind: Global___PhotoKind.ValueType = ...,
+        checklist_item_key: _builtins.str = ...,
+        taken_at: _timestamp_pb2.Timestamp | None = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["taken_at", b"taken_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checklist_item_key", b"checklist_item_key", "content", b"content", "intervention_id", b"intervention_id", "kind", b"kind", "photo_id", b"photo_id", "taken_at", b"taken_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadVisitPhotoRequest: _TypeAlias = UploadVisitPhotoRequest  # noqa: Y015
+
+@_typing.final
+class VisitPhoto(_message.Message):
+    """A visit photo, without its bytes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CHECKLIST_ITEM_KEY_FIELD_NUMBER: _builtins.int
+    TAKEN_AT_FIELD_NUMBER: _builtins.int
+    UPLOADED_AT_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    WIDTH_FIELD_NUMBER: _builtins.int
+    HEIGHT_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Id (UUID, the phone's)."""
+    intervention_id: _builtins.str
+    """Visit."""
+    kind: Global___PhotoKind.ValueType
+    """What it shows."""
+    checklist_item_key: _builtins.str
+    """The checklist item, for a checklist item photo."""
+    content_type: _builtins.str
+    """MIME type read from the content: image/jpeg, image/png or image/webp."""
+    size_bytes: _builtins.int
+    """Size in bytes of the stored picture."""
+    width: _builtins.int
+    """Width in pixels."""
+    height: _builtins.int
+    """Height in pixels."""
+    sha256: _builtins.str
+    """SHA-256 of the stored picture (hex)."""
+    @_builtins.property
+    def taken_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was taken."""
+
+    @_builtins.property
+    def uploaded_at(self) -> _timestamp_pb2.Timestamp:
+        """When it reached the server."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        intervention_id: _builtins.str = ...,
+        kind: Global___PhotoKind.ValueType = ...,
+        checklist_item_key: _builtins.str = ...,
+        taken_at: _timestamp_pb2.Timestamp | None = ...,
+        uploaded_at: _timestamp_pb2.Timestamp | None = ...,
+        content_type: _builtins.str = ...,
+        size_bytes: _builtins.int = ...,
+        width: _builtins.int = ...,
+        height: _builtins.int = ...,
+        sha256: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["taken_at", b"taken_at", "uploaded_at", b"uploaded_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checklist_item_key", b"checklist_item_key", "content_type", b"content_type", "height", b"height", "id", b"id", "intervention_id", b"intervention_id", "kind", b"kind", "sha256", b"sha256", "size_bytes", b"size_bytes", "taken_at", b"taken_at", "uploaded_at", b"uploaded_at", "width", b"width"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitPhoto: _TypeAlias = VisitPhoto  # noqa: Y015
+
+@_typing.final
+class ListVisitPhotosRequest(_message.Message):
+    """ListVisitPhotos input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """Visit."""
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervention_id", b"intervention_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListVisitPhotosRequest: _TypeAlias = ListVisitPhotosRequest  # noqa: Y015
+
+@_typing.final
+class ListVisitPhotosResponse(_message.Message):
+    """ListVisitPhotos response."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHOTOS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def photos(self) -> _containers.RepeatedCompositeFieldContainer[Global___VisitPhoto]:
+        """Oldest first."""
+
+    def __init__(
+        self,
+        *,
+        photos: _abc.Iterable[Global___VisitPhoto] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["photos", b"photos"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListVisitPhotosResponse: _TypeAlias = ListVisitPhotosResponse  # noqa: Y015
+
+@_typing.final
+class GetVisitPhotoRequest(_message.Message):
+    """GetVisitPhoto input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    PHOTO_ID_FIELD_NUMBER: _builtins.int
+    THUMBNAIL_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """Visit."""
+    photo_id: _builtins.str
+    """Photo."""
+    thumbnail: _builtins.bool
+    """The small JPEG (320 px) instead of the picture."""
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+        photo_id: _builtins.str = ...,
+        thumbnail: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervention_id", b"intervention_id", "photo_id", b"photo_id", "thumbnail", b"thumbnail"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVisitPhotoRequest: _TypeAlias = GetVisitPhotoRequest  # noqa: Y015
+
+@_typing.final
+class VisitPhotoContent(_message.Message):
+    """A photo with its bytes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHOTO_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    content_type: _builtins.str
+    """MIME type of content (image/jpeg for a thumbnail)."""
+    content: _builtins.bytes
+    """The picture or its thumbnail."""
+    @_builtins.property
+    def photo(self) -> Global___VisitPhoto:
+        """The photo."""
+
+    def __init__(
+        self,
+        *,
+        photo: Global___VisitPhoto | None = ...,
+        content_type: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["photo", b"photo"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "content_type", b"content_type", "photo", b"photo"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitPhotoContent: _TypeAlias = VisitPhotoContent  # noqa: Y015
+
+@_typing.final
+class DeleteVisitPhotoRequest(_message.Message):
+    """DeleteVisitPhoto input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    PHOTO_ID_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """Visit."""
+    photo_id: _builtins.str
+    """Photo."""
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+        photo_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervention_id", b"intervention_id", "photo_id", b"photo_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteVisitPhotoRequest: _TypeAlias = DeleteVisitPhotoRequest  # noqa: Y015
+
+@_typing.final
+class DeleteVisitPhotoResponse(_message.Message):
+    """DeleteVisitPhoto response."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteVisitPhotoResponse: _TypeAlias = DeleteVisitPhotoResponse  # noqa: Y015

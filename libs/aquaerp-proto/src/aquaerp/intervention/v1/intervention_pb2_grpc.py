@@ -268,6 +268,46 @@ class InterventionServiceStub:
                 request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetChecklistRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.FromString,
                 _registered_method=True)
+        self.ReportStopNotDone = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ReportStopNotDone',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ReportStopNotDoneRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopNotDone.FromString,
+                _registered_method=True)
+        self.GetStopNotDone = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetStopNotDone',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetStopNotDoneRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopNotDone.FromString,
+                _registered_method=True)
+        self.GetStopSettings = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetStopSettings',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetStopSettingsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopSettings.FromString,
+                _registered_method=True)
+        self.UpdateStopSettings = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/UpdateStopSettings',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.UpdateStopSettingsRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopSettings.FromString,
+                _registered_method=True)
+        self.UploadVisitPhoto = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/UploadVisitPhoto',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.UploadVisitPhotoRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitPhoto.FromString,
+                _registered_method=True)
+        self.ListVisitPhotos = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ListVisitPhotos',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitPhotosRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitPhotosResponse.FromString,
+                _registered_method=True)
+        self.GetVisitPhoto = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetVisitPhoto',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetVisitPhotoRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitPhotoContent.FromString,
+                _registered_method=True)
+        self.DeleteVisitPhoto = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/DeleteVisitPhoto',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoResponse.FromString,
+                _registered_method=True)
 
 
 class InterventionServiceServicer:
@@ -637,6 +677,69 @@ class InterventionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportStopNotDone(self, request, context):
+        """Records that a stop could not be done (the assigned technician; bureau, admin): the reason,
+        a note and photos. The visit becomes NOT_DONE and a follow-up visit is created: on the
+        technician's next working day when the company carries stops over automatically, else
+        unassigned for the office to plan. Emits `intervention.stop_not_done`. A second report of
+        the same stop returns the first one unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStopNotDone(self, request, context):
+        """Returns what was recorded when a stop could not be done (same visibility as the visit).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStopSettings(self, request, context):
+        """Returns the company's settings for stops that could not be done (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateStopSettings(self, request, context):
+        """Changes the company's settings for stops that could not be done (bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadVisitPhoto(self, request, context):
+        """Adds a photo to a visit (the assigned technician; bureau, admin): before/after, or of a
+        checklist item. The bytes are checked (JPEG, PNG or WebP by their content, 8 MB at most),
+        the location is taken out of the EXIF data (the time it was taken stays). Idempotent on the
+        photo id chosen by the phone: a retried upload returns the photo already stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVisitPhotos(self, request, context):
+        """Lists a visit's photos, oldest first (same visibility as the visit).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVisitPhoto(self, request, context):
+        """Returns one photo with its bytes, or its thumbnail (same visibility as the visit).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteVisitPhoto(self, request, context):
+        """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterventionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -869,6 +972,46 @@ def add_InterventionServiceServicer_to_server(servicer, server):
                     servicer.GetChecklist,
                     request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetChecklistRequest.FromString,
                     response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.SerializeToString,
+            ),
+            'ReportStopNotDone': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportStopNotDone,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ReportStopNotDoneRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopNotDone.SerializeToString,
+            ),
+            'GetStopNotDone': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStopNotDone,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetStopNotDoneRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopNotDone.SerializeToString,
+            ),
+            'GetStopSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStopSettings,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetStopSettingsRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopSettings.SerializeToString,
+            ),
+            'UpdateStopSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateStopSettings,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.UpdateStopSettingsRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopSettings.SerializeToString,
+            ),
+            'UploadVisitPhoto': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadVisitPhoto,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.UploadVisitPhotoRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitPhoto.SerializeToString,
+            ),
+            'ListVisitPhotos': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVisitPhotos,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitPhotosRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitPhotosResponse.SerializeToString,
+            ),
+            'GetVisitPhoto': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVisitPhoto,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetVisitPhotoRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitPhotoContent.SerializeToString,
+            ),
+            'DeleteVisitPhoto': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteVisitPhoto,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2116,6 +2259,222 @@ class InterventionService:
             '/aquaerp.intervention.v1.InterventionService/GetChecklist',
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetChecklistRequest.SerializeToString,
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitChecklist.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportStopNotDone(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ReportStopNotDone',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ReportStopNotDoneRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopNotDone.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStopNotDone(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetStopNotDone',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetStopNotDoneRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopNotDone.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStopSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetStopSettings',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetStopSettingsRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateStopSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/UpdateStopSettings',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.UpdateStopSettingsRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.StopSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadVisitPhoto(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/UploadVisitPhoto',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.UploadVisitPhotoRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitPhoto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVisitPhotos(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ListVisitPhotos',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitPhotosRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ListVisitPhotosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVisitPhoto(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetVisitPhoto',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetVisitPhotoRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.VisitPhotoContent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteVisitPhoto(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/DeleteVisitPhoto',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -197,6 +197,31 @@ class InterventionServiceStub:
     """
     GetChecklist: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetChecklistRequest, _intervention_pb2.VisitChecklist]
     """Returns a visit's checklist: the template's items with what was checked."""
+    ReportStopNotDone: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.ReportStopNotDoneRequest, _intervention_pb2.StopNotDone]
+    """Records that a stop could not be done (the assigned technician; bureau, admin): the reason,
+    a note and photos. The visit becomes NOT_DONE and a follow-up visit is created: on the
+    technician's next working day when the company carries stops over automatically, else
+    unassigned for the office to plan. Emits `intervention.stop_not_done`. A second report of
+    the same stop returns the first one unchanged.
+    """
+    GetStopNotDone: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetStopNotDoneRequest, _intervention_pb2.StopNotDone]
+    """Returns what was recorded when a stop could not be done (same visibility as the visit)."""
+    GetStopSettings: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetStopSettingsRequest, _intervention_pb2.StopSettings]
+    """Returns the company's settings for stops that could not be done (bureau, admin)."""
+    UpdateStopSettings: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.UpdateStopSettingsRequest, _intervention_pb2.StopSettings]
+    """Changes the company's settings for stops that could not be done (bureau, admin)."""
+    UploadVisitPhoto: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.UploadVisitPhotoRequest, _intervention_pb2.VisitPhoto]
+    """Adds a photo to a visit (the assigned technician; bureau, admin): before/after, or of a
+    checklist item. The bytes are checked (JPEG, PNG or WebP by their content, 8 MB at most),
+    the location is taken out of the EXIF data (the time it was taken stays). Idempotent on the
+    photo id chosen by the phone: a retried upload returns the photo already stored.
+    """
+    ListVisitPhotos: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.ListVisitPhotosRequest, _intervention_pb2.ListVisitPhotosResponse]
+    """Lists a visit's photos, oldest first (same visibility as the visit)."""
+    GetVisitPhoto: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetVisitPhotoRequest, _intervention_pb2.VisitPhotoContent]
+    """Returns one photo with its bytes, or its thumbnail (same visibility as the visit)."""
+    DeleteVisitPhoto: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.DeleteVisitPhotoRequest, _intervention_pb2.DeleteVisitPhotoResponse]
+    """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)."""
 
 @_typing.type_check_only
 class InterventionServiceAsyncStub(InterventionServiceStub):
@@ -364,6 +389,31 @@ class InterventionServiceAsyncStub(InterventionServiceStub):
     """
     GetChecklist: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetChecklistRequest, _intervention_pb2.VisitChecklist]  # type: ignore[assignment]
     """Returns a visit's checklist: the template's items with what was checked."""
+    ReportStopNotDone: _aio.UnaryUnaryMultiCallable[_intervention_pb2.ReportStopNotDoneRequest, _intervention_pb2.StopNotDone]  # type: ignore[assignment]
+    """Records that a stop could not be done (the assigned technician; bureau, admin): the reason,
+    a note and photos. The visit becomes NOT_DONE and a follow-up visit is created: on the
+    technician's next working day when the company carries stops over automatically, else
+    unassigned for the office to plan. Emits `intervention.stop_not_done`. A second report of
+    the same stop returns the first one unchanged.
+    """
+    GetStopNotDone: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetStopNotDoneRequest, _intervention_pb2.StopNotDone]  # type: ignore[assignment]
+    """Returns what was recorded when a stop could not be done (same visibility as the visit)."""
+    GetStopSettings: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetStopSettingsRequest, _intervention_pb2.StopSettings]  # type: ignore[assignment]
+    """Returns the company's settings for stops that could not be done (bureau, admin)."""
+    UpdateStopSettings: _aio.UnaryUnaryMultiCallable[_intervention_pb2.UpdateStopSettingsRequest, _intervention_pb2.StopSettings]  # type: ignore[assignment]
+    """Changes the company's settings for stops that could not be done (bureau, admin)."""
+    UploadVisitPhoto: _aio.UnaryUnaryMultiCallable[_intervention_pb2.UploadVisitPhotoRequest, _intervention_pb2.VisitPhoto]  # type: ignore[assignment]
+    """Adds a photo to a visit (the assigned technician; bureau, admin): before/after, or of a
+    checklist item. The bytes are checked (JPEG, PNG or WebP by their content, 8 MB at most),
+    the location is taken out of the EXIF data (the time it was taken stays). Idempotent on the
+    photo id chosen by the phone: a retried upload returns the photo already stored.
+    """
+    ListVisitPhotos: _aio.UnaryUnaryMultiCallable[_intervention_pb2.ListVisitPhotosRequest, _intervention_pb2.ListVisitPhotosResponse]  # type: ignore[assignment]
+    """Lists a visit's photos, oldest first (same visibility as the visit)."""
+    GetVisitPhoto: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetVisitPhotoRequest, _intervention_pb2.VisitPhotoContent]  # type: ignore[assignment]
+    """Returns one photo with its bytes, or its thumbnail (same visibility as the visit)."""
+    DeleteVisitPhoto: _aio.UnaryUnaryMultiCallable[_intervention_pb2.DeleteVisitPhotoRequest, _intervention_pb2.DeleteVisitPhotoResponse]  # type: ignore[assignment]
+    """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)."""
 
 class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Technicians, visits and corrective interventions, assignment and reports. Every method needs
@@ -804,5 +854,78 @@ class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_intervention_pb2.VisitChecklist, _abc.Awaitable[_intervention_pb2.VisitChecklist]]:
         """Returns a visit's checklist: the template's items with what was checked."""
+
+    @_abc_1.abstractmethod
+    def ReportStopNotDone(
+        self,
+        request: _intervention_pb2.ReportStopNotDoneRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.StopNotDone, _abc.Awaitable[_intervention_pb2.StopNotDone]]:
+        """Records that a stop could not be done (the assigned technician; bureau, admin): the reason,
+        a note and photos. The visit becomes NOT_DONE and a follow-up visit is created: on the
+        technician's next working day when the company carries stops over automatically, else
+        unassigned for the office to plan. Emits `intervention.stop_not_done`. A second report of
+        the same stop returns the first one unchanged.
+        """
+
+    @_abc_1.abstractmethod
+    def GetStopNotDone(
+        self,
+        request: _intervention_pb2.GetStopNotDoneRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.StopNotDone, _abc.Awaitable[_intervention_pb2.StopNotDone]]:
+        """Returns what was recorded when a stop could not be done (same visibility as the visit)."""
+
+    @_abc_1.abstractmethod
+    def GetStopSettings(
+        self,
+        request: _intervention_pb2.GetStopSettingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.StopSettings, _abc.Awaitable[_intervention_pb2.StopSettings]]:
+        """Returns the company's settings for stops that could not be done (bureau, admin)."""
+
+    @_abc_1.abstractmethod
+    def UpdateStopSettings(
+        self,
+        request: _intervention_pb2.UpdateStopSettingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.StopSettings, _abc.Awaitable[_intervention_pb2.StopSettings]]:
+        """Changes the company's settings for stops that could not be done (bureau, admin)."""
+
+    @_abc_1.abstractmethod
+    def UploadVisitPhoto(
+        self,
+        request: _intervention_pb2.UploadVisitPhotoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.VisitPhoto, _abc.Awaitable[_intervention_pb2.VisitPhoto]]:
+        """Adds a photo to a visit (the assigned technician; bureau, admin): before/after, or of a
+        checklist item. The bytes are checked (JPEG, PNG or WebP by their content, 8 MB at most),
+        the location is taken out of the EXIF data (the time it was taken stays). Idempotent on the
+        photo id chosen by the phone: a retried upload returns the photo already stored.
+        """
+
+    @_abc_1.abstractmethod
+    def ListVisitPhotos(
+        self,
+        request: _intervention_pb2.ListVisitPhotosRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.ListVisitPhotosResponse, _abc.Awaitable[_intervention_pb2.ListVisitPhotosResponse]]:
+        """Lists a visit's photos, oldest first (same visibility as the visit)."""
+
+    @_abc_1.abstractmethod
+    def GetVisitPhoto(
+        self,
+        request: _intervention_pb2.GetVisitPhotoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.VisitPhotoContent, _abc.Awaitable[_intervention_pb2.VisitPhotoContent]]:
+        """Returns one photo with its bytes, or its thumbnail (same visibility as the visit)."""
+
+    @_abc_1.abstractmethod
+    def DeleteVisitPhoto(
+        self,
+        request: _intervention_pb2.DeleteVisitPhotoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.DeleteVisitPhotoResponse, _abc.Awaitable[_intervention_pb2.DeleteVisitPhotoResponse]]:
+        """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)."""
 
 def add_InterventionServiceServicer_to_server(servicer: InterventionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

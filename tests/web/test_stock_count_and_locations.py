@@ -3,17 +3,24 @@ phone (one item by its barcode typed in, scanned twice, one found by a word of i
 counted in its unit of sale), a wrong quantity refused next to its line with nothing written,
 then validated: the van's levels and the adjustment movements follow. Another place is not the
 technician's to count (403). For the office, the warehouses and vans screen: each van with its
-technician, a warehouse and a van for a technician created, refusals next to their fields."""
+technician, a warehouse and a van for a technician created, refusals next to their fields; and
+the margin per contract of a completed visit in the stock reports."""
 
 from __future__ import annotations
 
+import base64
 import random
+import struct
 import uuid
+import zlib
+from datetime import datetime
 
-from browser_steps import login, settled
+from aquaerp_runtime.clock import BUSINESS_TZ, SYSTEM_CLOCK
+from browser_steps import login, settled, wait_until
 from conftest import People, create_user, screenshot
 from local_stack import ApiUser
 from playwright.sync_api import BrowserContext, expect
+from test_browser import visit_for_technician_today
 from test_stock import technician_van
 
 
@@ -227,3 +234,114 @@ def test_office_lists_and_creates_warehouses_and_vans(
     assert van["location"]["technician_user_id"] == julie["user_id"]
     settled(page)
     screenshot(page, "67-stock-locations")
+
+
+def test_margin_per_contract_of_a_completed_visit_in_the_reports(
+    desktop: BrowserContext, people: People, admin: ApiUser
+) -> None:
+    suffix = uuid.uuid4().hex[:4].upper()
+    seal = admin.post(
+        "/stock/products",
+        {
+            "code": f"JNT-M{suffix}",
+            "label": f"Joint de pompe {suffix}",
+            "family": "part",
+            "unit_of_sale": "pièce",
+            "purchase_price_cents": 800,
+            "standard_price_cents": 2000,
+        },
+    )
+    van_id, _, _ = technician_van(admin, people)
+    admin.post(
+        "/stock/movements",
+        {
+            "kind": "receipt",
+            "product_id": seal["id"],
+            "quantity": "5",
+            "unit": "pièce",
+            "to_location_id": van_id,
+            "unit_cost_cents": 800,
+        },
+    )
+    # Marc's 09:00 visit on its contract, done through the API: two seals used.
+    visit = visit_for_technician_today(people, admin, "09:00")
+    marc = people.technician
+    for method, path, body in (
+        ("POST", "start", {}),
+        (
+            "PUT",
+            "report",
+            {
+                "parts": [
+                    {
+                        "description": seal["product"]["label"],
+                        "product_id": seal["id"],
+                        "quantity": "2",
+                        "unit": "pièce",
+                        "billable": True,
+                    }
+                ]
+            },
+        ),
+        (
+            "POST",
+            "complete",
+            {
+                "customer_absent": True,
+                "customer_absence_reason": "Propriétaires absents",
+                "technician_signature": {
+                    "signer_name": people.technician_name,
+                    "signed_at": SYSTEM_CLOCK.now().isoformat(),
+                    "png_base64": signature_png(),
+                },
+            },
+        ),
+    ):
+        answer = marc.request(method, f"/interventions/{visit['id']}/{path}", json=body)
+        assert answer.status_code == 200, answer.text
+    # The completion's workflow debits the van; the report's day is the consumption's Paris day.
+    (used,) = wait_until(
+        lambda: admin.get("/stock/movements", intervention_id=visit["id"])["items"], timeout=60
+    )
+    day = datetime.fromisoformat(used["recorded_at"]).astimezone(BUSINESS_TZ).date().isoformat()
+    contract = people.office.get(f"/contracts/{visit['contract_id']}")
+
+    page = desktop.new_page()
+    login(page, people.office)
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Rapports de stock"
+    ).click()
+    expect(page.get_by_role("heading", level=1, name="Rapports de stock")).to_be_visible()
+    page.get_by_label("Du").fill(day)
+    page.get_by_label("Au").fill(day)
+    page.get_by_role("button", name="Afficher").click()
+    # Billed 2 x 20.00, cost 2 x 8.00: margin 24.00, 150 % of the cost.
+    row = page.get_by_test_id("contract-margins").locator(
+        f'[data-contract="{visit["contract_id"]}"]'
+    )
+    cells = row.locator("td")
+    expect(cells.nth(0)).to_have_text(contract["number"])
+    expect(cells.nth(1)).to_have_text(contract["customer_name"])
+    expect(cells.nth(2)).to_have_text("1")
+    expect(cells.nth(3)).to_contain_text("40,00")
+    expect(cells.nth(4)).to_contain_text("16,00")
+    expect(cells.nth(5)).to_contain_text("24,00")
+    expect(cells.nth(6)).to_have_text("150,0 %")
+    settled(page)
+    screenshot(page, "68-stock-margin-per-contract")
+
+
+def signature_png() -> str:
+    """A small white PNG, as the signature pad draws."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 32, 10, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff" * 32 for _ in range(10)))
+    png = (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+    return base64.b64encode(png).decode()

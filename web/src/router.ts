@@ -32,6 +32,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/tableau-de-bord', name: 'dashboard', component: () => import('@/views/office/DashboardView.vue'), meta: { roles: OFFICE, title: 'Tableau de bord' } },
   { path: '/clients', name: 'customers', component: () => import('@/views/office/CustomersView.vue'), meta: { roles: OFFICE, title: 'Clients' } },
   { path: '/clients/:id', name: 'customer', component: () => import('@/views/office/CustomerDetailView.vue'), meta: { roles: OFFICE, title: 'Client' }, props: true },
+  { path: '/import', name: 'import', component: () => import('@/views/office/ImportView.vue'), meta: { roles: MANAGERS, title: 'Import' } },
   { path: '/contrats', name: 'contracts', component: () => import('@/views/office/ContractsView.vue'), meta: { roles: OFFICE, title: 'Contrats' } },
   { path: '/contrats/nouveau', name: 'contract-new', component: () => import('@/views/office/ContractEditView.vue'), meta: { roles: MANAGERS, title: 'Nouveau contrat' } },
   { path: '/contrats/:id', name: 'contract', component: () => import('@/views/office/ContractDetailView.vue'), meta: { roles: OFFICE, title: 'Contrat' }, props: true },

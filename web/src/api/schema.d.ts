@@ -1990,6 +1990,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/{intervention_id}/service-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the customer's service report e-mail shows of a completed visit: readings against their targets (green, amber, red), the water balance, doses and parts, checklist, note and the next planned visit, in French (bureau, admin; the workflow's service account)
+         * @description What the customer's service report e-mail shows of a completed visit: readings against their targets (green, amber, red), the water balance, doses and parts, checklist, note and the next planned visit, in French (bureau, admin; the workflow's service account).
+         */
+        get: operations["get_service_report_api_v1_interventions__intervention_id__service_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/emails/{email_id}/retry": {
         parameters: {
             query?: never;
@@ -5031,6 +5051,11 @@ export interface components {
              * @description When the customer was erased (GDPR); unset otherwise.
              */
             erased_at: string | null;
+            /**
+             * Service Report Opt Out
+             * @description Does not want the service report e-mailed after each visit.
+             */
+            service_report_opt_out: boolean;
         };
         /**
          * CustomerAging
@@ -5190,6 +5215,12 @@ export interface components {
              * @default
              */
             marketing_consent_source?: string;
+            /**
+             * Service Report Opt Out
+             * @description Does not want the service report e-mailed after each visit (the report stays available to the office and on the portal).
+             * @default false
+             */
+            service_report_opt_out?: boolean;
         };
         /**
          * CustomerPersonalData
@@ -9824,6 +9855,134 @@ export interface components {
              * @default
              */
             message?: string;
+        };
+        /**
+         * ServiceReport
+         * @description What the customer's service report e-mail shows of a completed visit.
+         */
+        ServiceReport: {
+            /**
+             * Intervention Id
+             * @description The visit.
+             */
+            intervention_id: string;
+            /**
+             * Customer Id
+             * @description The customer.
+             */
+            customer_id: string;
+            /**
+             * Site Name
+             * @description Site name.
+             */
+            site_name: string;
+            /**
+             * Visit Label
+             * @description What was done, e.g. "Entretien piscine".
+             */
+            visit_label: string;
+            /**
+             * Technician Name
+             * @description The technician.
+             */
+            technician_name: string;
+            /**
+             * Completed At
+             * @description When it was completed.
+             */
+            completed_at: string | null;
+            /**
+             * Readings
+             * @description Readings against their targets.
+             */
+            readings: components["schemas"]["ServiceReportReading"][];
+            /**
+             * Water Balance
+             * @description The water balance (Langelier index and verdict) of each installation, in French.
+             */
+            water_balance: string[];
+            /**
+             * Products
+             * @description Doses applied and parts used, e.g. "Chlore choc 5 kg : 2 kg".
+             */
+            products: string[];
+            /**
+             * Checklist
+             * @description The checklist.
+             */
+            checklist: components["schemas"]["ServiceReportChecklistItem"][];
+            /**
+             * Actions
+             * @description What was done, one line each.
+             */
+            actions: string[];
+            /**
+             * Technician Note
+             * @description The technician's note for the customer.
+             */
+            technician_note: string;
+            /**
+             * Next Visit Date
+             * @description Date of the next planned visit of the plan; unset when none.
+             */
+            next_visit_date: string | null;
+            /**
+             * Customer Signer Name
+             * @description Who signed for the customer; empty when the customer was absent.
+             */
+            customer_signer_name: string;
+        };
+        /**
+         * ServiceReportChecklistItem
+         * @description An item of a visit's checklist as the customer sees it.
+         */
+        ServiceReportChecklistItem: {
+            /**
+             * Label
+             * @description The item, e.g. "Lavage du filtre".
+             */
+            label: string;
+            /**
+             * Checked
+             * @description Done.
+             */
+            checked: boolean;
+            /**
+             * Reason
+             * @description Why it was not done.
+             */
+            reason: string;
+        };
+        /**
+         * ServiceReportReading
+         * @description One reading of a service report against its target.
+         */
+        ServiceReportReading: {
+            /**
+             * Label
+             * @description Parameter and method in French, e.g. "pH (photomètre)".
+             */
+            label: string;
+            /**
+             * Value
+             * @description The value in French notation, e.g. "7,4".
+             */
+            value: string;
+            /**
+             * Unit
+             * @description Unit, e.g. "mg/L"; empty for pH.
+             */
+            unit: string;
+            /**
+             * Target
+             * @description The target range in French, e.g. "7,0 à 7,4"; empty without a target.
+             */
+            target: string;
+            /**
+             * Level
+             * @description "green" within the target, "amber" slightly outside (within 10 % of the range's bound), "red" further or beyond a regulatory limit; empty without a target.
+             */
+            level: string;
         };
         /**
          * SetCertificateBody
@@ -15566,6 +15725,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VisitPhoto"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_service_report_api_v1_interventions__intervention_id__service_report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceReport"];
                 };
             };
             /** @description Validation Error */

@@ -29,6 +29,7 @@ export const NAVIGATION: NavGroup[] = [
     entries: [
       { to: '/clients', label: 'Clients', icon: '☺', roles: OFFICE, requires: 'GET /api/v1/customers' },
       { to: '/contrats', label: 'Contrats', icon: '▤', roles: OFFICE, requires: 'GET /api/v1/contracts' },
+      { to: '/import', label: 'Import', icon: '⇩', roles: MANAGERS, requires: 'POST /api/v1/imports' },
     ],
   },
   {

@@ -13,6 +13,7 @@ from .checklist_service import ChecklistService
 from .config import InterventionSettings
 from .contrat_client import ContratClient
 from .models import outbox
+from .photo_store import photo_store
 from .privacy import InterventionApi, InterventionPersonalData
 from .report_pdf import ReportRenderer
 from .report_service import ReportService
@@ -44,7 +45,14 @@ async def setup(ctx: ServiceContext) -> None:
             technicians,
             VisitService(database, settings, contracts, clock),
             AssignmentService(database, settings, clock),
-            ReportService(database, contracts, renderer, clock, catalogue),
+            ReportService(
+                database,
+                contracts,
+                renderer,
+                clock,
+                catalogue,
+                photo_store(settings.photo_store, settings.photo_dir),
+            ),
             InterventionPersonalData(database, clock),
             WaterService(database, contracts, clock, catalogue),
             ChecklistService(database, clock),

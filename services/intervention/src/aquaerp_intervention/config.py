@@ -18,3 +18,8 @@ class InterventionSettings(ServiceSettings):
     # Calendar feed: how far back and ahead it lists a technician's interventions.
     calendar_past_days: int = 30
     calendar_future_days: int = 120
+    # Where visit photos are stored: "postgres" (a table of the schema) or "files" (photo_dir).
+    photo_store: str = "postgres"
+    photo_dir: str = ""
+    # Largest photo accepted, in bytes.
+    photo_max_bytes: int = 8 * 1024 * 1024

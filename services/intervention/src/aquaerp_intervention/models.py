@@ -315,3 +315,43 @@ stop_settings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("id = 1", name="stop_settings_single_row"),
 )
+
+# -- visit photos ----------------------------------------------------------------------------
+# What is known of each photo; the bytes are behind the photo store (`photo_store.py`). The id
+# is the phone's, so a retried upload finds the photo it already sent.
+visit_photos = Table(
+    "visit_photos",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "intervention_id",
+        UUID(as_uuid=True),
+        ForeignKey("intervention.interventions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # "before", "after" or "checklist_item" (then checklist_item_key names the item).
+    Column("kind", String(20), nullable=False),
+    Column("checklist_item_key", String(64), nullable=False, server_default=""),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_by", String(64), nullable=False, server_default=""),
+    Column("content_type", String(30), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(200), nullable=False),
+    Column("thumbnail_key", String(200), nullable=False),
+    CheckConstraint("kind IN ('before', 'after', 'checklist_item')", name="visit_photos_kind"),
+)
+
+# The PostgreSQL photo store: one row per stored object (photo or thumbnail), written in the
+# transaction that records the photo.
+photo_objects = Table(
+    "photo_objects",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -44,6 +44,16 @@ class SignatureBlock:
 
 
 @dataclass(frozen=True)
+class PhotoThumbnail:
+    caption: str
+    jpeg: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode()
+
+
+@dataclass(frozen=True)
 class ReportDocument:
     """Everything the report shows, already formatted for French readers."""
 
@@ -69,6 +79,8 @@ class ReportDocument:
     customer_signature: SignatureBlock | None = None
     customer_absence_reason: str = ""
     technician_signature: SignatureBlock | None = None
+    # The visit's photos (thumbnails), oldest first.
+    photos: list[PhotoThumbnail] = field(default_factory=list)
 
 
 @cache

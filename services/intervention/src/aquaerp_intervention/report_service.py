@@ -27,6 +27,8 @@ from .contracts import ContractDirectory, PlanOccurrence
 from .lifecycle import Kind, Status
 from .local_time import local_day
 from .measurements import RULES, check_measurements
+from .photo_service import report_photos
+from .photo_store import PhotoStore
 from .report_content import (
     Completion,
     ReportInput,
@@ -41,7 +43,7 @@ from .report_content import (
     report_document,
     signature_values,
 )
-from .report_pdf import ReportRenderer
+from .report_pdf import PhotoThumbnail, ReportRenderer
 from .repository import InterventionRepository, InterventionRow
 from .views import InterventionView, view
 from .visit_service import CLOCK_TOLERANCE
@@ -67,12 +69,14 @@ class ReportService:
         renderer: ReportRenderer,
         clock: Clock,
         catalogue: Catalogue | None = None,
+        photo_store: PhotoStore | None = None,
     ) -> None:
         self.database = database
         self.contracts = contracts
         self.renderer = renderer
         self.clock = clock
         self.catalogue = catalogue
+        self.photo_store = photo_store
 
     async def start(self, intervention_id: str, started_at: datetime | None) -> InterventionView:
         now = self.clock.now()
@@ -169,6 +173,9 @@ class ReportService:
             water_lines, water_notes = water_section(
                 await WaterRepository(session).visit_readings(row.id)
             )
+            photos = (
+                await report_photos(session, self.photo_store, row.id) if self.photo_store else []
+            )
         measurements = measurements_of(report)
         warnings = check_measurements(measurements)
         time_spent = (report.time_spent_minutes if report else None) or max(
@@ -180,6 +187,7 @@ class ReportService:
             ),
             water_lines=water_lines,
             water_notes=water_notes,
+            photos=[PhotoThumbnail(p.caption, p.jpeg) for p in photos],
         )
         pdf = await self.renderer.render(document)
         next_visit = await self._next_occurrence(row, completed_at)

@@ -25,8 +25,13 @@ from .messages import (
     technician_message,
     working_periods,
 )
+from .photo_service import PhotoService
+from .photo_servicer import PhotoServicer
+from .photo_store import photo_store
 from .report_content import Completion, PartInput, ReportInput
 from .report_service import ReportService
+from .service_report import ServiceReports
+from .service_report_servicer import ServiceReportServicer
 from .stop_not_done import StopService
 from .stop_servicer import StopServicer
 from .technician_service import TechnicianChanges, TechnicianInput, TechnicianService
@@ -36,7 +41,11 @@ from .water_servicer import WaterServicer
 
 
 class InterventionServicer(
-    WaterServicer, StopServicer, intervention_pb2_grpc.InterventionServiceServicer
+    WaterServicer,
+    StopServicer,
+    ServiceReportServicer,
+    PhotoServicer,
+    intervention_pb2_grpc.InterventionServiceServicer,
 ):
     def __init__(
         self,
@@ -55,6 +64,13 @@ class InterventionServicer(
         self.reports = reports
         self.day_planning = DayPlanning(assignment.database, assignment.settings, assignment.clock)
         self.stops = StopService(assignment.database, assignment.clock)
+        self.service_reports = ServiceReports(assignment.database, assignment.clock)
+        self.photos = PhotoService(
+            assignment.database,
+            photo_store(assignment.settings.photo_store, assignment.settings.photo_dir),
+            assignment.clock,
+            assignment.settings.photo_max_bytes,
+        )
 
     # -- technicians --------------------------------------------------------------------------
     async def CreateTechnician(

@@ -9,6 +9,7 @@ import { ApiError, NetworkError } from '@/api/http'
 import { describeError } from '@/lib/problems'
 import { newId } from '@/lib/ids'
 import { dropCached } from '@/lib/offlineCache'
+import { usePhotoOutbox } from '@/stores/photoOutbox'
 
 /** Where the visit screen keeps the report being typed (see TechVisitView). */
 export function draftKey(interventionId: string): string {
@@ -182,6 +183,10 @@ export const useReportOutbox = defineStore('reportOutbox', {
       item.attempts += 1
       item.lastAttemptAt = new Date().toISOString()
       this.save()
+      // The visit's photos first: the report PDF, made at completion, shows them.
+      if (!(await usePhotoOutbox().flush(item.userId, item.interventionId))) {
+        return this.stepFailed(item, new NetworkError())
+      }
       for (const step of item.steps) {
         if (step.done) continue
         try {

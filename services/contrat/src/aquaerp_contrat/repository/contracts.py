@@ -108,33 +108,60 @@ class ContractRecords:
         await self.session.execute(
             delete(contract_lines).where(contract_lines.c.contract_id == contract_id)
         )
-        if site_ids:
-            await self.session.execute(
-                insert(contract_sites),
-                [{"contract_id": contract_id, "site_id": s} for s in site_ids],
-            )
-        if lines:
-            await self.session.execute(
-                insert(contract_lines),
-                [
-                    {
-                        "id": line.id,
-                        "contract_id": contract_id,
-                        "position": line.position,
-                        "product_code": line.product_code,
-                        "label": line.label,
-                        "quantity_milli": line.quantity_milli,
-                        "unit_code": line.unit_code,
-                        "vat_rate_bp": line.vat_rate_bp,
-                        "site_id": line.site_id,
-                    }
-                    for line in lines
-                ],
-            )
+        await self.session.execute(
+            delete(maintenance_plans).where(maintenance_plans.c.contract_id == contract_id)
+        )
+        await self.insert_terms([(contract_id, site_ids, lines, plans)])
+
+    async def insert_terms(
+        self,
+        terms: Sequence[
+            tuple[
+                uuid.UUID,
+                Sequence[uuid.UUID],
+                Sequence[ContractLine],
+                Sequence[MaintenancePlan],
+            ]
+        ],
+    ) -> None:
+        """Adds the sites, lines (with their prices) and plans of contracts that have none, in
+        one statement per table whatever the number of contracts (bulk import)."""
+        site_rows = [{"contract_id": c, "site_id": s} for c, sites_, _, _ in terms for s in sites_]
+        line_rows = [
+            {
+                "id": line.id,
+                "contract_id": contract_id,
+                "position": line.position,
+                "product_code": line.product_code,
+                "label": line.label,
+                "quantity_milli": line.quantity_milli,
+                "unit_code": line.unit_code,
+                "vat_rate_bp": line.vat_rate_bp,
+                "site_id": line.site_id,
+            }
+            for contract_id, _, lines, _ in terms
+            for line in lines
+        ]
+        plan_rows = [
+            plan_values(plan, contract_id, position)
+            for contract_id, _, _, plans in terms
+            for position, plan in enumerate(plans, 1)
+        ]
+        if site_rows:
+            await self.session.execute(insert(contract_sites), site_rows)
+        if line_rows:
+            await self.session.execute(insert(contract_lines), line_rows)
             await self.insert_prices(
-                [(line.id, point) for line in lines for point in line.prices], replace=False
+                [
+                    (line.id, point)
+                    for _, _, lines, _ in terms
+                    for line in lines
+                    for point in line.prices
+                ],
+                replace=False,
             )
-        await self.replace_plans(contract_id, plans)
+        if plan_rows:
+            await self.session.execute(insert(maintenance_plans), plan_rows)
 
     async def replace_plans(self, contract_id: uuid.UUID, plans: Sequence[MaintenancePlan]) -> None:
         await self.session.execute(

@@ -149,7 +149,7 @@ class ImportRecords:
 
     # -- batch writes -------------------------------------------------------------------------
     async def insert_many(self, table_name: str, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
-        """Inserts rows into customers, sites or installations; their ids in order."""
+        """Inserts rows into customers, sites, installations or contracts; their ids in order."""
         if not rows:
             return []
         table = _WRITABLE[table_name]
@@ -168,7 +168,12 @@ class ImportRecords:
             await self.session.execute(insert(outbox), rows)
 
 
-_WRITABLE = {"customers": customers, "sites": sites, "installations": installations}
+_WRITABLE = {
+    "customers": customers,
+    "sites": sites,
+    "installations": installations,
+    "contracts": contracts,
+}
 
 
 def _text_array(name: str, values: Iterable[str]) -> Any:

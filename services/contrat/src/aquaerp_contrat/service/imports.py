@@ -440,6 +440,8 @@ class Imports:
     ) -> None:
         with_contract = [row for row in rows if row.contract is not None]
         existing = await repo.contracts_by_external_refs(r.contract_ref for r in with_contract)
+        new_rows = []
+        new_terms = []
         for row in with_contract:
             terms = row.contract
             assert terms is not None
@@ -449,21 +451,24 @@ class Imports:
             values = {**terms.values, "customer_id": customer_ids[row.customer_ref]}
             found = existing.get(row.contract_ref)
             if found is None:
-                contract_id = await repo.insert_contract(
+                new_rows.append(
                     {
                         **values,
                         "status": ContractStatus.DRAFT.value,
                         "external_ref": row.contract_ref,
                     }
                 )
-                counts.contracts_created += 1
+                new_terms.append(([site_id], lines, plans))
             elif found[1] == ContractStatus.DRAFT.value:
-                contract_id = found[0]
-                await repo.update_contract(contract_id, values)
+                await repo.update_contract(found[0], values)
+                await repo.replace_terms(found[0], [site_id], lines, plans)
                 counts.contracts_updated += 1
-            else:
-                continue  # in force: its terms change through the contract's own operations
-            await repo.replace_terms(contract_id, [site_id], lines, plans)
+            # A contract in force is left as it is: its terms change through its own operations.
+        inserted = await repo.insert_many("contracts", new_rows)
+        await repo.insert_terms(
+            [(contract_id, *parts) for contract_id, parts in zip(inserted, new_terms, strict=True)]
+        )
+        counts.contracts_created += len(inserted)
 
 
 def _indexed(mapping: list[tuple[str, str]], headers: list[str]) -> list[tuple[int, str]]:

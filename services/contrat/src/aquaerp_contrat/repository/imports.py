@@ -153,7 +153,9 @@ class ImportRecords:
         if not rows:
             return []
         table = _WRITABLE[table_name]
-        result = await self.session.execute(insert(table).values(rows).returning(table.c.id))
+        result = await self.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        )
         return [row.id for row in result]
 
     async def update_many(

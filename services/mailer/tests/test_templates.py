@@ -35,11 +35,21 @@ EXPECTED = {
     "password_reset",
     "mfa_enrolment",
     "season_opening",
+    "stop_not_done",
 }
 # Variables a template uses only when given (`is defined`).
 OPTIONAL = {
     "appointment_change": {"previous_start", "reason"},
     "contract_renewal_notice": {"contract_label", "renewal_term", "renewal_price_cents"},
+    "intervention_report": {
+        "readings",
+        "water_balance",
+        "products",
+        "checklist",
+        "technician_note",
+        "next_visit_date",
+        "customer_signer_name",
+    },
 }
 
 

@@ -30,6 +30,7 @@ EXPECTED_TRIGGERS = {
     "visit-consumption": "intervention.intervention.completed",
     "privacy-retention": "30 3 * * *",
     "stop-not-done": "intervention.stop_not_done",
+    "service-report": "intervention.intervention.completed",
 }
 
 

@@ -62,6 +62,8 @@ customers = Table(
     Column("marketing_consent", Boolean, nullable=False, server_default=text("false")),
     Column("marketing_consent_at", DateTime(timezone=True)),
     Column("marketing_consent_source", String(100), nullable=False, server_default=""),
+    # Opted out of the service report e-mailed after each visit.
+    Column("service_report_opt_out", Boolean, nullable=False, server_default=text("false")),
     # Set by the GDPR erasure: the personal data of the row and its dependants is gone.
     Column("erased_at", DateTime(timezone=True)),
     # The customer's reference in the tool it was imported from (bulk import; migration 0007).

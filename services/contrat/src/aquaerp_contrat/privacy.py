@@ -115,12 +115,13 @@ class CustomerExport:
 
 @dataclass(frozen=True)
 class Consent:
-    """Marketing consent of a customer, and when it was erased."""
+    """Marketing consent of a customer, its service report opt-out, and when it was erased."""
 
     marketing: bool
     changed_at: datetime | None
     source: str
     erased_at: datetime | None
+    service_report_opt_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,13 +245,17 @@ class CustomerPrivacy:
         return Erasure(key, now)
 
     # -- marketing consent -----------------------------------------------------------------
-    async def record_consent(self, customer_id: str, consent: bool, source: str) -> None:
-        """Marketing e-mails only; the caller has just created or updated the customer."""
+    async def record_consent(
+        self, customer_id: str, consent: bool, source: str, service_report_opt_out: bool = False
+    ) -> None:
+        """Marketing e-mails, and the opt-out of service report e-mails; the caller has just
+        created or updated the customer."""
         require_roles(*MANAGERS)
+        key = parse_id(customer_id, "customer")
         async with self.database.unit_of_work() as session:
-            await PrivacyRecords(session).set_consent(
-                parse_id(customer_id, "customer"), consent, source.strip(), self.clock.now()
-            )
+            records = PrivacyRecords(session)
+            await records.set_consent(key, consent, source.strip(), self.clock.now())
+            await records.set_service_report_opt_out(key, service_report_opt_out)
 
     async def consents(self, customer_ids: Sequence[str]) -> dict[str, Consent]:
         keys = [parse_id(i, "customer") for i in customer_ids]
@@ -262,6 +267,7 @@ class CustomerPrivacy:
                 row["marketing_consent_at"],
                 row["marketing_consent_source"],
                 row["erased_at"],
+                row["service_report_opt_out"],
             )
             for key, row in rows.items()
         }

@@ -31,6 +31,7 @@ class ContratApi(ContratServicer):
                 continue
             message.marketing_consent = consent.marketing
             message.marketing_consent_source = consent.source
+            message.service_report_opt_out = consent.service_report_opt_out
             if consent.changed_at is not None:
                 message.marketing_consent_time.FromDatetime(consent.changed_at)
             if consent.erased_at is not None:
@@ -44,6 +45,7 @@ class ContratApi(ContratServicer):
             customer.id,
             request.customer.marketing_consent,
             request.customer.marketing_consent_source,
+            request.customer.service_report_opt_out,
         )
         await self._with_privacy(customer)
         return customer
@@ -56,6 +58,7 @@ class ContratApi(ContratServicer):
             customer.id,
             request.customer.marketing_consent,
             request.customer.marketing_consent_source,
+            request.customer.service_report_opt_out,
         )
         await self._with_privacy(customer)
         return customer

@@ -28,4 +28,8 @@ class ContratConsents:
                 f"the customer's consent could not be read: {error.details() or error.code().name}"
             ) from None
         addresses = {customer.billing_email.strip().lower()} - {""}
-        return MarketingConsent(bool(customer.marketing_consent), frozenset(addresses))
+        return MarketingConsent(
+            bool(customer.marketing_consent),
+            frozenset(addresses),
+            bool(customer.service_report_opt_out),
+        )

@@ -211,6 +211,8 @@ class MarketingConsent:
     agreed: bool
     # The customer's own addresses (lower-cased): where an offer may go.
     addresses: frozenset[str]
+    # The customer does not want the service report e-mailed after each visit.
+    service_report_opt_out: bool = False
 
 
 class ConsentDirectory(Protocol):
@@ -422,9 +424,17 @@ class MailerService:
         cc: Sequence[Recipient],
         variables: dict[str, Any],
         idempotency_key: str,
-    ) -> Email:
+        customer_id: str = "",
+    ) -> Email | None:
+        """Queues the service report; None (nothing sent) when `customer_id` names a customer
+        who opted out of service report e-mails."""
         require_roles(*OFFICE_ROLES)
         intervention_id = self._document_id(intervention_id, "intervention_id")
+        if customer_id.strip():
+            if self.consents is None:
+                raise FailedPrecondition("no customer service to read the customer's choice from")
+            if (await self.consents.marketing(customer_id.strip())).service_report_opt_out:
+                return None
         return await self._queue(
             EmailRequest(
                 template="intervention_report",

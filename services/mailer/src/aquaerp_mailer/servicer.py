@@ -191,8 +191,10 @@ class MailerServicer(mailer_pb2_grpc.MailerServiceServicer):
             [recipient(r) for r in request.cc],
             variables(request.variables),
             request.idempotency_key,
+            request.customer_id,
         )
-        return email_message(email)
+        # The customer opted out of service report e-mails: nothing queued.
+        return email_message(email) if email is not None else mailer_pb2.Email()
 
     async def SendRenewalNotice(
         self, request: mailer_pb2.SendRenewalNoticeRequest, context: grpc.aio.ServicerContext

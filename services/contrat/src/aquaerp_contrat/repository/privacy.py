@@ -174,6 +174,7 @@ class PrivacyRecords:
             customers.c.marketing_consent,
             customers.c.marketing_consent_at,
             customers.c.marketing_consent_source,
+            customers.c.service_report_opt_out,
             customers.c.erased_at,
         ).where(customers.c.id.in_(customer_ids))
         return {row["id"]: row for row in (await self.session.execute(query)).mappings()}
@@ -194,4 +195,11 @@ class PrivacyRecords:
             .values(
                 marketing_consent=consent, marketing_consent_source=source, marketing_consent_at=now
             )
+        )
+
+    async def set_service_report_opt_out(self, customer_id: uuid.UUID, opt_out: bool) -> None:
+        await self.session.execute(
+            update(customers)
+            .where(customers.c.id == customer_id, customers.c.erased_at.is_(None))
+            .values(service_report_opt_out=opt_out)
         )

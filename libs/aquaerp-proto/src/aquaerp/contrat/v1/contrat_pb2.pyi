@@ -285,6 +285,7 @@ class CustomerInput(_message.Message):
     CODE_FIELD_NUMBER: _builtins.int
     MARKETING_CONSENT_FIELD_NUMBER: _builtins.int
     MARKETING_CONSENT_SOURCE_FIELD_NUMBER: _builtins.int
+    SERVICE_REPORT_OPT_OUT_FIELD_NUMBER: _builtins.int
     type: Global___CustomerType.ValueType
     """Company or private person."""
     name: _builtins.str
@@ -313,6 +314,10 @@ class CustomerInput(_message.Message):
     """
     marketing_consent_source: _builtins.str
     """Where the consent was given or withdrawn, e.g. "formulaire papier", "téléphone"."""
+    service_report_opt_out: _builtins.bool
+    """Does not want the service report e-mailed after each visit (the report stays available to
+    the office and on the portal).
+    """
     @_builtins.property
     def billing_address(self) -> _common_pb2.Address:
         """Billing address."""
@@ -334,10 +339,11 @@ class CustomerInput(_message.Message):
         code: _builtins.str = ...,
         marketing_consent: _builtins.bool = ...,
         marketing_consent_source: _builtins.str = ...,
+        service_report_opt_out: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["billing_address", b"billing_address"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billing_address", b"billing_address", "billing_contact_name", b"billing_contact_name", "billing_email", b"billing_email", "code", b"code", "legal_form", b"legal_form", "marketing_consent", b"marketing_consent", "marketing_consent_source", b"marketing_consent_source", "name", b"name", "notes", b"notes", "phone", b"phone", "siren", b"siren", "siret", b"siret", "type", b"type", "vat_number", b"vat_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billing_address", b"billing_address", "billing_contact_name", b"billing_contact_name", "billing_email", b"billing_email", "code", b"code", "legal_form", b"legal_form", "marketing_consent", b"marketing_consent", "marketing_consent_source", b"marketing_consent_source", "name", b"name", "notes", b"notes", "phone", b"phone", "service_report_opt_out", b"service_report_opt_out", "siren", b"siren", "siret", b"siret", "type", b"type", "vat_number", b"vat_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -369,6 +375,7 @@ class Customer(_message.Message):
     MARKETING_CONSENT_TIME_FIELD_NUMBER: _builtins.int
     MARKETING_CONSENT_SOURCE_FIELD_NUMBER: _builtins.int
     ERASE_TIME_FIELD_NUMBER: _builtins.int
+    SERVICE_REPORT_OPT_OUT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Stable identifier (UUID)."""
     code: _builtins.str
@@ -399,6 +406,8 @@ class Customer(_message.Message):
     """Agrees to marketing e-mails (separate from service e-mails)."""
     marketing_consent_source: _builtins.str
     """Where the consent was given or withdrawn."""
+    service_report_opt_out: _builtins.bool
+    """Does not want the service report e-mailed after each visit."""
     @_builtins.property
     def billing_address(self) -> _common_pb2.Address:
         """Billing address."""
@@ -442,10 +451,11 @@ class Customer(_message.Message):
         marketing_consent_time: _timestamp_pb2.Timestamp | None = ...,
         marketing_consent_source: _builtins.str = ...,
         erase_time: _timestamp_pb2.Timestamp | None = ...,
+        service_report_opt_out: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["billing_address", b"billing_address", "create_time", b"create_time", "erase_time", b"erase_time", "marketing_consent_time", b"marketing_consent_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["archived", b"archived", "billing_address", b"billing_address", "billing_contact_name", b"billing_contact_name", "billing_email", b"billing_email", "code", b"code", "create_time", b"create_time", "erase_time", b"erase_time", "id", b"id", "legal_form", b"legal_form", "marketing_consent", b"marketing_consent", "marketing_consent_source", b"marketing_consent_source", "marketing_consent_time", b"marketing_consent_time", "name", b"name", "notes", b"notes", "phone", b"phone", "siren", b"siren", "siret", b"siret", "type", b"type", "update_time", b"update_time", "vat_number", b"vat_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["archived", b"archived", "billing_address", b"billing_address", "billing_contact_name", b"billing_contact_name", "billing_email", b"billing_email", "code", b"code", "create_time", b"create_time", "erase_time", b"erase_time", "id", b"id", "legal_form", b"legal_form", "marketing_consent", b"marketing_consent", "marketing_consent_source", b"marketing_consent_source", "marketing_consent_time", b"marketing_consent_time", "name", b"name", "notes", b"notes", "phone", b"phone", "service_report_opt_out", b"service_report_opt_out", "siren", b"siren", "siret", b"siret", "type", b"type", "update_time", b"update_time", "vat_number", b"vat_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -4540,3 +4540,183 @@ class DeleteVisitPhotoResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeleteVisitPhotoResponse: _TypeAlias = DeleteVisitPhotoResponse  # noqa: Y015
+
+@_typing.final
+class GetServiceReportRequest(_message.Message):
+    """GetServiceReport input."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """The completed visit (UUID)."""
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["intervention_id", b"intervention_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetServiceReportRequest: _TypeAlias = GetServiceReportRequest  # noqa: Y015
+
+@_typing.final
+class ServiceReportReading(_message.Message):
+    """One reading of a service report against its target."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    """Parameter and method in French, e.g. "pH (photomètre)"."""
+    value: _builtins.str
+    """The value in French notation, e.g. "7,4"."""
+    unit: _builtins.str
+    """Unit, e.g. "mg/L"; empty for pH."""
+    target: _builtins.str
+    """The target range in French, e.g. "7,0 à 7,4"; empty without a target."""
+    level: _builtins.str
+    """"green" within the target, "amber" slightly outside (within 10 % of the range's bound),
+    "red" further or beyond a regulatory limit; empty without a target.
+    """
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        value: _builtins.str = ...,
+        unit: _builtins.str = ...,
+        target: _builtins.str = ...,
+        level: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["label", b"label", "level", b"level", "target", b"target", "unit", b"unit", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceReportReading: _TypeAlias = ServiceReportReading  # noqa: Y015
+
+@_typing.final
+class ServiceReportChecklistItem(_message.Message):
+    """An item of a visit's checklist as the customer sees it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    CHECKED_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    """The item, e.g. "Lavage du filtre"."""
+    checked: _builtins.bool
+    """Done."""
+    reason: _builtins.str
+    """Why it was not done."""
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        checked: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checked", b"checked", "label", b"label", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceReportChecklistItem: _TypeAlias = ServiceReportChecklistItem  # noqa: Y015
+
+@_typing.final
+class ServiceReport(_message.Message):
+    """What the customer's service report e-mail shows of a completed visit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    SITE_NAME_FIELD_NUMBER: _builtins.int
+    VISIT_LABEL_FIELD_NUMBER: _builtins.int
+    TECHNICIAN_NAME_FIELD_NUMBER: _builtins.int
+    COMPLETION_TIME_FIELD_NUMBER: _builtins.int
+    READINGS_FIELD_NUMBER: _builtins.int
+    WATER_BALANCE_FIELD_NUMBER: _builtins.int
+    PRODUCTS_FIELD_NUMBER: _builtins.int
+    CHECKLIST_FIELD_NUMBER: _builtins.int
+    ACTIONS_FIELD_NUMBER: _builtins.int
+    TECHNICIAN_NOTE_FIELD_NUMBER: _builtins.int
+    NEXT_VISIT_DATE_FIELD_NUMBER: _builtins.int
+    CUSTOMER_SIGNER_NAME_FIELD_NUMBER: _builtins.int
+    intervention_id: _builtins.str
+    """The visit."""
+    customer_id: _builtins.str
+    """The customer."""
+    site_name: _builtins.str
+    """Site name."""
+    visit_label: _builtins.str
+    """What was done, e.g. "Entretien piscine"."""
+    technician_name: _builtins.str
+    """The technician."""
+    technician_note: _builtins.str
+    """The technician's note for the customer."""
+    customer_signer_name: _builtins.str
+    """Who signed for the customer; empty when the customer was absent."""
+    @_builtins.property
+    def completion_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was completed."""
+
+    @_builtins.property
+    def readings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServiceReportReading]:
+        """Readings against their targets."""
+
+    @_builtins.property
+    def water_balance(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The water balance (Langelier index and verdict) of each installation, in French."""
+
+    @_builtins.property
+    def products(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Doses applied and parts used, e.g. "Chlore choc 5 kg : 2 kg"."""
+
+    @_builtins.property
+    def checklist(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServiceReportChecklistItem]:
+        """The checklist."""
+
+    @_builtins.property
+    def actions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What was done, one line each."""
+
+    @_builtins.property
+    def next_visit_date(self) -> _common_pb2.Date:
+        """Date of the next planned visit of the plan; unset when none."""
+
+    def __init__(
+        self,
+        *,
+        intervention_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        site_name: _builtins.str = ...,
+        visit_label: _builtins.str = ...,
+        technician_name: _builtins.str = ...,
+        completion_time: _timestamp_pb2.Timestamp | None = ...,
+        readings: _abc.Iterable[Global___ServiceReportReading] | None = ...,
+        water_balance: _abc.Iterable[_builtins.str] | None = ...,
+        products: _abc.Iterable[_builtins.str] | None = ...,
+        checklist: _abc.Iterable[Global___ServiceReportChecklistItem] | None = ...,
+        actions: _abc.Iterable[_builtins.str] | None = ...,
+        technician_note: _builtins.str = ...,
+        next_visit_date: _common_pb2.Date | None = ...,
+        customer_signer_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["completion_time", b"completion_time", "next_visit_date", b"next_visit_date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "checklist", b"checklist", "completion_time", b"completion_time", "customer_id", b"customer_id", "customer_signer_name", b"customer_signer_name", "intervention_id", b"intervention_id", "next_visit_date", b"next_visit_date", "products", b"products", "readings", b"readings", "site_name", b"site_name", "technician_name", b"technician_name", "technician_note", b"technician_note", "visit_label", b"visit_label", "water_balance", b"water_balance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceReport: _TypeAlias = ServiceReport  # noqa: Y015

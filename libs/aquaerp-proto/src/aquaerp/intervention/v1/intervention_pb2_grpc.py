@@ -308,6 +308,11 @@ class InterventionServiceStub:
                 request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoResponse.FromString,
                 _registered_method=True)
+        self.GetServiceReport = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetServiceReport',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetServiceReportRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ServiceReport.FromString,
+                _registered_method=True)
 
 
 class InterventionServiceServicer:
@@ -740,6 +745,15 @@ class InterventionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetServiceReport(self, request, context):
+        """What the customer's service report e-mail shows of a completed visit: readings against
+        their targets (green, amber, red), the water balance, doses and parts, checklist, note and
+        the next planned visit, in French (bureau, admin; the workflow's service account).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterventionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1012,6 +1026,11 @@ def add_InterventionServiceServicer_to_server(servicer, server):
                     servicer.DeleteVisitPhoto,
                     request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoRequest.FromString,
                     response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoResponse.SerializeToString,
+            ),
+            'GetServiceReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServiceReport,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetServiceReportRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ServiceReport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2475,6 +2494,33 @@ class InterventionService:
             '/aquaerp.intervention.v1.InterventionService/DeleteVisitPhoto',
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoRequest.SerializeToString,
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.DeleteVisitPhotoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServiceReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetServiceReport',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetServiceReportRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ServiceReport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -222,6 +222,11 @@ class InterventionServiceStub:
     """Returns one photo with its bytes, or its thumbnail (same visibility as the visit)."""
     DeleteVisitPhoto: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.DeleteVisitPhotoRequest, _intervention_pb2.DeleteVisitPhotoResponse]
     """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)."""
+    GetServiceReport: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetServiceReportRequest, _intervention_pb2.ServiceReport]
+    """What the customer's service report e-mail shows of a completed visit: readings against
+    their targets (green, amber, red), the water balance, doses and parts, checklist, note and
+    the next planned visit, in French (bureau, admin; the workflow's service account).
+    """
 
 @_typing.type_check_only
 class InterventionServiceAsyncStub(InterventionServiceStub):
@@ -414,6 +419,11 @@ class InterventionServiceAsyncStub(InterventionServiceStub):
     """Returns one photo with its bytes, or its thumbnail (same visibility as the visit)."""
     DeleteVisitPhoto: _aio.UnaryUnaryMultiCallable[_intervention_pb2.DeleteVisitPhotoRequest, _intervention_pb2.DeleteVisitPhotoResponse]  # type: ignore[assignment]
     """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)."""
+    GetServiceReport: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetServiceReportRequest, _intervention_pb2.ServiceReport]  # type: ignore[assignment]
+    """What the customer's service report e-mail shows of a completed visit: readings against
+    their targets (green, amber, red), the water balance, doses and parts, checklist, note and
+    the next planned visit, in French (bureau, admin; the workflow's service account).
+    """
 
 class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Technicians, visits and corrective interventions, assignment and reports. Every method needs
@@ -927,5 +937,16 @@ class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_intervention_pb2.DeleteVisitPhotoResponse, _abc.Awaitable[_intervention_pb2.DeleteVisitPhotoResponse]]:
         """Removes a photo of a visit not yet completed (the assigned technician; bureau, admin)."""
+
+    @_abc_1.abstractmethod
+    def GetServiceReport(
+        self,
+        request: _intervention_pb2.GetServiceReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.ServiceReport, _abc.Awaitable[_intervention_pb2.ServiceReport]]:
+        """What the customer's service report e-mail shows of a completed visit: readings against
+        their targets (green, amber, red), the water balance, doses and parts, checklist, note and
+        the next planned visit, in French (bureau, admin; the workflow's service account).
+        """
 
 def add_InterventionServiceServicer_to_server(servicer: InterventionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -543,10 +543,16 @@ class SendReportEmailRequest(_message.Message):
     CC_FIELD_NUMBER: _builtins.int
     VARIABLES_FIELD_NUMBER: _builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     intervention_id: _builtins.str
     """Intervention id; the report PDF is fetched from intervention at send time."""
     idempotency_key: _builtins.str
     """Required; e.g. "report:<intervention id>"."""
+    customer_id: _builtins.str
+    """The customer the report is for: when given, nothing is sent to a customer who opted out
+    of service report e-mails (contrat's Customer.service_report_opt_out); the answer is then
+    an empty Email (no id).
+    """
     @_builtins.property
     def recipient(self) -> Global___Recipient:
         """The customer."""
@@ -567,10 +573,11 @@ class SendReportEmailRequest(_message.Message):
         cc: _abc.Iterable[Global___Recipient] | None = ...,
         variables: _struct_pb2.Struct | None = ...,
         idempotency_key: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["recipient", b"recipient", "variables", b"variables"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cc", b"cc", "idempotency_key", b"idempotency_key", "intervention_id", b"intervention_id", "recipient", b"recipient", "variables", b"variables"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cc", b"cc", "customer_id", b"customer_id", "idempotency_key", b"idempotency_key", "intervention_id", b"intervention_id", "recipient", b"recipient", "variables", b"variables"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -7,12 +7,22 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, any_, func, insert, select, tuple_, update
+from sqlalchemy import and_, any_, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ..import_tables import import_jobs, import_mappings
-from ..models import contracts, counters, customers, installations, outbox, sites
+from ..models import (
+    contract_lines,
+    contract_sites,
+    contracts,
+    counters,
+    customers,
+    installations,
+    maintenance_plans,
+    outbox,
+    sites,
+)
 from .rows import uuid_array
 
 JOB_SUMMARY = [c for c in import_jobs.c if c.name != "content"]
@@ -161,9 +171,31 @@ class ImportRecords:
     async def update_many(
         self, table_name: str, rows: list[tuple[uuid.UUID, dict[str, Any]]]
     ) -> None:
+        """Updates rows of customers, sites, installations or contracts by id, one executemany
+        per set of columns."""
         table = _WRITABLE[table_name]
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row_id, values in rows:
-            await self.session.execute(update(table).where(table.c.id == row_id).values(**values))
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}}
+            )
+        for columns, params in by_columns.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({column: bindparam(f"new_{column}") for column in columns})
+            )
+            connection = await self.session.connection()
+            await connection.execute(statement, params)
+
+    async def delete_terms(self, contract_ids: Sequence[uuid.UUID]) -> None:
+        """Removes the sites, lines (and prices) and plans of drafts about to get new ones."""
+        if not contract_ids:
+            return
+        for table in (contract_sites, contract_lines, maintenance_plans):
+            await self.session.execute(
+                delete(table).where(table.c.contract_id == any_(uuid_array("ids", contract_ids)))
+            )
 
     async def add_events(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -179,7 +211,7 @@ _WRITABLE = {
 
 
 def _text_array(name: str, values: Iterable[str]) -> Any:
-    from sqlalchemy import String, bindparam
+    from sqlalchemy import String
     from sqlalchemy.dialects.postgresql import ARRAY
 
     return bindparam(name, list(values), type_=ARRAY(String))

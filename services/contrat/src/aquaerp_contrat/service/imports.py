@@ -442,6 +442,8 @@ class Imports:
         existing = await repo.contracts_by_external_refs(r.contract_ref for r in with_contract)
         new_rows = []
         new_terms = []
+        updated: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        updated_terms: list[Any] = []
         for row in with_contract:
             terms = row.contract
             assert terms is not None
@@ -460,15 +462,21 @@ class Imports:
                 )
                 new_terms.append(([site_id], lines, plans))
             elif found[1] == ContractStatus.DRAFT.value:
-                await repo.update_contract(found[0], values)
-                await repo.replace_terms(found[0], [site_id], lines, plans)
-                counts.contracts_updated += 1
+                updated.append((found[0], {**values, "updated_at": self.clock.now()}))
+                updated_terms.append((found[0], [site_id], lines, plans))
             # A contract in force is left as it is: its terms change through its own operations.
+        await repo.update_many("contracts", updated)
+        await repo.delete_terms([contract_id for contract_id, _ in updated])
         inserted = await repo.insert_many("contracts", new_rows)
         await repo.insert_terms(
-            [(contract_id, *parts) for contract_id, parts in zip(inserted, new_terms, strict=True)]
+            updated_terms
+            + [
+                (contract_id, *parts)
+                for contract_id, parts in zip(inserted, new_terms, strict=True)
+            ]
         )
         counts.contracts_created += len(inserted)
+        counts.contracts_updated += len(updated)
 
 
 def _indexed(mapping: list[tuple[str, str]], headers: list[str]) -> list[tuple[int, str]]:

@@ -483,13 +483,15 @@ def _subject_kind(subject: str) -> str:
         ("Rappel", "reminder"),
         ("Votre rendez-vous", "appointment"),
         ("Mise en demeure", "formal-notice"),
+        ("Rapport d'intervention", "service-report"),
     ):
         if subject.startswith(prefix):
             return kind
     return subject
 
 
-EXPECTED_SUBJECTS = ["appointment", "invoice", "invoice"]
+# The visit's appointment, its service report, the part's invoice and the contract's invoice.
+EXPECTED_SUBJECTS = ["appointment", "invoice", "invoice", "service-report"]
 
 
 async def test_business_flow(local_stack: LocalStack) -> None:

@@ -1,5 +1,5 @@
-"""Personal data in intervention: a customer's visits lose the site, the notes and the
-signature on erasure (the visit stays as proof of the service), and a finished visit's
+"""Personal data in intervention: a customer's visits lose the site, the notes, the signature
+and the photos on erasure (the visit stays as proof of the service), and a finished visit's
 location is kept one year from the day given."""
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from aquaerp_runtime.testing.plugin import SERVICE_ACCOUNT_SECRET, bearer, rpc_e
 from sqlalchemy import text
 
 from .conftest import Field
+from .test_catalogue_parts import started
+from .test_photos import jpeg_with_gps, stored_objects, upload
+from .test_stops_not_done import friday_stop
 
 
 async def test_erasure_and_location_retention(field_services: Field) -> None:
@@ -80,3 +83,52 @@ async def test_erasure_and_location_retention(field_services: Field) -> None:
     assert row.site_name == "Site effacé" and row.address == "{}"
     assert row.access_notes == row.gate_code == "" and row.site_latitude is None
     assert row.problem_description == "Eau verte, [effacé] rappelle ce soir"
+
+
+async def test_photos_and_stop_notes_are_exported_then_erased(field_services: Field) -> None:
+    f = field_services
+    assert f.connection is not None
+    visit, _, me = await started(f)
+    photo = await f.stub.UploadVisitPhoto(upload(visit.id, jpeg_with_gps(64, 64)), metadata=me)
+    stop, _, tech = await friday_stop(f)
+    await f.stub.ReportStopNotDone(
+        pb.ReportStopNotDoneRequest(
+            intervention_id=stop.id,
+            reason=pb.STOP_NOT_DONE_REASON_CUSTOMER_ABSENT,
+            note="Mme Ondine Verrier absente, voisin prévenu",
+        ),
+        metadata=tech,
+    )
+    issued = await f.auth.stub.IssueServiceToken(
+        auth_pb2.IssueServiceTokenRequest(client_id="contrat", client_secret=SERVICE_ACCOUNT_SECRET)
+    )
+    service = bearer(issued.access_token)
+
+    export = await f.stub.ExportPersonalData(
+        common_pb2.ExportPersonalDataRequest(customer_id=visit.customer_id), metadata=service
+    )
+    assert [d.file_name for d in export.documents if d.file_name.startswith("photos/")] == [
+        f"photos/{visit.id}/{photo.id}.jpeg"
+    ]
+    stop_export = await f.stub.ExportPersonalData(
+        common_pb2.ExportPersonalDataRequest(customer_id=stop.customer_id), metadata=service
+    )
+    assert "Ondine Verrier absente" in stop_export.records_json
+
+    for customer_id in (visit.customer_id, stop.customer_id):
+        await f.stub.ErasePersonalData(
+            common_pb2.ErasePersonalDataRequest(
+                customer_id=customer_id, personal_values=["Ondine Verrier"]
+            ),
+            metadata=service,
+        )
+    assert await stored_objects(f, visit.id) == 0
+    listed = await f.stub.ListVisitPhotos(
+        pb.ListVisitPhotosRequest(intervention_id=visit.id), metadata=me
+    )
+    assert list(listed.photos) == []
+    note = await f.connection.scalar(
+        text("SELECT note FROM intervention.stops_not_done WHERE intervention_id = :id"),
+        {"id": stop.id},
+    )
+    assert note == "Mme [effacé] absente, voisin prévenu"

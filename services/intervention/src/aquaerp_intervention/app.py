@@ -36,6 +36,7 @@ async def setup(ctx: ServiceContext) -> None:
     catalogue = StockCatalogue(ctx.channel("stock"))
     database, clock = ctx.database, ctx.clock
     technicians = TechnicianService(database, settings, clock)
+    photos = photo_store(settings.photo_store, settings.photo_dir)
     if settings.service_client_id:  # auth answers a service account only
         technicians.user_roles = AuthUsers(ctx.channel("auth")).roles
     ctx.publish_outbox(outbox)
@@ -45,15 +46,8 @@ async def setup(ctx: ServiceContext) -> None:
             technicians,
             VisitService(database, settings, contracts, clock),
             AssignmentService(database, settings, clock),
-            ReportService(
-                database,
-                contracts,
-                renderer,
-                clock,
-                catalogue,
-                photo_store(settings.photo_store, settings.photo_dir),
-            ),
-            InterventionPersonalData(database, clock),
+            ReportService(database, contracts, renderer, clock, catalogue, photos),
+            InterventionPersonalData(database, clock, photos),
             WaterService(database, contracts, clock, catalogue),
             ChecklistService(database, clock),
         ),

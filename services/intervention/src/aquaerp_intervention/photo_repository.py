@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import photo_objects, visit_photos
+from .models import interventions, photo_objects, visit_photos
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,18 @@ class PhotoRepository:
             await self.session.execute(
                 select(visit_photos)
                 .where(visit_photos.c.intervention_id == intervention_id)
+                .order_by(visit_photos.c.taken_at, visit_photos.c.id)
+            )
+        ).mappings()
+        return [_row(r) for r in rows]
+
+    async def customer_photos(self, customer_id: str) -> list[PhotoRow]:
+        """Every photo of a customer's visits (GDPR export and erasure)."""
+        visits = select(interventions.c.id).where(interventions.c.customer_id == customer_id)
+        rows = (
+            await self.session.execute(
+                select(visit_photos)
+                .where(visit_photos.c.intervention_id.in_(visits))
                 .order_by(visit_photos.c.taken_at, visit_photos.c.id)
             )
         ).mappings()

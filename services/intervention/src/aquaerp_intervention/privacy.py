@@ -4,6 +4,8 @@ reports, and the retention of the technicians' location data.
 A finished visit records where a technician was and when: the site's coordinates are kept one
 year after the visit (enough for disputes on the routes and the SLA), then removed; the visit
 itself stays as proof of the service. The customer's signature image is kept three years.
+The photos of a customer's visits show their home: they are exported with the reports and
+erased with the customer.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from sqlalchemy import delete, func, select, update
 
 from .assignment_service import AssignmentService
 from .checklist_service import ChecklistService
-from .models import interventions, outbox, report_documents, reports
+from .models import interventions, outbox, report_documents, reports, stops_not_done
+from .photo_repository import PhotoRepository
+from .photo_store import PhotoStore
 from .report_service import ReportService
 from .servicer import InterventionServicer
 from .technician_service import TechnicianService
@@ -42,9 +46,10 @@ SIGNATURE_RETENTION = timedelta(days=3 * 365)
 
 
 class InterventionPersonalData:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, photo_store: PhotoStore) -> None:
         self.database = database
         self.clock = clock
+        self.photo_store = photo_store
 
     async def export(self, customer_id: str) -> common_pb2.PersonalDataExport:
         require_roles()
@@ -62,6 +67,9 @@ class InterventionPersonalData:
                 "reports": await rows_of(
                     session, select(*report_columns).where(reports.c.intervention_id.in_(ids))
                 ),
+                "stops_not_done": await rows_of(
+                    session, select(stops_not_done).where(stops_not_done.c.intervention_id.in_(ids))
+                ),
             }
             pdfs = (
                 await session.execute(
@@ -70,6 +78,15 @@ class InterventionPersonalData:
                     )
                 )
             ).all()
+            photos = [
+                common_pb2.PersonalDocument(
+                    file_name=f"photos/{photo.intervention_id}/{photo.id}.{photo.content_type.split('/')[-1]}",
+                    content_type=photo.content_type,
+                    content=content,
+                )
+                for photo in await PhotoRepository(session).customer_photos(customer_id)
+                if (content := await self.photo_store.get(session, photo.storage_key)) is not None
+            ]
         return common_pb2.PersonalDataExport(
             service="intervention",
             records_json=records_json(records),
@@ -78,7 +95,8 @@ class InterventionPersonalData:
                     file_name=f"rapports/{name}", content_type="application/pdf", content=pdf
                 )
                 for name, pdf in pdfs
-            ],
+            ]
+            + photos,
         )
 
     async def erase(
@@ -121,6 +139,12 @@ class InterventionPersonalData:
                 delete(report_documents).where(report_documents.c.intervention_id.in_(ids))
             )
             changed += changed_rows(result)
+            photos = PhotoRepository(session)
+            for photo in await photos.customer_photos(customer_id):
+                await photos.delete_photo(photo.id)
+                await self.photo_store.delete(session, photo.storage_key)
+                await self.photo_store.delete(session, photo.thumbnail_key)
+                changed += 1
             for table, columns, where in (
                 (
                     interventions,
@@ -132,6 +156,7 @@ class InterventionPersonalData:
                     ("notes", "actions", "parts", "customer_absence_reason"),
                     reports.c.intervention_id.in_(ids),
                 ),
+                (stops_not_done, ("note",), stops_not_done.c.intervention_id.in_(ids)),
                 (outbox, ("payload",), None),
             ):
                 changed += await scrub_table(session, table, columns, scrubber, where)

@@ -263,8 +263,8 @@ def test_margin_per_contract_of_a_completed_visit_in_the_reports(
             "unit_cost_cents": 800,
         },
     )
-    # Marc's 09:00 visit on its contract, done through the API: two seals used.
-    visit = visit_for_technician_today(people, admin, "09:00")
+    # Marc's 11:00 visit on its contract, done through the API: two seals used.
+    visit = visit_for_technician_today(people, admin, "11:00")
     marc = people.technician
     for method, path, body in (
         ("POST", "start", {}),

@@ -957,6 +957,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site_id}/logbook/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month's logbook as CSV (one row per reading in time order; no cell read as a formula)
+         * @description The month's logbook as CSV (one row per reading in time order; no cell read as a formula).
+         */
+        get: operations["export_logbook_csv_api_v1_sites__site_id__logbook_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site_id}/logbook/export.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month's logbook as PDF, in the layout a health inspector reads
+         * @description The month's logbook as PDF, in the layout a health inspector reads.
+         */
+        get: operations["export_logbook_pdf_api_v1_sites__site_id__logbook_export_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interventions/{intervention_id}/water-tests/{installation_id}/doses": {
         parameters: {
             query?: never;
@@ -2002,6 +2042,46 @@ export interface paths {
          * @description What the customer's service report e-mail shows of a completed visit: readings against their targets (green, amber, red), the water balance, doses and parts, checklist, note and the next planned visit, in French (bureau, admin; the workflow's service account).
          */
         get: operations["get_service_report_api_v1_interventions__intervention_id__service_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/installations/{installation_id}/logbook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * -- the health logbook of collective pools (carnet sanitaire) -- Adds a reading to the logbook of a collective pool's basin (an installation whose water profile is collective): by the site's own staff (client users of the customer owning the site), technicians or the office
+         * @description -- the health logbook of collective pools (carnet sanitaire) -- Adds a reading to the logbook of a collective pool's basin (an installation whose water profile is collective): by the site's own staff (client users of the customer owning the site), technicians or the office. Each entry is checked against the limits of the arrêté of 26 May 2021; an entry breaking one is flagged and raises `intervention.logbook_alert`.
+         */
+        post: operations["add_logbook_entry_api_v1_installations__installation_id__logbook_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site_id}/logbook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A site's logbook for one month: its collective basins, their limits, every reading in time order and the days with fewer than the two daily readings required
+         * @description A site's logbook for one month: its collective basins, their limits, every reading in time order and the days with fewer than the two daily readings required.
+         */
+        get: operations["get_logbook_month_api_v1_sites__site_id__logbook_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3147,6 +3227,14 @@ export interface components {
              * @default
              */
             reason?: string;
+        };
+        /**
+         * AddLogbookEntryBody
+         * @description Request of AddLogbookEntry.
+         */
+        AddLogbookEntryBody: {
+            /** @description The reading. */
+            entry: components["schemas"]["LogbookEntryInput-Input"];
         };
         /**
          * AddPriceBody
@@ -7447,6 +7535,273 @@ export interface components {
              * @description For a van: the auth user id the technician logs in with (a technician records movements of its own van only).
              */
             technician_user_id: string;
+        };
+        /**
+         * LogbookBasin
+         * @description One basin's month.
+         */
+        LogbookBasin: {
+            /**
+             * Installation Id
+             * @description The basin (installation).
+             */
+            installation_id: string;
+            /**
+             * Name
+             * @description Its name.
+             */
+            name: string;
+            /**
+             * Limits
+             * @description The limits its readings are checked against.
+             */
+            limits: components["schemas"]["LogbookLimit"][];
+            /**
+             * Entries
+             * @description Every reading of the month, in time order.
+             */
+            entries: components["schemas"]["LogbookEntry"][];
+            /**
+             * Short Days
+             * @description Days of the month so far with fewer than two readings.
+             */
+            short_days: components["schemas"]["LogbookShortDay"][];
+        };
+        /**
+         * LogbookEntry
+         * @description One line of the logbook.
+         */
+        LogbookEntry: {
+            /**
+             * Id
+             * @description Entry id.
+             */
+            id: string;
+            /**
+             * Installation Id
+             * @description The basin.
+             */
+            installation_id: string;
+            /**
+             * Site Id
+             * @description Its site.
+             */
+            site_id: string;
+            /**
+             * Taken At
+             * @description When the water was tested.
+             */
+            taken_at: string | null;
+            /** @description The values read and noted. */
+            values: components["schemas"]["LogbookEntryInput-Output"] | null;
+            /**
+             * Combined Chlorine Mg L
+             * @description Total minus free chlorine, mg/L.
+             */
+            combined_chlorine_mg_l: number;
+            /**
+             * Breaches
+             * @description The regulatory limits broken, in French ("pH 8,1 hors limite (6,9 à 7,7)"); empty when the water complies.
+             */
+            breaches: string[];
+            /**
+             * Entered By Role
+             * @description Who entered it: "client" (the site's staff), "technicien" or "bureau".
+             */
+            entered_by_role: string;
+        };
+        /**
+         * LogbookEntryInput
+         * @description What the pool's staff read and note (one logbook line).
+         */
+        "LogbookEntryInput-Input": {
+            /**
+             * Taken At
+             * @description When the water was tested; the time of the request when unset.
+             */
+            taken_at?: string | null;
+            /**
+             * Free Chlorine Mg L
+             * @description Free active chlorine, mg/L.
+             * @default 0
+             */
+            free_chlorine_mg_l?: number;
+            /**
+             * Total Chlorine Mg L
+             * @description Total chlorine, mg/L (the combined chlorine is total minus free).
+             * @default 0
+             */
+            total_chlorine_mg_l?: number;
+            /**
+             * Ph
+             * @description pH.
+             */
+            ph: number;
+            /**
+             * Temperature C
+             * @description Water temperature, °C.
+             * @default 0
+             */
+            temperature_c?: number;
+            /**
+             * Transparent
+             * @description The bottom of the deep end is clearly visible (transparence).
+             * @default false
+             */
+            transparent?: boolean;
+            /**
+             * Attendance
+             * @description Number of bathers since the previous reading (fréquentation).
+             * @default 0
+             */
+            attendance?: number;
+            /**
+             * Water Added M3
+             * @description Fresh water added, m³.
+             * @default 0
+             */
+            water_added_m3?: number;
+            /**
+             * Filter Washed
+             * @description The filters were washed (lavage des filtres).
+             * @default false
+             */
+            filter_washed?: boolean;
+            /**
+             * Incident
+             * @description Incident or remark (fouling, accident, closure...).
+             * @default
+             */
+            incident?: string;
+        };
+        /**
+         * LogbookEntryInput
+         * @description What the pool's staff read and note (one logbook line).
+         */
+        "LogbookEntryInput-Output": {
+            /**
+             * Taken At
+             * @description When the water was tested; the time of the request when unset.
+             */
+            taken_at: string | null;
+            /**
+             * Free Chlorine Mg L
+             * @description Free active chlorine, mg/L.
+             */
+            free_chlorine_mg_l: number;
+            /**
+             * Total Chlorine Mg L
+             * @description Total chlorine, mg/L (the combined chlorine is total minus free).
+             */
+            total_chlorine_mg_l: number;
+            /**
+             * Ph
+             * @description pH.
+             */
+            ph: number;
+            /**
+             * Temperature C
+             * @description Water temperature, °C.
+             */
+            temperature_c: number;
+            /**
+             * Transparent
+             * @description The bottom of the deep end is clearly visible (transparence).
+             */
+            transparent: boolean;
+            /**
+             * Attendance
+             * @description Number of bathers since the previous reading (fréquentation).
+             */
+            attendance: number;
+            /**
+             * Water Added M3
+             * @description Fresh water added, m³.
+             */
+            water_added_m3: number;
+            /**
+             * Filter Washed
+             * @description The filters were washed (lavage des filtres).
+             */
+            filter_washed: boolean;
+            /**
+             * Incident
+             * @description Incident or remark (fouling, accident, closure...).
+             */
+            incident: string;
+        };
+        /**
+         * LogbookLimit
+         * @description One regulatory limit as the logbook's header shows it.
+         */
+        LogbookLimit: {
+            /**
+             * Label
+             * @description Parameter in French ("pH", "Chlore libre").
+             */
+            label: string;
+            /**
+             * Unit
+             * @description Unit.
+             */
+            unit: string;
+            /**
+             * Low
+             * @description Lowest value allowed; unset when none.
+             */
+            low: number | null;
+            /**
+             * High
+             * @description Highest value allowed; unset when none.
+             */
+            high: number | null;
+        };
+        /**
+         * LogbookMonth
+         * @description A site's logbook for one month.
+         */
+        LogbookMonth: {
+            /**
+             * Site Id
+             * @description The site.
+             */
+            site_id: string;
+            /**
+             * Site Name
+             * @description Its name.
+             */
+            site_name: string;
+            /**
+             * Year
+             * @description Year.
+             */
+            year: number;
+            /**
+             * Month
+             * @description Month, 1 to 12.
+             */
+            month: number;
+            /**
+             * Basins
+             * @description The collective basins of the site.
+             */
+            basins: components["schemas"]["LogbookBasin"][];
+        };
+        /**
+         * LogbookShortDay
+         * @description A day with fewer readings than the two required.
+         */
+        LogbookShortDay: {
+            /**
+             * Date
+             * @description The day (Europe/Paris).
+             */
+            date: string | null;
+            /**
+             * Readings
+             * @description Readings that day.
+             */
+            readings: number;
         };
         /** LoginBody */
         LoginBody: {
@@ -13758,6 +14113,78 @@ export interface operations {
             };
         };
     };
+    export_logbook_csv_api_v1_sites__site_id__logbook_export_csv_get: {
+        parameters: {
+            query: {
+                /** @description Year of the month. */
+                year: number;
+                /** @description Month, 1 to 12. */
+                month: number;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_logbook_pdf_api_v1_sites__site_id__logbook_export_pdf_get: {
+        parameters: {
+            query: {
+                /** @description Year of the month. */
+                year: number;
+                /** @description Month, 1 to 12. */
+                month: number;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     apply_doses_api_v1_interventions__intervention_id__water_tests__installation_id__doses_post: {
         parameters: {
             query?: never;
@@ -15756,6 +16183,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_logbook_entry_api_v1_installations__installation_id__logbook_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                installation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddLogbookEntryBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogbookEntry"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_logbook_month_api_v1_sites__site_id__logbook_get: {
+        parameters: {
+            query: {
+                /** @description Year of the month. */
+                year: number;
+                /** @description Month, 1 to 12. */
+                month: number;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogbookMonth"];
                 };
             };
             /** @description Validation Error */

@@ -355,3 +355,30 @@ photo_objects = Table(
     Column("content", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# -- the health logbook of collective pools (carnet sanitaire) -------------------------------
+# One line per test of a collective basin's water, by the site's staff, a technician or the
+# office; the limits it broke are kept as they were judged that day.
+logbook_entries = Table(
+    "logbook_entries",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("installation_id", UUID(as_uuid=True), nullable=False),
+    Column("site_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Column("free_chlorine", Float, nullable=False),
+    Column("total_chlorine", Float, nullable=False),
+    Column("ph", Float, nullable=False),
+    Column("temperature", Float, nullable=False),
+    Column("transparent", Boolean, nullable=False),
+    Column("attendance", Integer, nullable=False),
+    Column("water_added_m3", Float, nullable=False),
+    Column("filter_washed", Boolean, nullable=False),
+    Column("incident", String(1000), nullable=False, server_default=""),
+    Column("breaches", ARRAY(String(200)), nullable=False, server_default="{}"),
+    Column("entered_by", String(64), nullable=False, server_default=""),
+    Column("entered_by_role", String(20), nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Index("ix_logbook_entries_site_taken", "site_id", "taken_at"),
+)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,16 @@ class ReportRenderer:
         self._pool: ProcessPoolExecutor | None = None
 
     async def render(self, document: ReportDocument) -> bytes:
+        return await self.run(render_pdf, document)
+
+    async def run(self, function: Callable[[T], bytes], document: T) -> bytes:
+        """Any PDF of the service rendered by `function` (a module-level one) in the pool."""
         if self._pool is None:
             # spawn, not fork: the gRPC runtime's threads must not be copied into workers.
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
-        return await asyncio.get_running_loop().run_in_executor(self._pool, render_pdf, document)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, document)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -11,6 +11,8 @@ from aquaerp_runtime.paging import page_response
 from .assignment_service import AssignmentService
 from .checklist_service import ChecklistService
 from .day_planning import DayPlanning
+from .logbook_service import LogbookService
+from .logbook_servicer import LogbookServicer
 from .messages import (
     PRIORITIES,
     absence_message,
@@ -45,6 +47,7 @@ class InterventionServicer(
     StopServicer,
     ServiceReportServicer,
     PhotoServicer,
+    LogbookServicer,
     intervention_pb2_grpc.InterventionServiceServicer,
 ):
     def __init__(
@@ -71,6 +74,10 @@ class InterventionServicer(
             assignment.clock,
             assignment.settings.photo_max_bytes,
         )
+        self.logbook = LogbookService(
+            assignment.database, water.installations, reports.contracts, assignment.clock
+        )
+        self.pdf_renderer = reports.renderer
 
     # -- technicians --------------------------------------------------------------------------
     async def CreateTechnician(

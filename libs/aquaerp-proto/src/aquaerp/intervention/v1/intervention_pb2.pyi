@@ -4720,3 +4720,332 @@ class ServiceReport(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ServiceReport: _TypeAlias = ServiceReport  # noqa: Y015
+
+@_typing.final
+class LogbookEntryInput(_message.Message):
+    """What the pool's staff read and note (one logbook line)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TAKEN_AT_FIELD_NUMBER: _builtins.int
+    FREE_CHLORINE_MG_L_FIELD_NUMBER: _builtins.int
+    TOTAL_CHLORINE_MG_L_FIELD_NUMBER: _builtins.int
+    PH_FIELD_NUMBER: _builtins.int
+    TEMPERATURE_C_FIELD_NUMBER: _builtins.int
+    TRANSPARENT_FIELD_NUMBER: _builtins.int
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    WATER_ADDED_M3_FIELD_NUMBER: _builtins.int
+    FILTER_WASHED_FIELD_NUMBER: _builtins.int
+    INCIDENT_FIELD_NUMBER: _builtins.int
+    free_chlorine_mg_l: _builtins.float
+    """Free active chlorine, mg/L."""
+    total_chlorine_mg_l: _builtins.float
+    """Total chlorine, mg/L (the combined chlorine is total minus free)."""
+    ph: _builtins.float
+    """pH."""
+    temperature_c: _builtins.float
+    """Water temperature, °C."""
+    transparent: _builtins.bool
+    """The bottom of the deep end is clearly visible (transparence)."""
+    attendance: _builtins.int
+    """Number of bathers since the previous reading (fréquentation)."""
+    water_added_m3: _builtins.float
+    """Fresh water added, m³."""
+    filter_washed: _builtins.bool
+    """The filters were washed (lavage des filtres)."""
+    incident: _builtins.str
+    """Incident or remark (fouling, accident, closure...)."""
+    @_builtins.property
+    def taken_at(self) -> _timestamp_pb2.Timestamp:
+        """When the water was tested; the time of the request when unset."""
+
+    def __init__(
+        self,
+        *,
+        taken_at: _timestamp_pb2.Timestamp | None = ...,
+        free_chlorine_mg_l: _builtins.float = ...,
+        total_chlorine_mg_l: _builtins.float = ...,
+        ph: _builtins.float = ...,
+        temperature_c: _builtins.float = ...,
+        transparent: _builtins.bool = ...,
+        attendance: _builtins.int = ...,
+        water_added_m3: _builtins.float = ...,
+        filter_washed: _builtins.bool = ...,
+        incident: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["taken_at", b"taken_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "filter_washed", b"filter_washed", "free_chlorine_mg_l", b"free_chlorine_mg_l", "incident", b"incident", "ph", b"ph", "taken_at", b"taken_at", "temperature_c", b"temperature_c", "total_chlorine_mg_l", b"total_chlorine_mg_l", "transparent", b"transparent", "water_added_m3", b"water_added_m3"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogbookEntryInput: _TypeAlias = LogbookEntryInput  # noqa: Y015
+
+@_typing.final
+class AddLogbookEntryRequest(_message.Message):
+    """Request of AddLogbookEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INSTALLATION_ID_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    installation_id: _builtins.str
+    """The basin (installation) whose water was tested."""
+    @_builtins.property
+    def entry(self) -> Global___LogbookEntryInput:
+        """The reading."""
+
+    def __init__(
+        self,
+        *,
+        installation_id: _builtins.str = ...,
+        entry: Global___LogbookEntryInput | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "installation_id", b"installation_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddLogbookEntryRequest: _TypeAlias = AddLogbookEntryRequest  # noqa: Y015
+
+@_typing.final
+class LogbookEntry(_message.Message):
+    """One line of the logbook."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    INSTALLATION_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    TAKEN_AT_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    COMBINED_CHLORINE_MG_L_FIELD_NUMBER: _builtins.int
+    BREACHES_FIELD_NUMBER: _builtins.int
+    ENTERED_BY_ROLE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Entry id."""
+    installation_id: _builtins.str
+    """The basin."""
+    site_id: _builtins.str
+    """Its site."""
+    combined_chlorine_mg_l: _builtins.float
+    """Total minus free chlorine, mg/L."""
+    entered_by_role: _builtins.str
+    """Who entered it: "client" (the site's staff), "technicien" or "bureau"."""
+    @_builtins.property
+    def taken_at(self) -> _timestamp_pb2.Timestamp:
+        """When the water was tested."""
+
+    @_builtins.property
+    def values(self) -> Global___LogbookEntryInput:
+        """The values read and noted."""
+
+    @_builtins.property
+    def breaches(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The regulatory limits broken, in French ("pH 8,1 hors limite (6,9 à 7,7)"); empty when
+        the water complies.
+        """
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        installation_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        taken_at: _timestamp_pb2.Timestamp | None = ...,
+        values: Global___LogbookEntryInput | None = ...,
+        combined_chlorine_mg_l: _builtins.float = ...,
+        breaches: _abc.Iterable[_builtins.str] | None = ...,
+        entered_by_role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["taken_at", b"taken_at", "values", b"values"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breaches", b"breaches", "combined_chlorine_mg_l", b"combined_chlorine_mg_l", "entered_by_role", b"entered_by_role", "id", b"id", "installation_id", b"installation_id", "site_id", b"site_id", "taken_at", b"taken_at", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogbookEntry: _TypeAlias = LogbookEntry  # noqa: Y015
+
+@_typing.final
+class GetLogbookMonthRequest(_message.Message):
+    """Request of GetLogbookMonth and the exports."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    YEAR_FIELD_NUMBER: _builtins.int
+    MONTH_FIELD_NUMBER: _builtins.int
+    site_id: _builtins.str
+    """The site."""
+    year: _builtins.int
+    """Year of the month."""
+    month: _builtins.int
+    """Month, 1 to 12."""
+    def __init__(
+        self,
+        *,
+        site_id: _builtins.str = ...,
+        year: _builtins.int = ...,
+        month: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["month", b"month", "site_id", b"site_id", "year", b"year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLogbookMonthRequest: _TypeAlias = GetLogbookMonthRequest  # noqa: Y015
+
+@_typing.final
+class LogbookLimit(_message.Message):
+    """One regulatory limit as the logbook's header shows it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    LOW_FIELD_NUMBER: _builtins.int
+    HIGH_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    """Parameter in French ("pH", "Chlore libre")."""
+    unit: _builtins.str
+    """Unit."""
+    low: _builtins.float
+    """Lowest value allowed; unset when none."""
+    high: _builtins.float
+    """Highest value allowed; unset when none."""
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        unit: _builtins.str = ...,
+        low: _builtins.float | None = ...,
+        high: _builtins.float | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_high", b"_high", "_low", b"_low", "high", b"high", "low", b"low"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_high", b"_high", "_low", b"_low", "high", b"high", "label", b"label", "low", b"low", "unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__high: _TypeAlias = _typing.Literal["high"]  # noqa: Y015
+    _WhichOneofArgType__high: _TypeAlias = _typing.Literal["_high", b"_high"]  # noqa: Y015
+    _WhichOneofReturnType__low: _TypeAlias = _typing.Literal["low"]  # noqa: Y015
+    _WhichOneofArgType__low: _TypeAlias = _typing.Literal["_low", b"_low"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__high) -> _WhichOneofReturnType__high | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__low) -> _WhichOneofReturnType__low | None: ...
+
+Global___LogbookLimit: _TypeAlias = LogbookLimit  # noqa: Y015
+
+@_typing.final
+class LogbookShortDay(_message.Message):
+    """A day with fewer readings than the two required."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    READINGS_FIELD_NUMBER: _builtins.int
+    readings: _builtins.int
+    """Readings that day."""
+    @_builtins.property
+    def date(self) -> _common_pb2.Date:
+        """The day (Europe/Paris)."""
+
+    def __init__(
+        self,
+        *,
+        date: _common_pb2.Date | None = ...,
+        readings: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["date", b"date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "readings", b"readings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogbookShortDay: _TypeAlias = LogbookShortDay  # noqa: Y015
+
+@_typing.final
+class LogbookBasin(_message.Message):
+    """One basin's month."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INSTALLATION_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    SHORT_DAYS_FIELD_NUMBER: _builtins.int
+    installation_id: _builtins.str
+    """The basin (installation)."""
+    name: _builtins.str
+    """Its name."""
+    @_builtins.property
+    def limits(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogbookLimit]:
+        """The limits its readings are checked against."""
+
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogbookEntry]:
+        """Every reading of the month, in time order."""
+
+    @_builtins.property
+    def short_days(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogbookShortDay]:
+        """Days of the month so far with fewer than two readings."""
+
+    def __init__(
+        self,
+        *,
+        installation_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        limits: _abc.Iterable[Global___LogbookLimit] | None = ...,
+        entries: _abc.Iterable[Global___LogbookEntry] | None = ...,
+        short_days: _abc.Iterable[Global___LogbookShortDay] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "installation_id", b"installation_id", "limits", b"limits", "name", b"name", "short_days", b"short_days"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogbookBasin: _TypeAlias = LogbookBasin  # noqa: Y015
+
+@_typing.final
+class LogbookMonth(_message.Message):
+    """A site's logbook for one month."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    SITE_NAME_FIELD_NUMBER: _builtins.int
+    YEAR_FIELD_NUMBER: _builtins.int
+    MONTH_FIELD_NUMBER: _builtins.int
+    BASINS_FIELD_NUMBER: _builtins.int
+    site_id: _builtins.str
+    """The site."""
+    site_name: _builtins.str
+    """Its name."""
+    year: _builtins.int
+    """Year."""
+    month: _builtins.int
+    """Month, 1 to 12."""
+    @_builtins.property
+    def basins(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogbookBasin]:
+        """The collective basins of the site."""
+
+    def __init__(
+        self,
+        *,
+        site_id: _builtins.str = ...,
+        site_name: _builtins.str = ...,
+        year: _builtins.int = ...,
+        month: _builtins.int = ...,
+        basins: _abc.Iterable[Global___LogbookBasin] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["basins", b"basins", "month", b"month", "site_id", b"site_id", "site_name", b"site_name", "year", b"year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogbookMonth: _TypeAlias = LogbookMonth  # noqa: Y015

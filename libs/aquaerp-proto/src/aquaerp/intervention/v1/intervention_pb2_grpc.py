@@ -5,6 +5,7 @@ import warnings
 
 from aquaerp.common.v1 import common_pb2 as aquaerp_dot_common_dot_v1_dot_common__pb2
 from aquaerp.intervention.v1 import intervention_pb2 as aquaerp_dot_intervention_dot_v1_dot_intervention__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -312,6 +313,26 @@ class InterventionServiceStub:
                 '/aquaerp.intervention.v1.InterventionService/GetServiceReport',
                 request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetServiceReportRequest.SerializeToString,
                 response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ServiceReport.FromString,
+                _registered_method=True)
+        self.AddLogbookEntry = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/AddLogbookEntry',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AddLogbookEntryRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.LogbookEntry.FromString,
+                _registered_method=True)
+        self.GetLogbookMonth = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/GetLogbookMonth',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.SerializeToString,
+                response_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.LogbookMonth.FromString,
+                _registered_method=True)
+        self.ExportLogbookCsv = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ExportLogbookCsv',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.ExportLogbookPdf = channel.unary_unary(
+                '/aquaerp.intervention.v1.InterventionService/ExportLogbookPdf',
+                request_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
 
 
@@ -754,6 +775,39 @@ class InterventionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddLogbookEntry(self, request, context):
+        """-- the health logbook of collective pools (carnet sanitaire) --
+        Adds a reading to the logbook of a collective pool's basin (an installation whose water
+        profile is collective): by the site's own staff (client users of the customer owning the
+        site), technicians or the office. Each entry is checked against the limits of the arrêté
+        of 26 May 2021; an entry breaking one is flagged and raises `intervention.logbook_alert`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLogbookMonth(self, request, context):
+        """A site's logbook for one month: its collective basins, their limits, every reading in time
+        order and the days with fewer than the two daily readings required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportLogbookCsv(self, request, context):
+        """The month's logbook as CSV (one row per reading in time order; no cell read as a formula).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportLogbookPdf(self, request, context):
+        """The month's logbook as PDF, in the layout a health inspector reads.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterventionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1031,6 +1085,26 @@ def add_InterventionServiceServicer_to_server(servicer, server):
                     servicer.GetServiceReport,
                     request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetServiceReportRequest.FromString,
                     response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ServiceReport.SerializeToString,
+            ),
+            'AddLogbookEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddLogbookEntry,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AddLogbookEntryRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.LogbookEntry.SerializeToString,
+            ),
+            'GetLogbookMonth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLogbookMonth,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.FromString,
+                    response_serializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.LogbookMonth.SerializeToString,
+            ),
+            'ExportLogbookCsv': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportLogbookCsv,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'ExportLogbookPdf': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportLogbookPdf,
+                    request_deserializer=aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2521,6 +2595,114 @@ class InterventionService:
             '/aquaerp.intervention.v1.InterventionService/GetServiceReport',
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetServiceReportRequest.SerializeToString,
             aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.ServiceReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddLogbookEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/AddLogbookEntry',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.AddLogbookEntryRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.LogbookEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLogbookMonth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/GetLogbookMonth',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.SerializeToString,
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.LogbookMonth.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLogbookCsv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ExportLogbookCsv',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLogbookPdf(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aquaerp.intervention.v1.InterventionService/ExportLogbookPdf',
+            aquaerp_dot_intervention_dot_v1_dot_intervention__pb2.GetLogbookMonthRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,

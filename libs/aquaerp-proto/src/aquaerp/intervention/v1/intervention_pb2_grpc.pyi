@@ -8,6 +8,7 @@ corrective interventions, scheduling, technician schedules and calendar feeds, r
 from aquaerp.common.v1 import common_pb2 as _common_pb2
 from aquaerp.intervention.v1 import intervention_pb2 as _intervention_pb2
 from collections import abc as _abc
+from google.api import httpbody_pb2 as _httpbody_pb2
 from grpc import aio as _aio
 import abc as _abc_1
 import grpc as _grpc
@@ -227,6 +228,21 @@ class InterventionServiceStub:
     their targets (green, amber, red), the water balance, doses and parts, checklist, note and
     the next planned visit, in French (bureau, admin; the workflow's service account).
     """
+    AddLogbookEntry: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.AddLogbookEntryRequest, _intervention_pb2.LogbookEntry]
+    """-- the health logbook of collective pools (carnet sanitaire) --
+    Adds a reading to the logbook of a collective pool's basin (an installation whose water
+    profile is collective): by the site's own staff (client users of the customer owning the
+    site), technicians or the office. Each entry is checked against the limits of the arrêté
+    of 26 May 2021; an entry breaking one is flagged and raises `intervention.logbook_alert`.
+    """
+    GetLogbookMonth: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetLogbookMonthRequest, _intervention_pb2.LogbookMonth]
+    """A site's logbook for one month: its collective basins, their limits, every reading in time
+    order and the days with fewer than the two daily readings required.
+    """
+    ExportLogbookCsv: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetLogbookMonthRequest, _httpbody_pb2.HttpBody]
+    """The month's logbook as CSV (one row per reading in time order; no cell read as a formula)."""
+    ExportLogbookPdf: _grpc.UnaryUnaryMultiCallable[_intervention_pb2.GetLogbookMonthRequest, _httpbody_pb2.HttpBody]
+    """The month's logbook as PDF, in the layout a health inspector reads."""
 
 @_typing.type_check_only
 class InterventionServiceAsyncStub(InterventionServiceStub):
@@ -424,6 +440,21 @@ class InterventionServiceAsyncStub(InterventionServiceStub):
     their targets (green, amber, red), the water balance, doses and parts, checklist, note and
     the next planned visit, in French (bureau, admin; the workflow's service account).
     """
+    AddLogbookEntry: _aio.UnaryUnaryMultiCallable[_intervention_pb2.AddLogbookEntryRequest, _intervention_pb2.LogbookEntry]  # type: ignore[assignment]
+    """-- the health logbook of collective pools (carnet sanitaire) --
+    Adds a reading to the logbook of a collective pool's basin (an installation whose water
+    profile is collective): by the site's own staff (client users of the customer owning the
+    site), technicians or the office. Each entry is checked against the limits of the arrêté
+    of 26 May 2021; an entry breaking one is flagged and raises `intervention.logbook_alert`.
+    """
+    GetLogbookMonth: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetLogbookMonthRequest, _intervention_pb2.LogbookMonth]  # type: ignore[assignment]
+    """A site's logbook for one month: its collective basins, their limits, every reading in time
+    order and the days with fewer than the two daily readings required.
+    """
+    ExportLogbookCsv: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetLogbookMonthRequest, _httpbody_pb2.HttpBody]  # type: ignore[assignment]
+    """The month's logbook as CSV (one row per reading in time order; no cell read as a formula)."""
+    ExportLogbookPdf: _aio.UnaryUnaryMultiCallable[_intervention_pb2.GetLogbookMonthRequest, _httpbody_pb2.HttpBody]  # type: ignore[assignment]
+    """The month's logbook as PDF, in the layout a health inspector reads."""
 
 class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Technicians, visits and corrective interventions, assignment and reports. Every method needs
@@ -948,5 +979,44 @@ class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
         their targets (green, amber, red), the water balance, doses and parts, checklist, note and
         the next planned visit, in French (bureau, admin; the workflow's service account).
         """
+
+    @_abc_1.abstractmethod
+    def AddLogbookEntry(
+        self,
+        request: _intervention_pb2.AddLogbookEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.LogbookEntry, _abc.Awaitable[_intervention_pb2.LogbookEntry]]:
+        """-- the health logbook of collective pools (carnet sanitaire) --
+        Adds a reading to the logbook of a collective pool's basin (an installation whose water
+        profile is collective): by the site's own staff (client users of the customer owning the
+        site), technicians or the office. Each entry is checked against the limits of the arrêté
+        of 26 May 2021; an entry breaking one is flagged and raises `intervention.logbook_alert`.
+        """
+
+    @_abc_1.abstractmethod
+    def GetLogbookMonth(
+        self,
+        request: _intervention_pb2.GetLogbookMonthRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intervention_pb2.LogbookMonth, _abc.Awaitable[_intervention_pb2.LogbookMonth]]:
+        """A site's logbook for one month: its collective basins, their limits, every reading in time
+        order and the days with fewer than the two daily readings required.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportLogbookCsv(
+        self,
+        request: _intervention_pb2.GetLogbookMonthRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_httpbody_pb2.HttpBody, _abc.Awaitable[_httpbody_pb2.HttpBody]]:
+        """The month's logbook as CSV (one row per reading in time order; no cell read as a formula)."""
+
+    @_abc_1.abstractmethod
+    def ExportLogbookPdf(
+        self,
+        request: _intervention_pb2.GetLogbookMonthRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_httpbody_pb2.HttpBody, _abc.Awaitable[_httpbody_pb2.HttpBody]]:
+        """The month's logbook as PDF, in the layout a health inspector reads."""
 
 def add_InterventionServiceServicer_to_server(servicer: InterventionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -39,6 +39,9 @@ export const NAVIGATION: NavGroup[] = [
       { to: '/interventions', label: 'Interventions', icon: '⚒', roles: OFFICE, requires: 'GET /api/v1/interventions' },
       { to: '/interventions/nouvelle', label: 'Nouveau dépannage', icon: '✚', roles: MANAGERS, requires: 'POST /api/v1/interventions' },
       { to: '/techniciens', label: 'Techniciens', icon: '☻', roles: MANAGERS, requires: 'GET /api/v1/technicians' },
+      { to: '/qualite-eau', label: "Qualité de l'eau", icon: '≈', roles: MANAGERS, requires: 'PUT /api/v1/water-targets' },
+      { to: '/modeles-checklist', label: 'Modèles de checklist', icon: '☑', roles: MANAGERS, requires: 'GET /api/v1/checklist-templates' },
+      { to: '/photometres', label: 'Photomètres', icon: '◎', roles: MANAGERS, requires: 'GET /api/v1/photometers' },
     ],
   },
   {

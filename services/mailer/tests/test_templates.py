@@ -36,6 +36,7 @@ EXPECTED = {
     "mfa_enrolment",
     "season_opening",
     "stop_not_done",
+    "logbook_alert",
 }
 # Variables a template uses only when given (`is defined`).
 OPTIONAL = {

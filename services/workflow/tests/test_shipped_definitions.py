@@ -31,6 +31,7 @@ EXPECTED_TRIGGERS = {
     "privacy-retention": "30 3 * * *",
     "stop-not-done": "intervention.stop_not_done",
     "service-report": "intervention.intervention.completed",
+    "logbook-alert": "intervention.logbook_alert",
 }
 
 

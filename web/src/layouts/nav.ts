@@ -41,6 +41,8 @@ export const NAVIGATION: NavGroup[] = [
       { to: '/techniciens', label: 'Techniciens', icon: '☻', roles: MANAGERS, requires: 'GET /api/v1/technicians' },
       { to: '/qualite-eau', label: "Qualité de l'eau", icon: '≈', roles: MANAGERS, requires: 'PUT /api/v1/water-targets' },
       { to: '/modeles-checklist', label: 'Modèles de checklist', icon: '☑', roles: MANAGERS, requires: 'GET /api/v1/checklist-templates' },
+      { to: '/carnets-sanitaires', label: 'Carnets sanitaires', icon: '✎', roles: OFFICE, requires: 'GET /api/v1/sites/{site_id}/logbook' },
+      { to: '/carnet-sanitaire', label: 'Saisir un relevé', icon: '✚', roles: ['client', 'admin', 'bureau'], requires: 'POST /api/v1/installations/{installation_id}/logbook' },
       { to: '/photometres', label: 'Photomètres', icon: '◎', roles: MANAGERS, requires: 'GET /api/v1/photometers' },
     ],
   },

@@ -440,6 +440,17 @@ async def business_flow(stack: LocalStack, checkpoint: Checkpoint) -> dict[str, 
         )
         await checkpoint("contract billed")
 
+        # The visit's service report: a restart during its workflow delays it by a step's
+        # backoff (up to 120 s for the send), it never loses it.
+        async def service_report_mail() -> list[EmailMessage]:
+            return [
+                m
+                for m in mails_to_customer()
+                if _subject_kind(str(m["Subject"])) == "service-report"
+            ]
+
+        await wait(service_report_mail, "the service report email", within=330)
+
         # Nothing late arrives (a duplicate invoice or email) before counting.
         counted = (len(await invoices()), len(mails_to_customer()))
 

@@ -166,7 +166,7 @@ async def test_smtp_server_down_mid_batch_loses_and_duplicates_nothing(
     async def some_arrived() -> bool:
         return len(smtp_sink.received) >= 250
 
-    await wait_until(some_arrived, 30, "the first messages")
+    await wait_until(some_arrived, DRAIN_SECONDS, "the first messages")
     smtp_sink.go_down()
     down_at = len(smtp_sink.received)
     await asyncio.sleep(2.0)
@@ -199,7 +199,7 @@ async def test_senders_killed_mid_batch_lose_nothing(
     async def flowing() -> bool:
         return len(smtp_sink.received) >= 100
 
-    await wait_until(flowing, 30, "the first messages")
+    await wait_until(flowing, DRAIN_SECONDS, "the first messages")
     kills = 0
     for round_ in range(4):
         await asyncio.sleep(0.7)

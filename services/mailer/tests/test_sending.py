@@ -522,7 +522,7 @@ async def test_roles(
     templates = await mailer.stub.ListTemplates(
         mailer_pb2.ListTemplatesRequest(), metadata=bearer(bureau)
     )
-    assert len(templates.templates) == 11
+    assert len(templates.templates) == 12
     user_email = mailer_pb2.SendUserEmailRequest(
         user_id="u-1",
         kind=mailer_pb2.USER_EMAIL_KIND_PASSWORD_RESET,
